@@ -1,0 +1,154 @@
+"""Settings: the defaults file under config/, overridden by MEDIAWATCH_* variables.
+
+The dataclass defaults mirror config/mediawatch.toml (a test keeps them equal), so
+the package still works when the file is not next to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "mediawatch.toml"
+
+
+class ConfigError(ValueError):
+    """A settings file or variable that cannot be used."""
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    db: str = "data/mediawatch.duckdb"
+    reader_wait_seconds: float = 60.0
+    writer_wait_seconds: float = 600.0
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    sources: tuple[str, ...] = ("seeds",)
+    batch_size: int = 500
+    workers: int = 0
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    max_file_bytes: int = 20_000_000
+    html_extensions: tuple[str, ...] = (".html", ".htm")
+    text_extensions: tuple[str, ...] = (".txt", ".md")
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    min_words: int = 25
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    window_days: int = 30
+
+
+@dataclass(frozen=True)
+class Settings:
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    match: MatchSettings = field(default_factory=MatchSettings)
+    root: Path = PROJECT_ROOT
+
+    def resolve(self, path: str | Path) -> Path:
+        """Relative paths in settings are relative to the project folder, not the cwd."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def db_path(self) -> Path:
+        return self.resolve(self.storage.db)
+
+    @property
+    def worker_count(self) -> int:
+        return self.run.workers if self.run.workers > 0 else (os.cpu_count() or 1)
+
+
+def _coerce(value: Any, annotation: Any, where: str) -> Any:
+    """Convert TOML or environment values to the declared field type."""
+    hint = typing.get_origin(annotation)
+    if annotation is bool:
+        if isinstance(value, str):
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        return bool(value)
+    if annotation in (int, float, str):
+        try:
+            return annotation(value)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"{where}: expected {annotation.__name__}, got {value!r}"
+            ) from None
+    if hint is tuple:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        (item_type, *_rest) = typing.get_args(annotation)
+        return tuple(_coerce(v, item_type, where) for v in value)
+    if hint in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if value is None or value == "":
+            return None
+        return _coerce(value, args[0], where)
+    return value
+
+
+def _build(cls: type, values: dict[str, Any], env_prefix: str, where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        env_name = f"{env_prefix}_{f.name}".upper()
+        if env_name in os.environ:
+            kwargs[f.name] = _coerce(os.environ[env_name], hints[f.name], env_name)
+        elif f.name in values:
+            kwargs[f.name] = _coerce(values[f.name], hints[f.name], f"{where}.{f.name}")
+    return cls(**kwargs)
+
+
+def load_settings(path: str | Path | None = None, *, db: str | Path | None = None) -> Settings:
+    """Read the settings file, then apply MEDIAWATCH_* overrides and an explicit db."""
+    path = Path(path or os.environ.get("MEDIAWATCH_CONFIG") or DEFAULT_CONFIG)
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    elif path != DEFAULT_CONFIG:
+        raise ConfigError(f"settings file not found: {path}")
+    sections: dict[str, Any] = {}
+    hints = typing.get_type_hints(Settings)
+    for f in dataclasses.fields(Settings):
+        if f.name == "root":
+            continue
+        section = data.pop(f.name, {})
+        sections[f.name] = _build(hints[f.name], section, f"MEDIAWATCH_{f.name}", f"[{f.name}]")
+    if data:
+        raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(data))}")
+    settings = Settings(**sections)
+    db = db or os.environ.get("MEDIAWATCH_DB")
+    if db:
+        storage = dataclasses.replace(settings.storage, db=str(Path(db).expanduser().absolute()))
+        settings = dataclasses.replace(settings, storage=storage)
+    return settings

@@ -1,0 +1,1 @@
+"""Ingest stage: where articles come from (local files now; feeds later)."""

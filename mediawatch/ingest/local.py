@@ -1,0 +1,261 @@
+"""Local sources: folders, single files, JSONL and CSV article lists.
+
+Items are yielded lazily so a run holds one batch in memory, however large the
+source. Every item that cannot be used becomes a Failure with a reason a person
+can act on; the remaining items go on.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mediawatch.config import IngestSettings
+from mediawatch.records import Failure, RawDocument
+
+RECORD_FIELDS = ("url", "title", "text", "html", "published_at", "source")
+
+
+class SourceError(ValueError):
+    """A source that cannot be read at all (the run should not start)."""
+
+
+def check_sources(paths: list[str]) -> None:
+    """Refuse missing paths before anything runs, with one clear message."""
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise SourceError(f"no such file or folder: {', '.join(missing)}")
+
+
+def iter_local(
+    paths: list[str], settings: IngestSettings, now: datetime | None = None
+) -> Iterator[RawDocument | Failure]:
+    """Yield the documents (or failures) of every local path, in a stable order."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                if _kind(file, settings) is not None:
+                    yield from _iter_file(file, settings, now)
+        else:
+            yield from _iter_file(path, settings, now)
+
+
+def _kind(path: Path, settings: IngestSettings) -> str | None:
+    name = path.name.lower().removesuffix(".gz")
+    suffix = Path(name).suffix
+    if suffix in settings.html_extensions:
+        return "html"
+    if suffix in settings.text_extensions:
+        return "text"
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    return None
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    size = path.stat().st_size
+    if size > limit:
+        raise ValueError(f"file is {size:,} bytes, over the limit of {limit:,} (ingest.max_file_bytes)")
+    data = path.read_bytes()
+    if path.suffix.lower() == ".gz":
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+                data = gz.read(limit + 1)
+        except (OSError, EOFError) as exc:
+            raise ValueError(f"not a readable gzip file ({exc})") from None
+        if len(data) > limit:
+            raise ValueError(f"uncompressed size is over the limit of {limit:,} bytes")
+    return data
+
+
+def _iter_file(path: Path, settings: IngestSettings, now: datetime) -> Iterator[RawDocument | Failure]:
+    origin = str(path)
+    kind = _kind(path, settings)
+    if kind is None:
+        yield Failure(origin, "ingest", f"unsupported file type '{path.suffix}'")
+        return
+    if kind in ("jsonl", "csv"):
+        yield from (_iter_jsonl if kind == "jsonl" else _iter_csv)(path, settings, now)
+        return
+    try:
+        data = _read_bytes(path, settings.max_file_bytes)
+    except (OSError, ValueError) as exc:
+        yield Failure(origin, "ingest", str(exc))
+        return
+    if not data.strip():
+        yield Failure(origin, "ingest", "empty file")
+        return
+    if looks_binary(data):
+        yield Failure(origin, "ingest", "binary content, not text or HTML")
+        return
+    url = path.resolve().as_uri()
+    if kind == "html":
+        yield RawDocument(url=url, origin=origin, content=data, content_type="html", fetched_at=now)
+        return
+    try:
+        text = decode_text(data)
+    except ValueError as exc:
+        yield Failure(origin, "ingest", str(exc), url)
+        return
+    yield RawDocument(url=url, origin=origin, content=text, content_type="text", fetched_at=now)
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or many control characters: an image, archive or executable."""
+    head = data[:8192]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > len(head) * 0.05
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM, or UTF-16 with BOM) first, then detection."""
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ValueError("text in an unknown encoding (not UTF-8, and detection failed)")
+    return str(best)
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """ISO 8601 dates and times, stored as naive UTC."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"published_at must be an ISO date string, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"published_at is not an ISO date: {value!r}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def record_to_document(
+    record: dict, origin: str, now: datetime, limit: int
+) -> RawDocument:
+    """One JSONL line or CSV row as a document; ValueError names what is wrong."""
+    url = str(record.get("url") or "").strip()
+    if not url:
+        raise ValueError("missing 'url'")
+    html, text = record.get("html"), record.get("text")
+    body = html if html not in (None, "") else text
+    if body in (None, ""):
+        raise ValueError("neither 'text' nor 'html' is given")
+    if not isinstance(body, str):
+        raise ValueError("'text'/'html' must be a string")
+    if len(body.encode("utf-8", errors="replace")) > limit:
+        raise ValueError(f"record is over the size limit of {limit:,} bytes (ingest.max_file_bytes)")
+    title = record.get("title")
+    source = record.get("source")
+    return RawDocument(
+        url=url,
+        origin=origin,
+        content=body,
+        content_type="html" if html not in (None, "") else "text",
+        fetched_at=now,
+        title=str(title).strip() or None if title not in (None, "") else None,
+        published_at=parse_datetime(record.get("published_at")),
+        source=str(source).strip() or None if source not in (None, "") else None,
+    )
+
+
+def _iter_records(
+    rows: Iterator[tuple[int, dict | Exception]], path: Path, settings: IngestSettings, now: datetime
+) -> Iterator[RawDocument | Failure]:
+    seen: dict[str, int] = {}
+    for line_no, row in rows:
+        origin = f"{path}:{line_no}"
+        if isinstance(row, Exception):
+            yield Failure(origin, "ingest", str(row))
+            continue
+        try:
+            doc = record_to_document(row, origin, now, settings.max_file_bytes)
+        except ValueError as exc:
+            yield Failure(origin, "ingest", str(exc), str(row.get("url") or "") or None)
+            continue
+        if doc.url in seen:
+            yield Failure(origin, "ingest", f"duplicate url, already on line {seen[doc.url]}", doc.url)
+            continue
+        seen[doc.url] = line_no
+        yield doc
+
+
+def _iter_jsonl(path: Path, settings: IngestSettings, now: datetime) -> Iterator[RawDocument | Failure]:
+    def rows() -> Iterator[tuple[int, dict | Exception]]:
+        with path.open("rb") as fh:
+            for line_no, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line.decode("utf-8"))
+                except UnicodeDecodeError:
+                    yield line_no, ValueError("line is not valid UTF-8")
+                    continue
+                except json.JSONDecodeError as exc:
+                    yield line_no, ValueError(f"malformed JSON ({exc.msg} at column {exc.colno})")
+                    continue
+                if not isinstance(record, dict):
+                    yield line_no, ValueError("line is not a JSON object")
+                    continue
+                yield line_no, record
+
+    try:
+        yield from _iter_records(rows(), path, settings, now)
+    except OSError as exc:
+        yield Failure(str(path), "ingest", f"cannot read file ({exc.strerror or exc})")
+
+
+def _iter_csv(path: Path, settings: IngestSettings, now: datetime) -> Iterator[RawDocument | Failure]:
+    csv.field_size_limit(max(settings.max_file_bytes, 131072))
+
+    def rows() -> Iterator[tuple[int, dict | Exception]]:
+        try:
+            text = decode_text(path.read_bytes())
+        except ValueError as exc:
+            yield 0, exc
+            return
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if not reader.fieldnames or "url" not in [f.strip() for f in reader.fieldnames]:
+            yield 1, ValueError("CSV header has no 'url' column")
+            return
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield reader.line_num, ValueError(f"malformed CSV row ({exc})")
+                continue
+            line_no = reader.line_num
+            if None in row:
+                yield line_no, ValueError("malformed CSV row (more fields than the header)")
+                continue
+            if any(v is None for v in row.values()):
+                yield line_no, ValueError("malformed CSV row (fewer fields than the header)")
+                continue
+            yield line_no, {k.strip(): v for k, v in row.items()}
+
+    try:
+        yield from _iter_records(rows(), path, settings, now)
+    except OSError as exc:
+        yield Failure(str(path), "ingest", f"cannot read file ({exc.strerror or exc})")

@@ -1,0 +1,73 @@
+"""The small typed records that travel between the pipeline's stages.
+
+ingest -> RawDocument -> extract -> Article -> fingerprint -> Fingerprinted -> match/cluster/store
+Anything that goes wrong on the way becomes a Failure, recorded with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+ContentType = Literal["html", "text"]
+Relation = Literal["origin", "exact", "near_copy", "rewrite"]
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """One item as a source delivered it, before extraction."""
+
+    url: str
+    origin: str  # where it came from, for people: "news/a.html", "feed.jsonl:12"
+    content: bytes | str
+    content_type: ContentType
+    fetched_at: datetime
+    title: str | None = None
+    published_at: datetime | None = None
+    source: str | None = None
+    guid: str | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An item that could not be taken, and why; stored so nothing fails silently."""
+
+    origin: str
+    stage: str  # ingest | extract | fingerprint | store
+    reason: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """An extracted article, ready to be fingerprinted and stored."""
+
+    url: str  # canonical URL: the identity of the article
+    original_url: str
+    origin: str
+    title: str | None
+    text: str
+    extractor: str
+    fetched_at: datetime
+    published_at: datetime | None = None
+    author: str | None = None
+    source: str | None = None  # outlet: site name or host
+    language: str | None = None
+    guid: str | None = None
+
+    @property
+    def date(self) -> datetime:
+        """The date used for windows and ordering: publication, else fetch time."""
+        return self.published_at or self.fetched_at
+
+
+@dataclass(frozen=True)
+class Fingerprinted:
+    """An article with the signatures that matching and clustering need."""
+
+    article: Article
+    text_hash: str  # hash of the normalised text: exact copies share it
+    band_keys: tuple[tuple[int, int], ...]  # (band id, key) pairs for the LSH index
+    terms: dict[str, dict[str, float]] = field(default_factory=dict)  # space -> term -> count
