@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,8 @@ def iter_local(
         path = Path(raw)
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                if _kind(file, settings) is not None:
+                hidden = any(part.startswith(".") for part in file.relative_to(path).parts)
+                if not hidden and _kind(file, settings) is not None:
                     yield from _iter_file(file, settings, now)
         else:
             yield from _iter_file(path, settings, now)
@@ -103,16 +105,47 @@ def _iter_file(path: Path, settings: IngestSettings, now: datetime) -> Iterator[
         return
     try:
         text = decode_text(data)
+        meta, text = split_front_matter(text)
+        yield RawDocument(
+            url=meta.get("url") or url,
+            origin=origin,
+            content=text,
+            content_type="text",
+            fetched_at=now,
+            title=meta.get("title") or None,
+            published_at=parse_datetime(meta.get("published_at") or meta.get("date")),
+            source=meta.get("source") or None,
+        )
     except ValueError as exc:
         yield Failure(origin, "ingest", str(exc), url)
-        return
-    yield RawDocument(url=url, origin=origin, content=text, content_type="text", fetched_at=now)
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
+_FRONT_MATTER_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
+
+
+def split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Read a leading '---' block of 'key: value' lines (as static-site Markdown has).
+
+    Plain text has no other place for a publication date, source or URL.
+    """
+    match = _FRONT_MATTER.match(text.lstrip("\ufeff"))
+    if not match:
+        return {}, text
+    meta: dict[str, str] = {}
+    for line in match[1].splitlines():
+        m = _FRONT_MATTER_LINE.match(line)
+        if m:
+            meta[m[1].lower()] = m[2].strip().strip("\"'")
+    return meta, text.lstrip("\ufeff")[match.end() :]
 
 
 def looks_binary(data: bytes) -> bool:
     """NUL bytes or many control characters: an image, archive or executable."""
     head = data[:8192]
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text is full of NULs
+        return False
+    if b"\x00" in head:
         return True
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     return controls > len(head) * 0.05
@@ -129,9 +162,14 @@ def decode_text(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise ValueError("text in an unknown encoding (not UTF-8, and detection failed)")
+    # Short texts fit several single-byte code pages equally well; among the
+    # equally good, windows-1252 is the web's default for unlabelled text.
+    least_chaos = min(m.chaos for m in matches)
+    tied = [m for m in matches if m.chaos == least_chaos]
+    best = next((m for m in tied if m.encoding == "cp1252"), tied[0])
     return str(best)
 
 

@@ -1,0 +1,314 @@
+"""The `mediawatch` command.
+
+Read commands open the database read-only and never import Prefect, so they
+answer quickly and work while a run is writing. Write commands run the Prefect
+flow (which starts a temporary Prefect server when none is configured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from mediawatch.config import ConfigError, Settings, load_settings
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def print_json(value: Any) -> None:
+    if dataclasses.is_dataclass(value):
+        value = dataclasses.asdict(value)
+    elif isinstance(value, list):
+        value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
+    json.dump(value, sys.stdout, default=_json_default, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(getattr(args, "config", None), db=getattr(args, "db", None))
+
+
+def _reader(settings: Settings):
+    from storage.connection import reader
+
+    return reader(settings.db_path, wait=settings.storage.reader_wait_seconds)
+
+
+# --- write commands -------------------------------------------------------------------
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from mediawatch.ingest.local import check_sources
+
+    settings = _settings(args)
+    check_sources(args.paths)
+    summary = _run_flow(args.paths, args, settings, kind="ingest")
+    if args.json:
+        print_json(summary)
+    else:
+        from mediawatch import render
+
+        render.run_summary(summary)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The main job: the configured sources, then what came of them."""
+    from mediawatch.ingest.local import check_sources
+
+    settings = _settings(args)
+    sources = [str(settings.resolve(s)) for s in settings.run.sources]
+    check_sources(sources)
+    summary = _run_flow(sources, args, settings, kind="run")
+    from mediawatch import render
+
+    render.run_summary(summary)
+    with _reader(settings) as conn:
+        from storage import queries
+
+        render.stories_table(queries.list_stories(conn))
+        render.groups(queries.list_groups(conn))
+    return EXIT_OK
+
+
+def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
+    from flows.ingest import ingest_flow
+
+    return ingest_flow(
+        sources=[str(Path(s).absolute()) for s in sources],
+        db=str(settings.db_path),
+        config=getattr(args, "config", None),
+        kind=kind,
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from storage.connection import writer
+    from storage.migrate import current_version
+
+    settings = _settings(args)
+    with writer(settings.db_path, wait=settings.storage.writer_wait_seconds) as conn:
+        print(f"{settings.db_path}: schema version {current_version(conn)}")
+    return EXIT_OK
+
+
+# --- read commands --------------------------------------------------------------------
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    from storage import queries
+
+    with _reader(_settings(args)) as conn:
+        rows = queries.list_stories(conn, min_size=args.min_size, limit=args.limit)
+    if args.json:
+        print_json(rows)
+    else:
+        from mediawatch import render
+
+        render.stories_table(rows)
+    return EXIT_OK
+
+
+def cmd_story(args: argparse.Namespace) -> int:
+    from storage import queries
+
+    with _reader(_settings(args)) as conn:
+        detail = queries.get_story(conn, args.story_id)
+    if detail is None:
+        raise CommandError(f"no story {args.story_id}")
+    if args.json:
+        print_json(detail)
+    else:
+        from mediawatch import render
+
+        render.story_detail(detail)
+    return EXIT_OK
+
+
+def cmd_dupes(args: argparse.Namespace) -> int:
+    from storage import queries
+
+    with _reader(_settings(args)) as conn:
+        if args.group_id is not None:
+            group = queries.get_group(conn, args.group_id)
+            if group is None:
+                raise CommandError(f"no duplicate group {args.group_id}")
+            groups = [group]
+        else:
+            groups = queries.list_groups(conn, limit=args.limit)
+    if args.json:
+        print_json(groups)
+    else:
+        from mediawatch import render
+
+        render.groups(groups)
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from mediawatch import explain
+
+    settings = _settings(args)
+    with _reader(settings) as conn:
+        report = explain.explain_pair(conn, args.article_a, args.article_b)
+    if report is None:
+        raise CommandError("no such article: " + ", ".join(map(str, (args.article_a, args.article_b))))
+    if args.json:
+        print_json(report)
+    else:
+        from mediawatch import render
+
+        render.explanation(report)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from storage import queries
+
+    settings = _settings(args)
+    fmt = args.format or (Path(args.output).suffix.lstrip(".") if args.output else "jsonl")
+    fmt = {"json": "jsonl", "ndjson": "jsonl"}.get(fmt, fmt)
+    if fmt not in ("jsonl", "csv", "parquet"):
+        raise CommandError(f"unknown export format {fmt!r}: use jsonl, csv or parquet")
+    with _reader(settings) as conn:
+        if args.output in (None, "-"):
+            if fmt == "parquet":
+                raise CommandError("parquet needs an output file: -o FILE")
+            _export_stdout(conn, fmt)
+            return EXIT_OK
+        count = queries.export(conn, str(Path(args.output).absolute()), fmt)
+    print(f"exported {count} articles to {args.output} ({fmt})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export_stdout(conn, fmt: str) -> None:
+    import csv
+
+    from storage import queries
+
+    columns, rows = queries.export_rows(conn)
+    if fmt == "jsonl":
+        for row in rows:
+            sys.stdout.write(json.dumps(dict(zip(columns, row, strict=True)), default=_json_default))
+            sys.stdout.write("\n")
+    else:
+        out = csv.writer(sys.stdout)
+        out.writerow(columns)
+        out.writerows(rows)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from storage import queries
+
+    with _reader(_settings(args)) as conn:
+        rows = queries.list_runs(conn, limit=args.limit)
+    if args.json:
+        print_json(rows)
+    else:
+        from mediawatch import render
+
+        render.runs_table(rows)
+    return EXIT_OK
+
+
+def cmd_failures(args: argparse.Namespace) -> int:
+    from storage import queries
+
+    with _reader(_settings(args)) as conn:
+        rows = queries.list_failures(conn, run_id=args.run, limit=args.limit)
+    if args.json:
+        print_json(rows)
+    else:
+        from mediawatch import render
+
+        render.failures_table(rows)
+    return EXIT_OK
+
+
+# --- parser ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database file (default: settings, or $MEDIAWATCH_DB)")
+    common.add_argument("--config", help="settings file (default: config/mediawatch.toml)")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    parser = argparse.ArgumentParser(
+        prog="mediawatch",
+        description="Media monitoring: ingest news, find copies and rewrites, cluster stories.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help: str, *parents):
+        p = sub.add_parser(name, help=help, description=help, parents=[common, *parents])
+        p.set_defaults(func=func)
+        return p
+
+    p = add("run", cmd_run, "ingest the configured sources, then show stories and duplicate groups")
+    p = add("ingest", cmd_ingest, "ingest files, folders, JSONL or CSV article lists", as_json)
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = add("stories", cmd_stories, "list stories, largest first", as_json)
+    p.add_argument("--min-size", type=int, default=1, help="only stories with at least N articles")
+    p.add_argument("--limit", type=int, default=50)
+    p = add("story", cmd_story, "show one story: its articles and duplicate groups", as_json)
+    p.add_argument("story_id", type=int, metavar="ID")
+    p = add("dupes", cmd_dupes, "list duplicate groups (or show one)", as_json)
+    p.add_argument("group_id", type=int, nargs="?", metavar="GROUP_ID")
+    p.add_argument("--limit", type=int, default=50)
+    p = add("explain", cmd_explain, "why two articles are (or are not) duplicates or one story", as_json)
+    p.add_argument("article_a", type=int, metavar="ARTICLE_A")
+    p.add_argument("article_b", type=int, metavar="ARTICLE_B")
+    p = add("export", cmd_export, "export one record per article (jsonl, csv, parquet)")
+    p.add_argument("--format", choices=["jsonl", "csv", "parquet"])
+    p.add_argument("-o", "--output", help="output file (default: standard output)")
+    p = add("runs", cmd_runs, "list recent runs", as_json)
+    p.add_argument("--limit", type=int, default=20)
+    p = add("failures", cmd_failures, "list items that could not be taken, with reasons", as_json)
+    p.add_argument("--run", type=int, help="only this run")
+    p.add_argument("--limit", type=int, default=100)
+    add("migrate", cmd_migrate, "create the database or bring its schema up to date")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from storage.connection import DatabaseBusy, NoDatabase, SchemaError
+
+    from mediawatch.ingest.local import SourceError
+
+    try:
+        return args.func(args)
+    except (CommandError, ConfigError, SourceError, NoDatabase, SchemaError, DatabaseBusy) as exc:
+        print(f"mediawatch: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
