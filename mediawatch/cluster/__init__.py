@@ -1,0 +1,1 @@
+"""Cluster stage: articles into stories (all the coverage of one news event)."""

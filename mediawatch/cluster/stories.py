@@ -1,0 +1,597 @@
+"""Incremental story clustering: each batch joins stored stories or starts new ones.
+
+How a batch is processed (figures behind each choice are in REPORT.md):
+1. Document frequencies are counted (IDF includes the batch; stored as term -> df counts).
+2. Stories idle for more than `window_days` are closed and leave the candidate index.
+3. Candidate stories come from an inverted index over each story's top terms, so the work
+   depends on the batch and its candidates, never on the archive size.
+4. The *neighbourhood* (batch articles + all members of the candidate stories) is clustered
+   again, best pair first, with a normalised average-link (below) and one global
+   threshold. This is the attach step, the merge pass and the move pass in one: a new
+   article joins the story it fits as a whole, two stories that turn out to be one merge,
+   and an article that an earlier, thinner batch put in the wrong story moves. Clustering
+   from singletons removes the dependence on arrival order that sequential attachment has.
+5. Cluster -> story ids are kept stable (largest overlap keeps the old id) and every batch
+   article gets an explainable `Assignment`; merges and moves of older articles are logged.
+With `recluster_members=False` the candidate stories enter step 4 as frozen wholes (their
+stored sums): cheaper, no moves of older articles, but clearly worse (REPORT.md).
+
+Similarity. Each article is three unit (1 + log tf) * IDF vectors: content words, names,
+numbers/dates. Between two clusters, per space, average-link (mean cosine over all cross
+pairs) is divided by the geometric mean of both clusters' own coherence (their mean
+within-pair cosine, shrunk to a prior for tiny clusters). That normalised average-link is
+~1 for two halves of one story whatever their sizes, so one threshold fits singletons and
+big stories alike (raw centroid cosine needs 0.23 for 1 vs 1 and 0.57 for 5 vs 5). The
+spaces are combined as a weighted mean over the spaces both sides have (a missing space is
+neutral), times a time factor that is exactly 1 without dates. No single link: a bridge
+article moves a cluster pair's mean by 1/(n_a * n_b) only. Profile veto: two clusters of at
+least `veto_min_size` articles each whose numbers/dates profiles disagree (normalised score
+below the floor) never join; at that size the profile is reliable, for single articles not.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from mediawatch.cluster.features import Features
+
+SPACES: tuple[str, ...] = ("words", "entities", "numbers")
+Vector = dict[str, float]
+
+
+@dataclass(frozen=True)
+class Params:
+    """All global constants; the defaults are the values fixed in REPORT.md."""
+
+    weights: tuple[float, float, float] = (0.3, 0.4, 0.3)  # words, entities, numbers
+    threshold: float = 0.45  # normalised average-link needed to join two clusters
+    prior_coherence: float = 0.3  # assumed mean within-story cosine of a tiny story
+    prior_pairs: float = 2.0  # weight of that prior, in ordered member pairs
+    size_penalty: float = 0.0  # extra threshold for small pairs: + penalty / sqrt(n_a * n_b)
+    veto_min_size: int = 6  # pairs of clusters at least this big must agree in every space:
+    veto_floor: tuple[float, float, float] = (0.0, 0.0, 0.3)  # per-space minimum, else no join
+    recluster_members: bool = True  # False: candidate stories join as frozen wholes (cheaper)
+    top_k: tuple[int, int, int] = (300, 150, 60)  # stored centroid terms per space
+    index_keys: int = 15  # postings per story and space (words, entities)
+    query_keys: int = 15  # looked-up terms per article and space
+    max_candidates: int = 20  # candidate stories per batch article
+    window_days: float = 14.0  # a story idle this long is closed
+    time_weight: float = 0.3  # share of the score the time term can take away
+    time_scale_days: float = 3.0  # e-folding of the time term beyond the stories' spans
+
+
+@dataclass
+class DocFreq:
+    """Document frequencies per space and term, plus the document count (IDF source)."""
+
+    n_docs: int = 0
+    df: dict[str, dict[str, int]] = field(default_factory=lambda: {s: {} for s in SPACES})
+
+    def add(self, article: ArticleFeatures) -> None:
+        self.n_docs += 1
+        for space in SPACES:
+            d = self.df[space]
+            for term in article.counts(space):
+                d[term] = d.get(term, 0) + 1
+
+    def idf(self, space: str, term: str) -> float:
+        """log((1+N)/(1+df)): zero for a term in every document, so boilerplate weighs nothing."""
+        return math.log((1 + self.n_docs) / (1 + self.df[space].get(term, 0)))
+
+
+@dataclass(frozen=True)
+class ArticleFeatures:
+    """An article as the clusterer receives and stores it: raw term counts, optional date."""
+
+    article_id: str
+    words: dict[str, float]
+    entities: dict[str, float]
+    numbers: dict[str, float]
+    published: datetime | None = None
+
+    @classmethod
+    def from_features(
+        cls, article_id: str, features: Features, published: datetime | None = None
+    ) -> ArticleFeatures:
+        return cls(article_id, features.words, features.entities, features.numbers, published)
+
+    def counts(self, space: str) -> dict[str, float]:
+        return getattr(self, space)
+
+
+@dataclass
+class StoryState:
+    """One story as rows: summed member vectors (top-K per space), size, coherence, span."""
+
+    story_id: int
+    size: int = 0
+    within: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SPACES, 0.0))
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    centroid: dict[str, Vector] = field(default_factory=lambda: {s: {} for s in SPACES})
+    members: list[str] = field(default_factory=list)
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where a batch article went and why.
+
+    `score` is the normalised average-link of the clustering step that first joined the
+    article to anything (>= `threshold` by construction); `space_scores` splits it per
+    space (their weighted mean, times `time_factor`, is `score`). `fit` is the article
+    against its final story without itself, `margin` = fit - runner-up fit.
+    """
+
+    article_id: str
+    story_id: int
+    reason: str  # attached | new | new:with-batch
+    score: float
+    space_scores: dict[str, float]
+    time_factor: float  # 1.0 when dates are missing
+    threshold: float
+    fit: float  # article vs its story without itself (0.0 when alone)
+    margin: float
+    runner_up: int | None  # best other story in the neighbourhood
+    n_clusters: int  # clusters in this batch's neighbourhood (all were compared)
+
+
+@dataclass(frozen=True)
+class StoryEvent:
+    """A change to stored articles: an older article moved, or a story absorbed."""
+
+    kind: str  # moved | merged
+    article_id: str | None
+    from_story: int
+    to_story: int
+
+
+def _top(vec: Mapping[str, float], k: int) -> list[str]:
+    return sorted(vec, key=lambda t: (-vec[t], t))[:k]
+
+
+def _days(d: datetime | None) -> float:
+    return d.timestamp() / 86400 if d is not None else math.nan
+
+
+class StoryIndex:
+    """Stories, stored article features, document frequencies and an inverted index.
+
+    Everything here is a plain table; `to_rows`/`from_rows` round-trip the whole state.
+    """
+
+    def __init__(self, params: Params | None = None) -> None:
+        self.params = params or Params()
+        self.stories: dict[int, StoryState] = {}
+        self.articles: dict[str, ArticleFeatures] = {}
+        self.story_of: dict[str, int] = {}
+        self.docfreq = DocFreq()
+        self.postings: dict[str, set[int]] = {}
+        self.story_keys: dict[int, set[str]] = {}
+        self.next_id = 1
+        self.events: list[StoryEvent] = []
+        self.last_neighbourhood = 0  # units clustered by the last batch: the cost driver
+
+    def vector(self, art: ArticleFeatures, space: str) -> Vector:
+        """Unit (1 + log tf) * IDF vector under the current document frequencies."""
+        w = {
+            t: (1.0 + math.log(c)) * self.docfreq.idf(space, t)
+            for t, c in art.counts(space).items()
+            if c > 0
+        }
+        norm = math.sqrt(sum(v * v for v in w.values()))
+        return {t: v / norm for t, v in w.items() if v > 0} if norm else {}
+
+    def query_keys(self, art: ArticleFeatures) -> list[str]:
+        k = self.params.query_keys
+        return [f"{s[0]}:{t}" for s in ("words", "entities") for t in _top(self.vector(art, s), k)]
+
+    # ---- inverted index -------------------------------------------------------------
+    def _reindex(self, story: StoryState) -> None:
+        self._unindex(story.story_id)
+        keys = {
+            f"{s[0]}:{t}"
+            for s in ("words", "entities")
+            for t in _top(story.centroid[s], self.params.index_keys)
+        }
+        for key in keys:
+            self.postings.setdefault(key, set()).add(story.story_id)
+        self.story_keys[story.story_id] = keys
+
+    def _unindex(self, story_id: int) -> None:
+        for key in self.story_keys.pop(story_id, set()):
+            ids = self.postings.get(key)
+            if ids is not None:
+                ids.discard(story_id)
+                if not ids:
+                    del self.postings[key]
+
+    def lookup(self, keys: Iterable[str]) -> list[StoryState]:
+        """Open stories sharing most index keys with `keys`, best `max_candidates` first."""
+        hits: dict[int, int] = {}
+        for key in keys:
+            for sid in self.postings.get(key, ()):
+                hits[sid] = hits.get(sid, 0) + 1
+        best = sorted(hits, key=lambda s: (-hits[s], s))[: self.params.max_candidates]
+        return [self.stories[s] for s in best]
+
+    def candidates(self, article: ArticleFeatures) -> list[StoryState]:
+        """Candidate stories for an article: inverted-index lookup on its top terms."""
+        return self.lookup(self.query_keys(article))
+
+    def close_stale(self, now: datetime) -> list[int]:
+        """Close stories idle for more than the window: they leave the candidate index."""
+        closed = []
+        limit = self.params.window_days * 86400
+        for story in self.stories.values():
+            if story.closed or story.last_seen is None:
+                continue
+            if (now - story.last_seen).total_seconds() > limit:
+                story.closed = True
+                self._unindex(story.story_id)
+                closed.append(story.story_id)
+        return closed
+
+    # ---- persistence ----------------------------------------------------------------
+    def to_rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Tables: story, story_term, story_key, article, article_term, term_df, meta."""
+        return {
+            "story": [
+                (
+                    s.story_id,
+                    s.size,
+                    *(s.within[x] for x in SPACES),
+                    s.first_seen,
+                    s.last_seen,
+                    s.closed,
+                )
+                for s in self.stories.values()
+            ],
+            "story_term": [
+                (s.story_id, space, t, w)
+                for s in self.stories.values()
+                for space in SPACES
+                for t, w in s.centroid[space].items()
+            ],
+            "story_key": [(k, sid) for k, ids in self.postings.items() for sid in ids],
+            "article": [
+                (a.article_id, self.story_of[a.article_id], a.published)
+                for a in self.articles.values()
+            ],
+            "article_term": [
+                (a.article_id, space, t, c)
+                for a in self.articles.values()
+                for space in SPACES
+                for t, c in a.counts(space).items()
+            ],
+            "term_df": [(sp, t, n) for sp in SPACES for t, n in self.docfreq.df[sp].items()],
+            "meta": [("n_docs", self.docfreq.n_docs), ("next_story_id", self.next_id)],
+        }
+
+    @classmethod
+    def from_rows(
+        cls, rows: Mapping[str, Iterable[tuple[Any, ...]]], params: Params | None = None
+    ) -> StoryIndex:
+        index = cls(params)
+        meta = dict(rows["meta"])
+        index.docfreq.n_docs = int(meta["n_docs"])
+        index.next_id = int(meta["next_story_id"])
+        for sp, t, n in rows["term_df"]:
+            index.docfreq.df[sp][t] = int(n)
+        for sid, size, *within, first, last, closed in rows["story"]:
+            index.stories[sid] = StoryState(
+                sid,
+                size,
+                dict(zip(SPACES, within, strict=True)),
+                first,
+                last,
+                closed=bool(closed),
+            )
+        for sid, space, t, w in rows["story_term"]:
+            index.stories[sid].centroid[space][t] = w
+        counts: dict[str, dict[str, dict[str, float]]] = {}
+        for aid, space, t, c in rows["article_term"]:
+            counts.setdefault(aid, {s: {} for s in SPACES})[space][t] = c
+        for aid, sid, published in rows["article"]:
+            c = counts.get(aid, {s: {} for s in SPACES})
+            index.articles[aid] = ArticleFeatures(
+                aid, c["words"], c["entities"], c["numbers"], published
+            )
+            index.story_of[aid] = sid
+            index.stories[sid].members.append(aid)
+        for key, sid in rows["story_key"]:
+            index.postings.setdefault(key, set()).add(sid)
+            index.story_keys.setdefault(sid, set()).add(key)
+        return index
+
+
+@dataclass
+class _Clusters:
+    """Agglomeration state over n neighbourhood articles (numpy, per space)."""
+
+    cross: np.ndarray  # (S, n, n) summed cross-pair cosines between live clusters
+    within: np.ndarray  # (S, n) summed ordered within-pair cosines
+    present: np.ndarray  # (S, n) members having the space
+    size: np.ndarray  # (n,)
+    first: np.ndarray  # (n,) days, nan when unknown
+    last: np.ndarray
+    alive: np.ndarray  # (n,) bool
+    members: list[list[int]]
+
+
+def _scores(c: _Clusters, rows: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised average-link of clusters `rows` against all: (combined, per-space, time)."""
+    w = np.asarray(p.weights)[:, None, None]
+    m = p.prior_pairs
+    coh = np.maximum((c.within + p.prior_coherence * m) / (c.size * (c.size - 1) + m), 0.02)
+    n_r, n_all = c.size[rows][:, None], c.size[None, :]
+    per = c.cross[:, rows, :] / (n_r * n_all) / np.sqrt(coh[:, rows, None] * coh[:, None, :])
+    pres = (c.present[:, rows, None] > 0) & (c.present[:, None, :] > 0)
+    den = (w * pres).sum(axis=0)
+    comb = np.where(den > 0, (w * per * pres).sum(axis=0) / np.maximum(den, 1e-12), 0.0)
+    gap = np.fmax(c.first[None, :] - c.last[rows, None], c.first[rows, None] - c.last[None, :])
+    gap = np.maximum(gap, 0.0)
+    time = 1.0 - p.time_weight + p.time_weight * np.exp(-gap / p.time_scale_days)
+    time = np.where(np.isnan(time), 1.0, time)
+    comb = comb * time - p.size_penalty / np.sqrt(n_r * n_all)
+    floor = np.asarray(p.veto_floor)[:, None, None]
+    big = np.minimum(n_r, n_all) >= p.veto_min_size
+    comb = np.where(big & (pres & (per < floor)).any(axis=0), -1.0, comb)
+    return comb, np.concatenate([per * pres, time[None]], axis=0)
+
+
+def _agglomerate(c: _Clusters, p: Params) -> dict[int, tuple[float, list[float]]]:
+    """Best pair first, until no pair reaches the threshold. Returns first-join steps."""
+    n = len(c.size)
+    allrows = np.arange(n)
+    sc, _ = _scores(c, allrows, p)
+    np.fill_diagonal(sc, -np.inf)
+    first_join: dict[int, tuple[float, list[float]]] = {}
+    while n > 1:
+        flat = int(np.argmax(sc))
+        i, j = divmod(flat, n)
+        if sc[i, j] < p.threshold:
+            break
+        _, parts = _scores(c, np.array([i]), p)
+        step = [float(x) for x in parts[:, 0, j]]
+        for k in (*c.members[i], *c.members[j]):
+            first_join.setdefault(k, (float(sc[i, j]), step))
+        c.within[:, i] += c.within[:, j] + 2 * c.cross[:, i, j]
+        c.cross[:, i, :] += c.cross[:, j, :]
+        c.cross[:, :, i] += c.cross[:, :, j]
+        c.cross[:, i, i] = 0.0
+        c.cross[:, j, :] = 0.0
+        c.cross[:, :, j] = 0.0
+        c.present[:, i] += c.present[:, j]
+        c.size[i] += c.size[j]
+        c.first[i] = np.fmin(c.first[i], c.first[j])
+        c.last[i] = np.fmax(c.last[i], c.last[j])
+        c.members[i] += c.members[j]
+        c.members[j] = []
+        c.alive[j] = False
+        sc[j, :] = -np.inf
+        sc[:, j] = -np.inf
+        row, _ = _scores(c, np.array([i]), p)
+        row = np.where(c.alive, row[0], -np.inf)
+        row[i] = -np.inf
+        sc[i, :] = row
+        sc[:, i] = row
+    return first_join
+
+
+def _similarities(vecs: list[dict[str, Vector]]) -> np.ndarray:
+    """(S, n, n) cosine matrices over a neighbourhood-local vocabulary."""
+    n = len(vecs)
+    out = np.zeros((len(SPACES), n, n))
+    for s, space in enumerate(SPACES):
+        vocab: dict[str, int] = {}
+        for v in vecs:
+            for t in v[space]:
+                vocab.setdefault(t, len(vocab))
+        x = np.zeros((n, max(len(vocab), 1)))
+        for r, v in enumerate(vecs):
+            for t, val in v[space].items():
+                x[r, vocab[t]] = val
+        out[s] = x @ x.T
+        np.fill_diagonal(out[s], 0.0)
+    return out
+
+
+def assign_batch(
+    articles: list[ArticleFeatures], index: StoryIndex, now: datetime | None = None
+) -> list[Assignment]:
+    """Cluster one batch into `index` (mutated); one Assignment per batch article.
+
+    Changes to older articles (moves, absorbed stories) are appended to `index.events`.
+    """
+    p = index.params
+    for art in articles:
+        index.docfreq.add(art)
+        index.articles[art.article_id] = art
+    dates = [a.published for a in articles if a.published is not None]
+    if now is None and dates:
+        now = max(dates)
+    if now is not None:
+        index.close_stale(now)
+
+    cand: dict[int, StoryState] = {}
+    for art in articles:
+        for s in index.candidates(art):
+            cand[s.story_id] = s
+    batch_ids = [a.article_id for a in sorted(articles, key=lambda a: a.article_id)]
+
+    # Units of the agglomeration: single articles, or (frozen mode) whole candidate stories.
+    units: list[list[str]] = []
+    vecs: list[dict[str, Vector]] = []
+    size, within, present, first, last = [], [], [], [], []
+    if p.recluster_members:
+        singles = sorted(set(batch_ids) | {m for st in cand.values() for m in st.members})
+        frozen: list[StoryState] = []
+    else:
+        singles = batch_ids
+        frozen = [cand[k] for k in sorted(cand)]
+    for st in frozen:
+        units.append(list(st.members))
+        vecs.append(st.centroid)
+        size.append(st.size)
+        within.append([st.within[x] for x in SPACES])
+        present.append([st.size if st.centroid[x] else 0 for x in SPACES])
+        first.append(_days(st.first_seen))
+        last.append(_days(st.last_seen))
+    for aid in singles:
+        art = index.articles[aid]
+        units.append([aid])
+        vecs.append({x: index.vector(art, x) for x in SPACES})
+        size.append(1)
+        within.append([0.0] * len(SPACES))
+        present.append([1 if vecs[-1][x] else 0 for x in SPACES])
+        first.append(_days(art.published))
+        last.append(_days(art.published))
+    n = len(units)
+    index.last_neighbourhood = n
+    c = _Clusters(
+        cross=_similarities(vecs),
+        within=np.array(within, dtype=float).T.reshape(len(SPACES), n),
+        present=np.array(present, dtype=float).T.reshape(len(SPACES), n),
+        size=np.array(size, dtype=float),
+        first=np.array(first),
+        last=np.array(last),
+        alive=np.ones(n, dtype=bool),
+        members=[[k] for k in range(n)],
+    )
+    sims, present0, size0 = c.cross.copy(), c.present.copy(), c.size.copy()
+    first_join = _agglomerate(c, p)
+    roots = [k for k in range(n) if c.alive[k]]
+    clusters = [c.members[k] for k in roots]
+    cluster_of = {aid: ci for ci, mem in enumerate(clusters) for k in mem for aid in units[k]}
+
+    # Stable ids: the biggest overlaps between new clusters and old stories keep old ids.
+    batch_set = set(batch_ids)
+    overlaps = []
+    for ci, mem in enumerate(clusters):
+        counts: dict[int, int] = {}
+        for aid in (aid for k in mem for aid in units[k] if aid not in batch_set):
+            counts[index.story_of[aid]] = counts.get(index.story_of[aid], 0) + 1
+        overlaps += [(-cnt, sid, ci) for sid, cnt in counts.items()]
+    story_for: dict[int, int] = {}
+    used: set[int] = set()
+    for _, sid, ci in sorted(overlaps):
+        if ci not in story_for and sid not in used:
+            story_for[ci] = sid
+            used.add(sid)
+    for ci in range(len(clusters)):
+        if ci not in story_for:
+            story_for[ci] = index.next_id
+            index.next_id += 1
+    for sid in sorted(set(cand) - used):
+        where = [story_for[cluster_of[m]] for m in index.stories[sid].members]
+        index.events.append(StoryEvent("merged", None, sid, max(set(where), key=where.count)))
+        index._unindex(sid)
+        del index.stories[sid]
+
+    for ci, (root, mem) in enumerate(zip(roots, clusters, strict=True)):
+        story = StoryState(story_for[ci])
+        for k in mem:
+            for x in SPACES:
+                cen = story.centroid[x]
+                for t, v in vecs[k][x].items():
+                    cen[t] = cen.get(t, 0.0) + v
+            for aid in units[k]:
+                old = index.story_of.get(aid)
+                if old is not None and old != story.story_id and aid not in batch_set:
+                    index.events.append(StoryEvent("moved", aid, old, story.story_id))
+                index.story_of[aid] = story.story_id
+                story.members.append(aid)
+                pub = index.articles[aid].published
+                if pub is not None:
+                    story.first_seen = min(story.first_seen or pub, pub)
+                    story.last_seen = max(story.last_seen or pub, pub)
+        for s, x in enumerate(SPACES):
+            story.within[x] = float(c.within[s, root])
+            story.centroid[x] = {
+                t: story.centroid[x][t] for t in _top(story.centroid[x], p.top_k[s])
+            }
+        story.size = len(story.members)
+        index.stories[story.story_id] = story
+        index._reindex(story)
+
+    unit_of = {units[k][0]: k for k in range(n) if len(units[k]) == 1}
+    ids = [story_for[ci] for ci in range(len(clusters))]
+    within_cl = c.within[:, roots]
+    return _explain(
+        index, articles, unit_of, clusters, ids, size0, present0, sims, within_cl, used, first_join
+    )
+
+
+def _explain(
+    index: StoryIndex,
+    articles: list[ArticleFeatures],
+    pos: dict[str, int],
+    clusters: list[list[int]],
+    ids: list[int],
+    unit_size: np.ndarray,
+    present: np.ndarray,
+    sims: np.ndarray,
+    within: np.ndarray,
+    existed: set[int],
+    first_join: dict[int, tuple[float, list[float]]],
+) -> list[Assignment]:
+    """Per batch article: the joining step, its fit to its story and to the best rival.
+
+    Fit = normalised average-link of the article with a cluster (its own without itself).
+    """
+    p = index.params
+    w = np.asarray(p.weights)[:, None]
+    n_cl = len(clusters)
+    onehot = np.zeros((sims.shape[1], n_cl))
+    for ci, mem in enumerate(clusters):
+        onehot[mem, ci] = 1.0
+    size = unit_size @ onehot
+    n_present = present @ onehot  # (S, C) members having each space
+    out = []
+    for art in articles:
+        k = pos[art.article_id]
+        own = int(np.argmax(onehot[k]))
+        cross = sims[:, k, :] @ onehot  # (S, C)
+        n_other = size - onehot[k]
+        wthn = within - 2 * cross * onehot[k][None, :]
+        m = p.prior_pairs
+        coh = np.maximum((wthn + p.prior_coherence * m) / (n_other * (n_other - 1) + m), 0.02)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per = cross / np.maximum(n_other, 1) / np.sqrt(p.prior_coherence * coh)
+        pres = (present[:, k][:, None] > 0) & (n_present - present[:, k][:, None] * onehot[k] > 0)
+        den = (w * pres).sum(axis=0)
+        fit = np.where(den > 0, (w * per * pres).sum(axis=0) / np.maximum(den, 1e-12), 0.0)
+        fit = np.where(n_other > 0, fit, 0.0)
+        rivals = [(float(fit[cj]), cj) for cj in range(n_cl) if cj != own and n_other[cj] > 0]
+        rival = max(rivals, default=(0.0, -1))
+        score, step = first_join.get(k, (0.0, [0.0] * len(SPACES) + [1.0]))
+        sid = index.story_of[art.article_id]
+        reason = "attached" if sid in existed else "new" if size[own] == 1 else "new:with-batch"
+        out.append(
+            Assignment(
+                art.article_id,
+                sid,
+                reason,
+                score,
+                dict(zip(SPACES, step[:-1], strict=True)),
+                step[-1],
+                p.threshold,
+                float(fit[own]),
+                float(fit[own]) - rival[0],
+                ids[rival[1]] if rival[1] >= 0 else None,
+                n_cl,
+            )
+        )
+    return out
+
+
+def story_labels(index: StoryIndex) -> dict[str, int]:
+    """article id -> story id for every stored article."""
+    return dict(index.story_of)

@@ -1,0 +1,120 @@
+"""Behaviour of the features and the clusterer on tiny hand-made articles."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from mediawatch.cluster.features import extract_features, stem
+from mediawatch.cluster.stories import (
+    ArticleFeatures,
+    Params,
+    StoryIndex,
+    assign_batch,
+    story_labels,
+)
+
+TEXTS = {
+    "a1": "Tara Reid checks into Promises rehab in Malibu. The actress Tara Reid entered the "
+    "Promises Treatment Center on Friday, her publicist Jack Ketsoyan said.",
+    "a2": "Actress Tara Reid has entered rehab at the Promises Treatment Center in Malibu, "
+    "publicist Jack Ketsoyan confirmed on Friday.",
+    "a3": "Publicist Jack Ketsoyan says Tara Reid is being treated at Promises in Malibu. "
+    "Reid, 33, starred in American Pie.",
+    "b1": "A strong earthquake of magnitude 6.1 hit Qeshm island in southern Iran on Sunday, "
+    "killing 10 people in villages near Bandar Abbas.",
+    "b2": "The 6.1 magnitude quake struck Qeshm island off Iran, killing 10 and damaging "
+    "villages, said governor Heydar Alishbandi.",
+    "b3": "Rescuers in Qeshm searched villages after the quake that killed 10 people; "
+    "governor Heydar Alishbandi said Bandar Abbas was shaken.",
+}
+
+
+def arts(ids: list[str], published: datetime | None = None) -> list[ArticleFeatures]:
+    out = []
+    for i in ids:
+        title, _, _ = TEXTS[i].partition(".")
+        out.append(ArticleFeatures.from_features(i, extract_features(title, TEXTS[i]), published))
+    return out
+
+
+def partition(labels: dict[str, int]) -> set[frozenset[str]]:
+    groups: dict[int, set[str]] = {}
+    for a, s in labels.items():
+        groups.setdefault(s, set()).add(a)
+    return {frozenset(g) for g in groups.values()}
+
+
+EXPECTED = {frozenset({"a1", "a2", "a3"}), frozenset({"b1", "b2", "b3"})}
+
+
+def test_features_names_numbers_and_stems() -> None:
+    text = "Actress Tara Reid went to Promises in Malibu on May 5, 2008."
+    f = extract_features("Quake hits Iran", text)
+    assert {"tara_reid", "tara", "reid", "promises", "malibu"} <= set(f.entities)
+    assert "actress" not in f.entities  # sentence-initial, seen once
+    assert "quake" not in f.entities  # lowercase word, no name
+    assert {"y2008", "d5-5", "m5"} <= set(f.numbers)
+    assert stem("sentenced") == stem("sentences") == stem("sentence")
+
+
+def test_sentence_initial_word_is_not_a_name_unless_it_repeats_capitalised() -> None:
+    f = extract_features("", "Police said it rained. Officers said Police Chief Moe left.")
+    assert "officers" not in f.entities  # sentence-initial only, once
+    assert "police" in f.entities  # capitalised mid-sentence elsewhere
+
+
+def test_two_stories_in_two_batches() -> None:
+    index = StoryIndex()
+    assign_batch(arts(["a1", "b1", "a2"]), index)
+    assign_batch(arts(["b2", "a3", "b3"]), index)
+    assert partition(story_labels(index)) == EXPECTED
+
+
+def test_order_inside_a_batch_does_not_matter() -> None:
+    ids = list(TEXTS)
+    seen = set()
+    for seed in range(5):
+        random.Random(seed).shuffle(ids)
+        index = StoryIndex()
+        assign_batch(arts(ids), index)
+        seen.add(frozenset(partition(story_labels(index))))
+    assert len(seen) == 1
+
+
+def test_assignments_explain_the_decision() -> None:
+    index = StoryIndex()
+    assign_batch(arts(["a1", "a2", "b1"]), index)
+    out = assign_batch(arts(["a3", "b2"]), index)
+    for a in out:
+        assert a.reason == "attached"
+        assert a.score >= a.threshold
+        assert set(a.space_scores) == {"words", "entities", "numbers"}
+        assert a.time_factor == 1.0  # no dates: the time term is neutral
+        assert a.runner_up is not None and a.margin > 0
+
+
+def test_time_term_is_neutral_without_dates_and_splits_far_apart_dates() -> None:
+    day = datetime(2024, 1, 1)
+    undated = StoryIndex()
+    assign_batch(arts(list(TEXTS)), undated)
+    same_day = StoryIndex()
+    assign_batch(arts(list(TEXTS), day), same_day)
+    assert partition(story_labels(undated)) == partition(story_labels(same_day))
+
+    windowed = StoryIndex(replace(Params(), window_days=7))
+    assign_batch(arts(["a1", "a2"], day), windowed)
+    out = assign_batch(arts(["a3"], day + timedelta(days=30)), windowed)
+    assert out[0].reason == "new"  # the old story was closed by the window
+    assert all(s.closed for s in windowed.stories.values() if "a1" in s.members)
+
+
+def test_state_round_trips_through_rows() -> None:
+    index = StoryIndex()
+    assign_batch(arts(["a1", "b1", "a2"]), index)
+    restored = StoryIndex.from_rows(index.to_rows())
+    assert restored.to_rows() == index.to_rows()
+    for ix in (index, restored):
+        assign_batch(arts(["b2", "a3", "b3"]), ix)
+    assert story_labels(index) == story_labels(restored)
