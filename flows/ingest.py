@@ -7,12 +7,11 @@ each batch is stored in one transaction.
 
 from __future__ import annotations
 
-import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
-
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
 from mediawatch import pipeline
 from mediawatch.config import Settings, load_settings
 from mediawatch.extract import extract_batch
@@ -30,17 +29,19 @@ def fingerprint_task(articles: list[Article]) -> list[Fingerprinted]:
     return fingerprint_batch(articles)
 
 
-@task(name="match-cluster-store", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(name="match-cluster-store", cache_policy=NO_CACHE)
 def store_task(
-    batch: list[Fingerprinted], failures: list[Failure], run_id: int, settings: Settings
+    batch: list[Fingerprinted],
+    failures: list[Failure],
+    run_id: int,
+    settings: Settings,
+    raw_hashes: dict[str, str],
 ) -> pipeline.BatchReport:
-    return pipeline.store_batch(batch, failures, run_id, settings)
+    return pipeline.store_batch(batch, failures, run_id, settings, raw_hashes)
 
 
 @task(name="skip-known", cache_policy=NO_CACHE)
-def skip_known_task(
-    docs: list[RawDocument], settings: Settings
-) -> tuple[list[RawDocument], int]:
+def skip_known_task(docs: list[RawDocument], settings: Settings) -> tuple[list[RawDocument], int]:
     return pipeline.skip_known(docs, settings)
 
 
@@ -54,13 +55,15 @@ def ingest_flow(
     summary = pipeline.RunSummary(run_id=run_id, db=str(settings.db_path))
     try:
         for docs, failures in pipeline.batches(sources, settings):
+            read = len(docs) + len(failures)
             docs, known = skip_known_task(docs, settings)
             extracted = extract_task(docs, settings)
             articles = [a for a in extracted if isinstance(a, Article)]
             failures += [f for f in extracted if isinstance(f, Failure)]
             batch = fingerprint_task(articles)
-            report = store_task(batch, failures, run_id, settings)
-            summary.add(report, already_known=known)
+            raw = {d.url: pipeline.raw_hash(d) for d in docs}
+            report = store_task(batch, failures, run_id, settings, raw)
+            summary.add(report, documents=read, already_known=known)
     except BaseException as exc:
         pipeline.finish_run(settings, summary, error=f"{type(exc).__name__}: {exc}")
         raise

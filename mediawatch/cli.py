@@ -172,7 +172,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     with _reader(settings) as conn:
         report = explain.explain_pair(conn, args.article_a, args.article_b)
     if report is None:
-        raise CommandError("no such article: " + ", ".join(map(str, (args.article_a, args.article_b))))
+        raise CommandError(
+            "no such article: " + ", ".join(map(str, (args.article_a, args.article_b)))
+        )
     if args.json:
         print_json(report)
     else:
@@ -209,7 +211,9 @@ def _export_stdout(conn, fmt: str) -> None:
     columns, rows = queries.export_rows(conn)
     if fmt == "jsonl":
         for row in rows:
-            sys.stdout.write(json.dumps(dict(zip(columns, row, strict=True)), default=_json_default))
+            sys.stdout.write(
+                json.dumps(dict(zip(columns, row, strict=True)), default=_json_default)
+            )
             sys.stdout.write("\n")
     else:
         out = csv.writer(sys.stdout)
@@ -277,7 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("dupes", cmd_dupes, "list duplicate groups (or show one)", as_json)
     p.add_argument("group_id", type=int, nargs="?", metavar="GROUP_ID")
     p.add_argument("--limit", type=int, default=50)
-    p = add("explain", cmd_explain, "why two articles are (or are not) duplicates or one story", as_json)
+    p = add(
+        "explain", cmd_explain, "why two articles are (or are not) duplicates or one story", as_json
+    )
     p.add_argument("article_a", type=int, metavar="ARTICLE_A")
     p.add_argument("article_b", type=int, metavar="ARTICLE_B")
     p = add("export", cmd_export, "export one record per article (jsonl, csv, parquet)")
@@ -295,9 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from storage.connection import DatabaseBusy, NoDatabase, SchemaError
-
     from mediawatch.ingest.local import SourceError
+    from storage.connection import DatabaseBusy, NoDatabase, SchemaError
 
     try:
         return args.func(args)

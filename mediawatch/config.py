@@ -92,9 +92,7 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
         try:
             return annotation(value)
         except (TypeError, ValueError):
-            raise ConfigError(
-                f"{where}: expected {annotation.__name__}, got {value!r}"
-            ) from None
+            raise ConfigError(f"{where}: expected {annotation.__name__}, got {value!r}") from None
     if hint is tuple:
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]

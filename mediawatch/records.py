@@ -69,5 +69,5 @@ class Fingerprinted:
 
     article: Article
     text_hash: str  # hash of the normalised text: exact copies share it
-    band_keys: tuple[tuple[int, int], ...]  # (band id, key) pairs for the LSH index
+    band_keys: tuple[tuple[int, int], ...]  # (signature kind, key) rows for the LSH index
     terms: dict[str, dict[str, float]] = field(default_factory=dict)  # space -> term -> count

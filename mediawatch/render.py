@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from storage.queries import DupGroupRow, FailureRow, RunRow, StoryDetail, StoryRow
 
 console = Console(highlight=False, soft_wrap=False)
+if not console.is_terminal and "COLUMNS" not in os.environ:
+    console.width = 160  # piped or logged: long lines beat titles cut to a word
 
 
 def _when(value: datetime | None) -> str:
@@ -48,18 +51,34 @@ def run_summary(s: RunSummary) -> None:
             table.add_row(f.stage, Text(_short(f.origin, 60)), Text(f.reason))
         console.print(table)
         if len(s.failures) > 50:
-            console.print(f"  … and {len(s.failures) - 50} more: `mediawatch failures --run {s.run_id}`")
+            console.print(
+                f"  … and {len(s.failures) - 50} more: `mediawatch failures --run {s.run_id}`"
+            )
 
 
 def stories_table(rows: list[StoryRow]) -> None:
     table = Table(
-        "story", "articles", "sources", "independent", "dup groups", "first seen", "last seen",
-        "title", box=box.SIMPLE_HEAD, title="Stories",
+        "story",
+        "articles",
+        "sources",
+        "independent",
+        "dup groups",
+        "first seen",
+        "last seen",
+        "title",
+        box=box.SIMPLE_HEAD,
+        title="Stories",
     )
     for r in rows:
         table.add_row(
-            str(r.story_id), str(r.size), str(r.n_sources), str(r.n_independent),
-            str(r.n_groups), _when(r.first_date), _when(r.last_date), Text(_short(r.title, 60)),
+            str(r.story_id),
+            str(r.size),
+            str(r.n_sources),
+            str(r.n_independent),
+            str(r.n_groups),
+            _when(r.first_date),
+            _when(r.last_date),
+            Text(_short(r.title, 60)),
         )
     console.print(table if rows else "No stories yet.")
 
@@ -73,13 +92,25 @@ def story_detail(d: StoryDetail) -> None:
         f"{s.origin_article_id}"
     )
     table = Table(
-        "article", "date", "source", "relation", "group", "joined by", "title", box=box.SIMPLE_HEAD,
+        "article",
+        "date",
+        "source",
+        "relation",
+        "group",
+        "joined by",
+        "title",
+        box=box.SIMPLE_HEAD,
         title="Timeline",
     )
     for a in d.articles:
         table.add_row(
-            str(a.article_id), _when(a.date), Text(_short(a.source, 24)), a.relation or "–",
-            str(a.group_id or "–"), Text(_short(a.story_reason, 28)), Text(_short(a.title, 50)),
+            str(a.article_id),
+            _when(a.date),
+            Text(_short(a.source, 24)),
+            a.relation or "–",
+            str(a.group_id or "–"),
+            Text(_short(a.story_reason, 28)),
+            Text(_short(a.title, 50)),
         )
     console.print(table)
     if d.groups:
@@ -92,26 +123,53 @@ def groups(rows: list[DupGroupRow]) -> None:
         return
     for g in rows:
         table = Table(
-            "article", "relation", "vs", "similarity", "containment", "date", "source", "title",
+            "article",
+            "relation",
+            "via",
+            "similarity",
+            "containment",
+            "date",
+            "source",
+            "title",
             box=box.SIMPLE_HEAD,
             title=f"Duplicate group {g.group_id} (story {g.story_id}, {g.size} versions)",
         )
         for m in g.members:
             table.add_row(
-                str(m.article_id), m.relation, str(m.matched_article_id or "–"),
-                _num(m.similarity), _num(m.containment), _when(m.date), Text(_short(m.source, 24)),
+                str(m.article_id),
+                m.relation,
+                str(m.via_article_id or "–"),
+                _num(m.similarity),
+                _num(m.containment),
+                _when(m.date),
+                Text(_short(m.source, 24)),
                 Text(_short(m.title, 50)),
             )
         console.print(table)
 
 
 def runs_table(rows: list[RunRow]) -> None:
-    table = Table("run", "kind", "state", "started", "finished", "new", "failed", "sources",
-                  box=box.SIMPLE_HEAD, title="Runs")
+    table = Table(
+        "run",
+        "kind",
+        "state",
+        "started",
+        "finished",
+        "new",
+        "failed",
+        "sources",
+        box=box.SIMPLE_HEAD,
+        title="Runs",
+    )
     for r in rows:
         table.add_row(
-            str(r.run_id), r.kind, r.state, _when(r.started_at), _when(r.finished_at),
-            str(r.counts.get("new_articles", "–")), str(r.failures),
+            str(r.run_id),
+            r.kind,
+            r.state,
+            _when(r.started_at),
+            _when(r.finished_at),
+            str(r.counts.get("new_articles", "–")),
+            str(r.failures),
             Text(_short(", ".join(r.sources), 50)),
         )
     console.print(table if rows else "No runs yet.")
@@ -126,12 +184,18 @@ def failures_table(rows: list[FailureRow]) -> None:
 
 def explanation(e: Explanation) -> None:
     console.print(f"[bold]Article {e.a.article_id}[/] {Text(_short(e.a.title, 70))}")
-    console.print(f"   {e.a.source or '–'}, {_when(e.a.date)}, story {e.a.story_id}, group {e.a.group_id or '–'}")
+    console.print(
+        f"   {e.a.source or '–'}, {_when(e.a.date)}, story {e.a.story_id}, group {e.a.group_id or '–'}"
+    )
     console.print(f"[bold]Article {e.b.article_id}[/] {Text(_short(e.b.title, 70))}")
-    console.print(f"   {e.b.source or '–'}, {_when(e.b.date)}, story {e.b.story_id}, group {e.b.group_id or '–'}")
+    console.print(
+        f"   {e.b.source or '–'}, {_when(e.b.date)}, story {e.b.story_id}, group {e.b.group_id or '–'}"
+    )
     console.print()
     for section in e.sections:
-        table = Table("score", "value", "threshold", "meaning", box=box.SIMPLE_HEAD, title=section.title)
+        table = Table(
+            "score", "value", "threshold", "meaning", box=box.SIMPLE_HEAD, title=section.title
+        )
         for row in section.rows:
             table.add_row(row.name, _fmt(row.value), _fmt(row.threshold), Text(row.meaning))
         console.print(table)

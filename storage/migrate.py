@@ -92,4 +92,6 @@ def check_current(conn: duckdb.DuckDBPyConnection) -> None:
             "any write (e.g. `mediawatch migrate`) upgrades it"
         )
     if version > latest:
-        raise SchemaError(f"database schema version {version} is newer than this mediawatch ({latest})")
+        raise SchemaError(
+            f"database schema version {version} is newer than this mediawatch ({latest})"
+        )

@@ -48,10 +48,10 @@ class GroupMember:
     source: str | None
     date: datetime
     relation: str
-    matched_article_id: int | None
+    via_article_id: int | None
     similarity: float | None
     containment: float | None
-    scores: dict[str, Any] = field(default_factory=dict)
+    decision: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,9 @@ def get_story(conn: duckdb.DuckDBPyConnection, story_id: int) -> StoryDetail | N
             [story_id],
         ).fetchall()
     ]
-    return StoryDetail(story, articles, [g for g in map(lambda i: get_group(conn, i), group_ids) if g])
+    return StoryDetail(
+        story, articles, [g for g in map(lambda i: get_group(conn, i), group_ids) if g]
+    )
 
 
 def _articles(conn: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[ArticleRow]:
@@ -170,14 +172,14 @@ def get_group(conn: duckdb.DuckDBPyConnection, group_id: int) -> DupGroupRow | N
     rows = conn.execute(
         """
         SELECT a.article_id, a.url, a.title, a.source, a.date, dm.relation,
-               dm.matched_article_id, dm.similarity, dm.containment, dm.scores
+               dm.via_article_id, dm.similarity, dm.containment, dm.decision
         FROM dup_members dm JOIN articles a USING (article_id)
         WHERE dm.group_id = ?
         ORDER BY dm.relation <> 'origin', a.date, a.article_id
         """,
         [group_id],
     ).fetchall()
-    members = [GroupMember(*r[:9], scores=json.loads(r[9]) if r[9] else {}) for r in rows]
+    members = [GroupMember(*r[:9], decision=json.loads(r[9]) if r[9] else {}) for r in rows]
     return DupGroupRow(*head, members=members)
 
 
@@ -206,8 +208,15 @@ def list_runs(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> list[RunRow]:
     ).fetchall()
     return [
         RunRow(
-            r[0], r[1], r[2], r[3], r[4],
-            json.loads(r[5]) if r[5] else [], json.loads(r[6]) if r[6] else {}, r[7], r[8],
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            json.loads(r[5]) if r[5] else [],
+            json.loads(r[6]) if r[6] else {},
+            r[7],
+            r[8],
         )
         for r in rows
     ]
@@ -218,8 +227,8 @@ def list_failures(
 ) -> list[FailureRow]:
     where, params = ("WHERE run_id = ?", [run_id]) if run_id is not None else ("", [])
     rows = conn.execute(
-        f"SELECT run_id, origin, url, stage, reason, at FROM failures {where}"
-        " ORDER BY at DESC, origin LIMIT ?",
+        f"SELECT run_id, origin, url, stage, reason, failed_at FROM failures {where}"
+        " ORDER BY failed_at DESC, origin LIMIT ?",
         [*params, limit],
     ).fetchall()
     return [FailureRow(*r) for r in rows]

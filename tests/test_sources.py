@@ -65,7 +65,9 @@ def test_a_single_file_of_unknown_type_is_refused_with_its_reason(tmp_path: Path
 
 
 def test_other_encodings_are_decoded(tmp_path: Path) -> None:
-    (tmp_path / "latin1.txt").write_bytes("Café crème à Genève\n\nLa réunion a eu lieu.".encode("cp1252"))
+    (tmp_path / "latin1.txt").write_bytes(
+        "Café crème à Genève\n\nLa réunion a eu lieu.".encode("cp1252")
+    )
     (tmp_path / "utf16.txt").write_bytes("Überschrift\n\nDer Text.".encode("utf-16"))
     docs, failures = read(tmp_path)
     assert failures == []
@@ -76,8 +78,15 @@ def test_other_encodings_are_decoded(tmp_path: Path) -> None:
 def test_jsonl_records_and_their_failures(tmp_path: Path) -> None:
     path = tmp_path / "items.jsonl"
     lines = [
-        json.dumps({"url": "https://a.example/1", "title": "One", "text": "Text one.",
-                    "published_at": "2026-03-01T10:00:00+01:00", "source": "A"}),
+        json.dumps(
+            {
+                "url": "https://a.example/1",
+                "title": "One",
+                "text": "Text one.",
+                "published_at": "2026-03-01T10:00:00+01:00",
+                "source": "A",
+            }
+        ),
         "{not json",
         json.dumps({"title": "no url", "text": "x"}),
         json.dumps({"url": "https://a.example/2", "html": "<p>Two</p>"}),
@@ -132,7 +141,11 @@ def test_front_matter_carries_date_source_and_url() -> None:
     meta, body = split_front_matter(
         "---\npublished_at: 2026-02-24T16:30:00Z\nsource: 'Gazette'\nurl: https://g.example/a\n---\n# T\n\nBody"
     )
-    assert meta == {"published_at": "2026-02-24T16:30:00Z", "source": "Gazette", "url": "https://g.example/a"}
+    assert meta == {
+        "published_at": "2026-02-24T16:30:00Z",
+        "source": "Gazette",
+        "url": "https://g.example/a",
+    }
     assert body == "# T\n\nBody"
     assert split_front_matter("No front matter\n---\n") == ({}, "No front matter\n---\n")
 

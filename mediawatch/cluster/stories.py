@@ -346,12 +346,44 @@ def _scores(c: _Clusters, rows: np.ndarray, p: Params) -> tuple[np.ndarray, np.n
     return comb, np.concatenate([per * pres, time[None]], axis=0)
 
 
-def _agglomerate(c: _Clusters, p: Params) -> dict[int, tuple[float, list[float]]]:
-    """Best pair first, until no pair reaches the threshold. Returns first-join steps."""
+def _join(c: _Clusters, i: int, j: int) -> None:
+    """Fold cluster j into cluster i; pair sums are additive, so this is exact."""
+    c.within[:, i] += c.within[:, j] + 2 * c.cross[:, i, j]
+    c.cross[:, i, :] += c.cross[:, j, :]
+    c.cross[:, :, i] += c.cross[:, :, j]
+    c.cross[:, i, i] = 0.0
+    c.cross[:, j, :] = 0.0
+    c.cross[:, :, j] = 0.0
+    c.present[:, i] += c.present[:, j]
+    c.size[i] += c.size[j]
+    c.first[i] = np.fmin(c.first[i], c.first[j])
+    c.last[i] = np.fmax(c.last[i], c.last[j])
+    c.members[i] += c.members[j]
+    c.members[j] = []
+    c.alive[j] = False
+
+
+def _agglomerate(
+    c: _Clusters, p: Params, must_link: Iterable[list[int]] = ()
+) -> dict[int, tuple[float, list[float]]]:
+    """Best pair first, until no pair reaches the threshold. Returns first-join steps.
+
+    ``must_link`` unit groups (the versions of one article: a duplicate group) are
+    joined before anything else, so a duplicate group never spans two stories.
+    """
     n = len(c.size)
+    root = list(range(n))
+    for units in must_link:
+        live = sorted({root[u] for u in units})
+        for j in live[1:]:
+            _join(c, live[0], j)
+            for u in c.members[live[0]]:
+                root[u] = live[0]
     allrows = np.arange(n)
     sc, _ = _scores(c, allrows, p)
     np.fill_diagonal(sc, -np.inf)
+    sc[~c.alive, :] = -np.inf
+    sc[:, ~c.alive] = -np.inf
     first_join: dict[int, tuple[float, list[float]]] = {}
     while n > 1:
         flat = int(np.argmax(sc))
@@ -362,19 +394,7 @@ def _agglomerate(c: _Clusters, p: Params) -> dict[int, tuple[float, list[float]]
         step = [float(x) for x in parts[:, 0, j]]
         for k in (*c.members[i], *c.members[j]):
             first_join.setdefault(k, (float(sc[i, j]), step))
-        c.within[:, i] += c.within[:, j] + 2 * c.cross[:, i, j]
-        c.cross[:, i, :] += c.cross[:, j, :]
-        c.cross[:, :, i] += c.cross[:, :, j]
-        c.cross[:, i, i] = 0.0
-        c.cross[:, j, :] = 0.0
-        c.cross[:, :, j] = 0.0
-        c.present[:, i] += c.present[:, j]
-        c.size[i] += c.size[j]
-        c.first[i] = np.fmin(c.first[i], c.first[j])
-        c.last[i] = np.fmax(c.last[i], c.last[j])
-        c.members[i] += c.members[j]
-        c.members[j] = []
-        c.alive[j] = False
+        _join(c, i, j)
         sc[j, :] = -np.inf
         sc[:, j] = -np.inf
         row, _ = _scores(c, np.array([i]), p)
@@ -404,11 +424,16 @@ def _similarities(vecs: list[dict[str, Vector]]) -> np.ndarray:
 
 
 def assign_batch(
-    articles: list[ArticleFeatures], index: StoryIndex, now: datetime | None = None
+    articles: list[ArticleFeatures],
+    index: StoryIndex,
+    now: datetime | None = None,
+    must_link: Iterable[Iterable[str]] = (),
 ) -> list[Assignment]:
     """Cluster one batch into `index` (mutated); one Assignment per batch article.
 
     Changes to older articles (moves, absorbed stories) are appended to `index.events`.
+    ``must_link`` lists article ids that must share a story (duplicate groups); ids
+    outside the neighbourhood are ignored.
     """
     p = index.params
     for art in articles:
@@ -466,7 +491,9 @@ def assign_batch(
         members=[[k] for k in range(n)],
     )
     sims, present0, size0 = c.cross.copy(), c.present.copy(), c.size.copy()
-    first_join = _agglomerate(c, p)
+    unit_index = {aid: k for k in range(n) for aid in units[k]}
+    links = [[unit_index[a] for a in group if a in unit_index] for group in must_link]
+    first_join = _agglomerate(c, p, [g for g in links if len(g) > 1])
     roots = [k for k in range(n) if c.alive[k]]
     clusters = [c.members[k] for k in roots]
     cluster_of = {aid: ci for ci, mem in enumerate(clusters) for k in mem for aid in units[k]}

@@ -14,4 +14,8 @@ class DataMissing(FileNotFoundError):
 
 def shared_data(override: str | Path | None = None) -> Path:
     """Where the evaluation corpora live: --data, $MEDIAWATCH_SHARED_DATA or ../shared/data."""
-    return Path(override or os.environ.get("MEDIAWATCH_SHARED_DATA") or PROJECT_ROOT.parent / "shared" / "data")
+    return Path(
+        override
+        or os.environ.get("MEDIAWATCH_SHARED_DATA")
+        or PROJECT_ROOT.parent / "shared" / "data"
+    )

@@ -111,13 +111,22 @@ def variants(full: bool) -> list[tuple[str, Runner]]:
     ]
     if full:
         chosen += [
-            ("  first pass only", ours_runner(Config(
-                fallback=False, merge_containers=False, clean_head=False, clean_tail=False))),
+            (
+                "  first pass only",
+                ours_runner(
+                    Config(
+                        fallback=False, merge_containers=False, clean_head=False, clean_tail=False
+                    )
+                ),
+            ),
             ("  without short-result fallback", ours_runner(replace(final, fallback=False))),
             ("  without container merge", ours_runner(replace(final, merge_containers=False))),
             ("  without head clean-up", ours_runner(replace(final, clean_head=False))),
             ("  without tail clean-up", ours_runner(replace(final, clean_tail=False))),
-            ("  + site boilerplate (min 3 pages)", ours_runner(final, SiteBoilerplate(min_pages=3))),
+            (
+                "  + site boilerplate (min 3 pages)",
+                ours_runner(final, SiteBoilerplate(min_pages=3)),
+            ),
         ]
     return chosen
 

@@ -50,7 +50,9 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
     except ExtractionError as exc:
         return Failure(doc.origin, "extract", str(exc), doc.url)
     except Exception as exc:  # an extractor bug must not end the run
-        return Failure(doc.origin, "extract", f"extractor error: {type(exc).__name__}: {exc}", doc.url)
+        return Failure(
+            doc.origin, "extract", f"extractor error: {type(exc).__name__}: {exc}", doc.url
+        )
     words = len(text.split())
     if words < settings.min_words:
         return Failure(

@@ -66,7 +66,9 @@ def _kind(path: Path, settings: IngestSettings) -> str | None:
 def _read_bytes(path: Path, limit: int) -> bytes:
     size = path.stat().st_size
     if size > limit:
-        raise ValueError(f"file is {size:,} bytes, over the limit of {limit:,} (ingest.max_file_bytes)")
+        raise ValueError(
+            f"file is {size:,} bytes, over the limit of {limit:,} (ingest.max_file_bytes)"
+        )
     data = path.read_bytes()
     if path.suffix.lower() == ".gz":
         try:
@@ -79,7 +81,9 @@ def _read_bytes(path: Path, limit: int) -> bytes:
     return data
 
 
-def _iter_file(path: Path, settings: IngestSettings, now: datetime) -> Iterator[RawDocument | Failure]:
+def _iter_file(
+    path: Path, settings: IngestSettings, now: datetime
+) -> Iterator[RawDocument | Failure]:
     origin = str(path)
     kind = _kind(path, settings)
     if kind is None:
@@ -153,7 +157,11 @@ def looks_binary(data: bytes) -> bool:
 
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM, or UTF-16 with BOM) first, then detection."""
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+    for bom, codec in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
     try:
@@ -188,9 +196,7 @@ def parse_datetime(value: object) -> datetime | None:
     return parsed
 
 
-def record_to_document(
-    record: dict, origin: str, now: datetime, limit: int
-) -> RawDocument:
+def record_to_document(record: dict, origin: str, now: datetime, limit: int) -> RawDocument:
     """One JSONL line or CSV row as a document; ValueError names what is wrong."""
     url = str(record.get("url") or "").strip()
     if not url:
@@ -202,7 +208,9 @@ def record_to_document(
     if not isinstance(body, str):
         raise ValueError("'text'/'html' must be a string")
     if len(body.encode("utf-8", errors="replace")) > limit:
-        raise ValueError(f"record is over the size limit of {limit:,} bytes (ingest.max_file_bytes)")
+        raise ValueError(
+            f"record is over the size limit of {limit:,} bytes (ingest.max_file_bytes)"
+        )
     title = record.get("title")
     source = record.get("source")
     return RawDocument(
@@ -218,7 +226,10 @@ def record_to_document(
 
 
 def _iter_records(
-    rows: Iterator[tuple[int, dict | Exception]], path: Path, settings: IngestSettings, now: datetime
+    rows: Iterator[tuple[int, dict | Exception]],
+    path: Path,
+    settings: IngestSettings,
+    now: datetime,
 ) -> Iterator[RawDocument | Failure]:
     seen: dict[str, int] = {}
     for line_no, row in rows:
@@ -232,13 +243,17 @@ def _iter_records(
             yield Failure(origin, "ingest", str(exc), str(row.get("url") or "") or None)
             continue
         if doc.url in seen:
-            yield Failure(origin, "ingest", f"duplicate url, already on line {seen[doc.url]}", doc.url)
+            yield Failure(
+                origin, "ingest", f"duplicate url, already on line {seen[doc.url]}", doc.url
+            )
             continue
         seen[doc.url] = line_no
         yield doc
 
 
-def _iter_jsonl(path: Path, settings: IngestSettings, now: datetime) -> Iterator[RawDocument | Failure]:
+def _iter_jsonl(
+    path: Path, settings: IngestSettings, now: datetime
+) -> Iterator[RawDocument | Failure]:
     def rows() -> Iterator[tuple[int, dict | Exception]]:
         with path.open("rb") as fh:
             for line_no, line in enumerate(fh, start=1):
@@ -263,7 +278,9 @@ def _iter_jsonl(path: Path, settings: IngestSettings, now: datetime) -> Iterator
         yield Failure(str(path), "ingest", f"cannot read file ({exc.strerror or exc})")
 
 
-def _iter_csv(path: Path, settings: IngestSettings, now: datetime) -> Iterator[RawDocument | Failure]:
+def _iter_csv(
+    path: Path, settings: IngestSettings, now: datetime
+) -> Iterator[RawDocument | Failure]:
     csv.field_size_limit(max(settings.max_file_bytes, 131072))
 
     def rows() -> Iterator[tuple[int, dict | Exception]]:

@@ -4,7 +4,6 @@
 CREATE SEQUENCE run_ids START 1;
 CREATE SEQUENCE article_ids START 1;
 CREATE SEQUENCE group_ids START 1;
-CREATE SEQUENCE story_ids START 1;
 
 -- One row per pipeline run (ingest, scheduled poll, evaluation batch).
 CREATE TABLE runs (
@@ -26,7 +25,7 @@ CREATE TABLE failures (
     url         VARCHAR,
     stage       VARCHAR NOT NULL,       -- ingest | extract | fingerprint | store
     reason      VARCHAR NOT NULL,
-    at          TIMESTAMP NOT NULL
+    failed_at   TIMESTAMP NOT NULL
 );
 
 CREATE TABLE articles (
@@ -63,18 +62,19 @@ CREATE TABLE article_revisions (
     run_id       BIGINT NOT NULL
 );
 
--- The persistent LSH index: one row per article and band. Candidates for a new
--- article are the stored articles sharing any (band, key) within the window.
+-- The persistent LSH index: one row per article and band key (keys are unique across
+-- signature kinds and bands). Candidates for a new article are the stored articles
+-- sharing a key within the matching window.
 CREATE TABLE lsh_bands (
-    band        SMALLINT NOT NULL,
-    key         BIGINT NOT NULL,
-    article_id  BIGINT NOT NULL,
-    day         DATE NOT NULL
+    kind         TINYINT NOT NULL,       -- 1 shingle, 2 words, 3 lead, 4 exact, 5 sentence
+    key          BIGINT NOT NULL,
+    article_id   BIGINT NOT NULL,
+    bucket_date  DATE NOT NULL           -- the article's date: old rows drop out of the window
 );
 
 CREATE TABLE dup_groups (
     group_id           BIGINT PRIMARY KEY,
-    origin_article_id  BIGINT NOT NULL,  -- the earliest member
+    origin_article_id  BIGINT NOT NULL,  -- the earliest member: every relation is to it
     story_id           BIGINT NOT NULL,
     size               INTEGER NOT NULL,
     created_at         TIMESTAMP NOT NULL,
@@ -82,64 +82,94 @@ CREATE TABLE dup_groups (
 );
 
 CREATE TABLE dup_members (
-    article_id          BIGINT PRIMARY KEY,
-    group_id            BIGINT NOT NULL,
-    relation            VARCHAR NOT NULL, -- origin | exact | near_copy | rewrite
-    matched_article_id  BIGINT,           -- the member its relation was verified against
-    similarity          DOUBLE,
-    containment         DOUBLE,           -- share of the shorter text found in the longer
-    scores              VARCHAR,          -- JSON: every score and threshold of the decision
-    joined_at           TIMESTAMP NOT NULL,
-    run_id              BIGINT NOT NULL
+    article_id      BIGINT PRIMARY KEY,
+    group_id        BIGINT NOT NULL,
+    relation        VARCHAR NOT NULL,    -- origin | exact | near_copy | rewrite
+    via_article_id  BIGINT,              -- set when it matched through another member
+    similarity      DOUBLE,              -- the deciding score: coverage or sentence alignment
+    containment     DOUBLE,              -- share of the shorter text found in the longer one
+    decision        VARCHAR,             -- JSON: reason, every score and threshold
+    joined_at       TIMESTAMP NOT NULL,
+    run_id          BIGINT NOT NULL
+);
+
+-- Page furniture learnt from the archive: a line seen in many different groups
+-- (newsletter pitches, copyright lines) is ignored when texts are compared.
+CREATE TABLE dup_line_groups (
+    line_hash  BIGINT NOT NULL,
+    group_key  VARCHAR NOT NULL
+);
+CREATE TABLE dup_furniture (
+    line_key   VARCHAR PRIMARY KEY
 );
 
 CREATE TABLE stories (
     story_id           BIGINT PRIMARY KEY,
-    title              VARCHAR,
+    title              VARCHAR,          -- the origin article's title
     origin_article_id  BIGINT,           -- earliest article (publication, then fetch time)
     size               INTEGER NOT NULL,
     n_sources          INTEGER NOT NULL,
-    n_independent      INTEGER NOT NULL, -- articles that are not copies of another member
-    first_date         TIMESTAMP NOT NULL,
-    last_date          TIMESTAMP NOT NULL,
+    n_independent      INTEGER NOT NULL, -- distinct texts: a duplicate group counts once
+    n_groups           INTEGER NOT NULL, -- duplicate groups in the story
+    first_date         TIMESTAMP NOT NULL, -- earliest / latest article date (publication,
+    last_date          TIMESTAMP NOT NULL, -- else fetch time): the matching window uses these
+    first_published    TIMESTAMP,        -- publication dates only: the clusterer's time term
+    last_published     TIMESTAMP,
+    within_words       DOUBLE NOT NULL,  -- summed within-story cosines per space (coherence)
+    within_entities    DOUBLE NOT NULL,
+    within_numbers     DOUBLE NOT NULL,
     created_at         TIMESTAMP NOT NULL,
     updated_at         TIMESTAMP NOT NULL,
     created_run        BIGINT NOT NULL,
     updated_run        BIGINT NOT NULL,
-    merged_into        BIGINT            -- set when merged into another story
+    merged_into        BIGINT            -- set when the story was absorbed by another
 );
 
 CREATE TABLE story_members (
     article_id   BIGINT PRIMARY KEY,
     story_id     BIGINT NOT NULL,
-    score        DOUBLE,
-    reason       VARCHAR,                -- new story | similar to story | copy of article N
-    scores       VARCHAR,                -- JSON: the scores and thresholds of the decision
+    reason       VARCHAR NOT NULL,       -- new | attached | new:with-batch | moved | merged
+    score        DOUBLE,                 -- the clustering score that joined it (see scores)
+    scores       VARCHAR,                -- JSON: per-space scores, time factor, threshold, fit, margin
     joined_at    TIMESTAMP NOT NULL,
     run_id       BIGINT NOT NULL
 );
 
--- Story profiles for incremental clustering: summed term weights per space
--- (top terms only) and the inverted keys used to find candidate stories.
+-- The clusterer's state. Story profiles: summed unit term vectors, top terms per space.
 CREATE TABLE story_terms (
     story_id  BIGINT NOT NULL,
-    space     VARCHAR NOT NULL,
+    space     VARCHAR NOT NULL,          -- words | entities | numbers
     term      VARCHAR NOT NULL,
     weight    DOUBLE NOT NULL
 );
 
--- Document frequencies for IDF, updated as articles arrive.
-CREATE TABLE term_stats (
+-- Inverted index over the stories' top terms: how candidate stories are found.
+CREATE TABLE story_keys (
+    key       VARCHAR NOT NULL,          -- 'w:term' or 'e:term'
+    story_id  BIGINT NOT NULL
+);
+
+-- Raw term counts per article (JSON {space: {term: count}}): stories are re-clustered
+-- from their members' terms when new articles arrive.
+CREATE TABLE article_terms (
+    article_id  BIGINT PRIMARY KEY,
+    terms       VARCHAR NOT NULL
+);
+
+-- Document frequencies for IDF, counted as articles arrive.
+CREATE TABLE term_df (
     space  VARCHAR NOT NULL,
     term   VARCHAR NOT NULL,
     df     BIGINT NOT NULL,
     PRIMARY KEY (space, term)
 );
 
-CREATE TABLE corpus_stats (
-    space   VARCHAR PRIMARY KEY,
-    n_docs  BIGINT NOT NULL
+-- Small named counters and settings of the pipeline's state (e.g. n_docs).
+CREATE TABLE pipeline_state (
+    name   VARCHAR PRIMARY KEY,
+    value  BIGINT NOT NULL
 );
+INSERT INTO pipeline_state VALUES ('n_docs', 0);
 
 -- Lines seen on many pages of one host are boilerplate, not article text.
 CREATE TABLE site_lines (

@@ -1,0 +1,223 @@
+"""Text normalisation, tokens, shingles, MinHash signatures and LSH band keys.
+
+Kinds: `shingle` (near-copies), `words` (rewrites), `lead` (truncations) are
+MinHash band keys; `exact` (text hash) and `sent` (sampled sentence hashes, for
+contained copies of a text's middle) are plain set keys with band number 0.
+
+Everything here is a pure function of the text, so band keys can be stored
+once (DuckDB rows: article_id, kind, band, band_hash) and candidates found by
+an equi-join, without keeping datasketch's in-memory MinHashLSH around.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHash
+
+from mediawatch.records import Article, Fingerprinted
+
+# --- constants (changing any of them invalidates stored band keys) ---------
+SCHEME_VERSION = 1  # bump when anything below changes; stored with the rows
+MINHASH_SCHEME = "affine32"  # pinned: datasketch's default may change
+MINHASH_SEED = 1
+SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)
+LEAD_WORDS = 40  # truncations share their lead: first N tokens of the text
+LEAD_K = 3
+# MinHash kinds: kind -> (bands, rows); num_perm = bands * rows.
+BANDING: dict[str, tuple[int, int]] = {
+    "shingle": (20, 3),  # word 3-shingles of the whole text (near-copies)
+    "words": (20, 3),  # stemmed content-word set (rewrites)
+    "lead": (12, 3),  # word 3-shingles of the first LEAD_WORDS tokens (truncations)
+}
+# Set kinds (band number always 0): "exact" = the text hash; "sent" = hashes of
+# substantive sentences (>= 5 content words) sampled 1 in SENT_SAMPLE by hash
+# value, at most SENT_ROWS: copies of the *middle* of a text (a contained copy
+# whose lead differs) share verbatim sentences but neither lead nor Jaccard.
+SENT_SAMPLE = 2
+SENT_ROWS = 11
+SENT_MIN_WORDS = 5  # a "substantive" sentence; shorter ones are datelines/furniture
+# A "sent" key held by more articles than this is furniture (a copyright
+# sentence, a standard disclaimer) and is skipped when generating candidates.
+SENT_MAX_BUCKET = 50
+SET_KINDS = ("exact", "sent")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be
+    because been before being below between both but by can could did do does
+    doing down during each few for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why
+    will with would you your yours yourself yourselves said says say according
+    told one two new mr mrs ms us s t""".split()  # noqa: SIM905 - a word list reads better
+)
+STEM_LEN = 6  # crude prefix stemming: intimidating/intimidation -> intimi
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_TOKEN = re.compile(r"[^\W_]+")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'\u201d)\]]*\s+(?=[\"'\u201c(\[]*[A-Z0-9])")
+
+
+def normalise(text: str) -> str:
+    """NFKC + lowercase + quote folding; apostrophes inside words are dropped
+    so "China's" and "China\u2019s" both become "chinas"."""
+    t = unicodedata.normalize("NFKC", text).lower().translate(_QUOTES)
+    return _APOSTROPHE.sub("", t)
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of the normalised text; punctuation and whitespace vanish."""
+    return _TOKEN.findall(normalise(text))
+
+
+def normalised_text(text: str) -> str:
+    """Canonical form used for the exact-duplicate hash."""
+    return " ".join(tokens(text))
+
+
+def text_hash(text: str) -> str:
+    """Hash of the normalised text: equal hash <=> exact duplicate."""
+    return hashlib.blake2b(normalised_text(text).encode(), digest_size=16).hexdigest()
+
+
+def content_words(toks: Sequence[str]) -> list[str]:
+    """Stemmed non-stopword tokens: what a paraphrase keeps of a sentence."""
+    return [w[:STEM_LEN] for w in toks if w not in STOPWORDS and len(w) > 1]
+
+
+def shingles(toks: Sequence[str], k: int = SHINGLE_K) -> set[str]:
+    """Word k-shingles; a text shorter than k yields itself as one shingle."""
+    if len(toks) < k:
+        return {" ".join(toks)} if toks else set()
+    return {" ".join(toks[i : i + k]) for i in range(len(toks) - k + 1)}
+
+
+def sentences(text: str) -> list[str]:
+    """Lines, split further at sentence ends: paragraphs in scraped text often
+    hold several sentences, and rewrites are paraphrased sentence by sentence."""
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            out.extend(s for s in _SENT_SPLIT.split(line) if s.strip())
+    return out
+
+
+def feature_sets(toks: Sequence[str]) -> dict[str, set[str]]:
+    """The set each signature kind is a MinHash of (from the text's tokens)."""
+    return {
+        "shingle": shingles(toks, SHINGLE_K),
+        "words": set(content_words(toks)),
+        "lead": shingles(toks[:LEAD_WORDS], LEAD_K),
+    }
+
+
+@dataclass
+class Fingerprint:
+    """What is stored per article: exact hash, length, and band keys per kind."""
+
+    text_hash: str
+    n_tokens: int
+    band_keys: dict[str, list[int]]  # kind -> one signed 64-bit key per band
+
+    def rows(self, article_id: str) -> list[tuple[str, str, int, int]]:
+        """(article_id, kind, band, band_hash) rows for the DuckDB band table."""
+        return [
+            (article_id, kind, 0 if kind in SET_KINDS else band, key)
+            for kind, keys in self.band_keys.items()
+            for band, key in enumerate(keys)
+        ]
+
+
+def band_keys(kind: str, hashvalues: np.ndarray, bands: int, rows: int) -> list[int]:
+    """One key per band: blake2b of (kind, band, r hash values) as signed int64,
+    so keys from different kinds/bands never collide and fit a BIGINT."""
+    hv = np.asarray(hashvalues, dtype=np.uint32)
+    out = []
+    for b in range(bands):
+        h = hashlib.blake2b(digest_size=8)
+        h.update(f"{kind}:{b}:".encode())
+        h.update(hv[b * rows : (b + 1) * rows].tobytes())
+        out.append(int.from_bytes(h.digest(), "little", signed=True))
+    return out
+
+
+def _key64(data: str) -> int:
+    digest = hashlib.blake2b(data.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def sentence_keys(text: str) -> list[int]:
+    """Sampled hashes of the substantive sentences (content-defined sampling,
+    so a copied sentence is sampled in both texts or in neither)."""
+    keys = set()
+    for sent in sentences(text):
+        st = tokens(sent)
+        if len(set(content_words(st))) >= SENT_MIN_WORDS:
+            k = _key64("sent:" + " ".join(st))
+            if k % SENT_SAMPLE == 0:
+                keys.add(k)
+    return sorted(keys)[:SENT_ROWS]
+
+
+def _minhash_kwargs(kind: str) -> dict[str, object]:
+    b, r = BANDING[kind]
+    return {"num_perm": b * r, "seed": MINHASH_SEED, "scheme": MINHASH_SCHEME}
+
+
+def fingerprint_many(texts: Sequence[str]) -> list[Fingerprint]:
+    """Fingerprints for a batch, using MinHash.bulk per kind (shared permutations)."""
+    toks = [tokens(t) for t in texts]
+    feats = [feature_sets(tk) for tk in toks]
+    keys: list[dict[str, list[int]]] = [{} for _ in texts]
+    for kind, (b, r) in BANDING.items():
+        # An empty set keeps the all-max signature; skip it so it matches nothing.
+        data = [[s.encode() for s in sorted(f[kind])] for f in feats]
+        for i, mh in enumerate(MinHash.bulk(data, **_minhash_kwargs(kind))):
+            keys[i][kind] = band_keys(kind, mh.hashvalues, b, r) if data[i] else []
+    out = []
+    for text, tk, k in zip(texts, toks, keys, strict=True):
+        h = hashlib.blake2b(" ".join(tk).encode(), digest_size=16).hexdigest()  # = text_hash
+        # exact copies always meet, even when too short for useful shingles
+        k["exact"] = [int.from_bytes(bytes.fromhex(h)[:8], "little", signed=True)]
+        k["sent"] = sentence_keys(text)
+        out.append(Fingerprint(h, len(tk), k))
+    return out
+
+
+def fingerprint(text: str) -> Fingerprint:
+    """Single-article convenience wrapper around fingerprint_many."""
+    return fingerprint_many([text])[0]
+
+
+def rows_per_article() -> int:
+    """Band rows one article adds to the index (at most): MinHash bands, one
+    exact-hash row and up to SENT_ROWS sentence rows."""
+    return sum(b for b, _ in BANDING.values()) + 1 + SENT_ROWS
+
+
+def fingerprint_batch(articles: Sequence[Article]) -> list[Fingerprinted]:
+    """The fingerprint stage: LSH band keys for matching, term counts for clustering.
+
+    Both are pure functions of the text, so this runs anywhere (worker processes),
+    and the stored rows never need recomputing unless the constants above change.
+    """
+    from mediawatch.cluster.features import extract_features
+    from mediawatch.match.batch import band_rows
+
+    fps = fingerprint_many([a.text for a in articles])
+    out = []
+    for article, fp in zip(articles, fps, strict=True):
+        feats = extract_features(article.title or "", article.text)
+        terms = {"words": feats.words, "entities": feats.entities, "numbers": feats.numbers}
+        out.append(Fingerprinted(article, fp.text_hash, tuple(band_rows(fp)), terms))
+    return out

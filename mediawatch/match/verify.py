@@ -1,0 +1,357 @@
+"""Exact verification of an LSH candidate pair: exact / near_copy / rewrite / none.
+
+Every decision carries the scores and thresholds it was taken on, so a user can
+be shown *why* two articles were grouped (or not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from mediawatch.fingerprint import (
+    SENT_MIN_WORDS,
+    content_words,
+    normalised_text,
+    sentences,
+    shingles,
+    tokens,
+)
+
+Relation = Literal["exact", "near_copy", "rewrite"]
+
+# Length policy (why: below these sizes one shared headline, teaser, quote or
+# a few edits decide the score, so a duplicate claim is not safe):
+#  * no near_copy/rewrite claim when the shorter text has < 25 words;
+#  * a shorter text with < 2 substantive sentences (>= 5 content words each)
+#    needs >= 50 words (else it is headline/teaser size); the same holds for the
+#    part that is actually copied;
+#  * a *contained* copy (shorter < half the longer) needs >= 40 words;
+#  * a rewrite needs >= 5 aligned sentences;  an exact copy needs >= 8 words.
+MIN_TOKENS = 25
+MIN_EXACT_TOKENS = 8
+COVER_K = 4  # passage length (words) that counts as copied text
+THRESHOLDS: dict[str, float] = {
+    "min_tokens": MIN_TOKENS,
+    "min_exact_tokens": MIN_EXACT_TOKENS,
+    "min_single_sentence_tokens": 50,
+    "contained_ratio": 0.50,  # shorter/longer below this: a contained copy
+    "min_contained_tokens": 40,
+    # near_copy: share of the shorter text's words inside shared 4-word passages
+    "near_copy_coverage": 0.70,
+    # rewrite: in-order aligned sentences of the shorter text (weighted by words)
+    "sentence_match_dice": 0.55,  # content-word Dice for two sentences to match
+    "sentence_match_shared": 4,  # and at least this many shared content words
+    "rewrite_alignment": 0.60,
+    "rewrite_min_aligned": 5,
+    "rewrite_word_containment": 0.50,  # content words of shorter found in longer
+    # `containment` is reported when the shorter text is below this length ratio
+    "containment_report_ratio": 0.80,
+}
+
+
+def length_floor(n_short: int, n_long: int, sentences_short: int) -> str | None:
+    """Why a pair is too short for a near_copy/rewrite claim, or None if it is not."""
+    t = THRESHOLDS
+    if n_short < t["min_tokens"]:
+        return f"shorter text has {n_short} words < {t['min_tokens']:.0f}"
+    if sentences_short < 2 and n_short < t["min_single_sentence_tokens"]:
+        return (
+            f"shorter text has {sentences_short} substantive sentence(s) and {n_short} words "
+            f"< {t['min_single_sentence_tokens']:.0f} (headline/teaser size)"
+        )
+    if n_short / max(1, n_long) < t["contained_ratio"] and n_short < t["min_contained_tokens"]:
+        return (
+            f"shorter text ({n_short} words) sits in one {n_long / n_short:.1f}x longer; "
+            f"a contained copy needs >= {t['min_contained_tokens']:.0f} words"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class DupDecision:
+    """Verdict for one pair; relation None means 'not a duplicate'."""
+
+    relation: Relation | None
+    scores: dict[str, float]
+    thresholds: dict[str, float]
+    containment: float | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class TextFeatures:
+    """Per-text data verification needs; cached so a text is parsed once."""
+
+    toks: tuple[str, ...]
+    n_substantive: int  # sentences with >= SENT_MIN_WORDS content words
+    sent_lens: tuple[tuple[int, bool], ...]  # (tokens, substantive?) per sentence, in order
+    norm: str
+    cover_shingles: frozenset[str]
+    content: frozenset[str]
+    sents: tuple[frozenset[str], ...]  # content-word sets of eligible sentences
+
+
+@lru_cache(maxsize=4096)
+def features(text: str) -> TextFeatures:
+    """Parse once; cached because one article is verified against many."""
+    toks = tuple(tokens(text))
+    all_sents = sentences(text)
+    sents = tuple(
+        s
+        for s in (frozenset(content_words(tokens(x))) for x in all_sents)
+        if len(s) >= SENT_MIN_WORDS
+    )
+    return TextFeatures(
+        toks=toks,
+        n_substantive=len(sents),
+        sent_lens=tuple(
+            (len(tokens(x)), len(set(content_words(tokens(x)))) >= SENT_MIN_WORDS)
+            for x in all_sents
+        ),
+        norm=normalised_text(text),
+        cover_shingles=frozenset(shingles(toks, COVER_K)),
+        content=frozenset(content_words(toks)),
+        sents=sents,
+    )
+
+
+def coverage_mask(toks: tuple[str, ...], other: frozenset[str], k: int = COVER_K) -> list[bool]:
+    """Per token: does it lie inside a k-word passage that also occurs in `other`?
+    Unlike shingle containment, one substituted word costs one token, not k."""
+    n = len(toks)
+    if n < k:
+        return [bool(n) and " ".join(toks) in other] * n
+    covered = [False] * n
+    for i in range(n - k + 1):
+        if " ".join(toks[i : i + k]) in other:
+            covered[i : i + k] = [True] * k
+    return covered
+
+
+def coverage(toks: tuple[str, ...], other: frozenset[str], k: int = COVER_K) -> float:
+    """Share of `toks` covered by passages shared with `other`."""
+    mask = coverage_mask(toks, other, k)
+    return sum(mask) / len(mask) if mask else 0.0
+
+
+def covered_sentences(f: TextFeatures, mask: list[bool]) -> int:
+    """Substantive sentences of f (>= SENT_MIN_WORDS content words; not
+    copyright/share lines) with at least half of their tokens covered."""
+    n, pos = 0, 0
+    for length, substantive in f.sent_lens:
+        part = mask[pos : pos + length]
+        n += substantive and bool(part) and 2 * sum(part) >= len(part)
+        pos += length
+    return n
+
+
+def _sentences_match(x: frozenset[str], y: frozenset[str]) -> bool:
+    """Content-word Dice plus a floor on shared words, so two short sentences
+    sharing only a name and a place do not count as a paraphrase."""
+    shared = len(x & y)
+    return (
+        shared >= THRESHOLDS["sentence_match_shared"]
+        and 2 * shared / (len(x) + len(y)) >= THRESHOLDS["sentence_match_dice"]
+    )
+
+
+def sentence_alignment(
+    short: tuple[frozenset[str], ...], long: tuple[frozenset[str], ...]
+) -> tuple[float, int]:
+    """In-order alignment (LCS over matching sentences) of `short` into `long`.
+    Returns (share of short's content words in aligned sentences, #aligned):
+    a paraphrase keeps order and most sentences, independent coverage does not."""
+    n, m = len(short), len(long)
+    if n == 0 or m == 0:
+        return 0.0, 0
+    match = [[_sentences_match(x, y) for y in long] for x in short]
+    # dp[i][j] = (weight, count) of best alignment of short[:i] with long[:j]
+    dp = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        w = len(short[i - 1])
+        row, prev = dp[i], dp[i - 1]
+        for j in range(1, m + 1):
+            best = max(prev[j], row[j - 1])
+            if match[i - 1][j - 1]:
+                d = prev[j - 1]
+                best = max(best, (d[0] + w, d[1] + 1))
+            row[j] = best
+    total = sum(len(s) for s in short)
+    return dp[n][m][0] / total, dp[n][m][1]
+
+
+def _scores(fa: TextFeatures, fb: TextFeatures) -> dict[str, float]:
+    sa, sb = fa.cover_shingles, fb.cover_shingles
+    a_short = len(fa.toks) <= len(fb.toks)
+    fs, fl = (fa, fb) if a_short else (fb, fa)
+    union = len(sa | sb)
+    cs, cl = fs.content, fl.content
+    ss, sl = (fs.sents, fl.sents) if len(fs.sents) <= len(fl.sents) else (fl.sents, fs.sents)
+    align, aligned = sentence_alignment(ss, sl)
+    mask = coverage_mask(fs.toks, fl.cover_shingles)
+    return {
+        "tokens_a": float(len(fa.toks)),
+        "tokens_b": float(len(fb.toks)),
+        "a_is_shorter": float(a_short),
+        "length_ratio": len(fs.toks) / max(1, len(fl.toks)),
+        "shingle_jaccard": len(sa & sb) / union if union else 0.0,
+        "shingle_containment": len(sa & sb) / max(1, min(len(sa), len(sb))),
+        "coverage_shorter": sum(mask) / max(1, len(mask)),
+        "covered_tokens": float(sum(mask)),
+        "covered_sentences": float(covered_sentences(fs, mask)),
+        "coverage_longer": coverage(fl.toks, fs.cover_shingles),
+        "word_jaccard": len(cs & cl) / max(1, len(cs | cl)),
+        "word_containment": len(cs & cl) / max(1, min(len(cs), len(cl))),
+        "sentence_alignment": align,
+        "aligned_sentences": float(aligned),
+        "sentences_shorter": float(len(ss)),
+        "substantive_sentences_shorter": float(fs.n_substantive),
+    }
+
+
+def verify_features(fa: TextFeatures, fb: TextFeatures) -> DupDecision:
+    """Decision rules, strongest relation first (see THRESHOLDS)."""
+    t = dict(THRESHOLDS)  # a snapshot: the record must not change if constants do
+    sizes = {"tokens_a": float(len(fa.toks)), "tokens_b": float(len(fb.toks))}
+    if fa.norm == fb.norm and min(len(fa.toks), len(fb.toks)) >= t["min_exact_tokens"]:
+        return DupDecision("exact", sizes, t, None, "identical normalised text")
+    fs, fl = (fa, fb) if len(fa.toks) <= len(fb.toks) else (fb, fa)
+    floor = length_floor(len(fs.toks), len(fl.toks), fs.n_substantive)
+    if floor:
+        return DupDecision(None, sizes, t, None, f"too short to claim: {floor}")
+    s = _scores(fa, fb)
+    contained = s["length_ratio"] < t["containment_report_ratio"]
+    which = "first" if s["a_is_shorter"] else "second"
+    copied = s["coverage_shorter"] >= t["near_copy_coverage"]
+    if (
+        copied
+        and s["covered_sentences"] < 2
+        and s["covered_tokens"] < t["min_single_sentence_tokens"]
+    ):
+        return DupDecision(
+            None,
+            s,
+            t,
+            None,
+            f"the copied text holds {s['covered_sentences']:.0f} substantive sentence(s), "
+            f"{s['covered_tokens']:.0f} words "
+            f"(< {t['min_single_sentence_tokens']:.0f}): a shared headline or teaser, "
+            "not a copied article",
+        )
+    if copied:
+        why = (
+            f"{s['coverage_shorter']:.0%} of the shorter ({which}) text's words lie in "
+            f"{COVER_K}-word passages shared with the other (>= {t['near_copy_coverage']:.0%})"
+        )
+        if contained:
+            why += f"; the shorter text is {s['length_ratio']:.0%} as long: contained copy"
+        cont = s["coverage_shorter"] if contained else None
+        return DupDecision("near_copy", s, t, cont, why)
+    if (
+        s["sentence_alignment"] >= t["rewrite_alignment"]
+        and s["aligned_sentences"] >= t["rewrite_min_aligned"]
+        and s["word_containment"] >= t["rewrite_word_containment"]
+    ):
+        why = (
+            f"{s['aligned_sentences']:.0f} of {s['sentences_shorter']:.0f} sentences "
+            f"({s['sentence_alignment']:.0%} of content words, >= "
+            f"{t['rewrite_alignment']:.0%}) have an in-order paraphrase in the other text, "
+            f"but only {s['coverage_shorter']:.0%} is copied verbatim"
+        )
+        cont = s["sentence_alignment"] if contained else None
+        return DupDecision("rewrite", s, t, cont, why)
+    return DupDecision(
+        None,
+        s,
+        t,
+        None,
+        f"copied passages cover {s['coverage_shorter']:.0%} (< "
+        f"{t['near_copy_coverage']:.0%}) and {s['aligned_sentences']:.0f} sentences "
+        f"align ({s['sentence_alignment']:.0%}): independent or merely related texts",
+    )
+
+
+def line_key(line: str) -> str:
+    """Normalised form of one line: the unit of page-furniture detection."""
+    return " ".join(tokens(line))
+
+
+@lru_cache(maxsize=8192)
+def _keyed_lines(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple((line_key(ln), ln) for ln in text.splitlines() if ln.strip())
+
+
+def line_keys(text: str) -> list[str]:
+    """Normalised non-empty lines of a text (for furniture counting)."""
+    return [k for k, _ in _keyed_lines(text) if k]
+
+
+def strip_furniture(text: str, furniture: Collection[str]) -> tuple[str, int]:
+    """Drop lines whose normalised form is known page furniture (newsletter
+    prompts, copyright lines...); returns (text, number of lines dropped)."""
+    if not furniture:
+        return text, 0
+    lines = _keyed_lines(text)
+    kept = [ln for key, ln in lines if key not in furniture]
+    return "\n".join(kept), len(lines) - len(kept)
+
+
+def verify(text_a: str, text_b: str, furniture: Collection[str] = ()) -> DupDecision:
+    """Verify one candidate pair from raw texts.  `furniture` holds normalised
+    lines (see line_key) to ignore: shared boilerplate is no evidence of copying."""
+    if not furniture:
+        return verify_features(features(text_a), features(text_b))
+    (ta, na), (tb, nb) = strip_furniture(text_a, furniture), strip_furniture(text_b, furniture)
+    if features(text_a).norm == features(text_b).norm or not (na or nb):
+        return verify_features(features(text_a), features(text_b))
+    d = verify_features(features(ta), features(tb))
+    scores = {**d.scores, "furniture_lines_a": float(na), "furniture_lines_b": float(nb)}
+    why = f"{d.reason} (ignoring {na}+{nb} page-furniture lines)"
+    return DupDecision(d.relation, scores, d.thresholds, d.containment, why)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A word-level passage shared by both texts (normalised tokens)."""
+
+    text: str
+    start_a: int
+    start_b: int
+    n_words: int
+
+
+def longest_shared_passages(a: str, b: str, k: int = 5, min_words: int = 3) -> list[Passage]:
+    """The k longest non-overlapping word passages common to a and b, longest
+    first; found from min_words-gram seeds, so cost ~ O(len(a) + matches)."""
+    ta, tb = tokens(a), tokens(b)
+    if len(ta) < min_words or len(tb) < min_words:
+        return []
+    index: dict[tuple[str, ...], list[int]] = {}
+    for j in range(len(tb) - min_words + 1):
+        index.setdefault(tuple(tb[j : j + min_words]), []).append(j)
+    runs: list[tuple[int, int, int]] = []  # (length, i, j) of maximal runs
+    for i in range(len(ta) - min_words + 1):
+        for j in index.get(tuple(ta[i : i + min_words]), ()):
+            if i and j and ta[i - 1] == tb[j - 1]:
+                continue  # not the start of a maximal run
+            n = min_words
+            while i + n < len(ta) and j + n < len(tb) and ta[i + n] == tb[j + n]:
+                n += 1
+            runs.append((n, i, j))
+    runs.sort(key=lambda r: (-r[0], r[1], r[2]))
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    out: list[Passage] = []
+    for n, i, j in runs:
+        if len(out) >= k:
+            break
+        ra, rb = range(i, i + n), range(j, j + n)
+        if used_a.intersection(ra) or used_b.intersection(rb):
+            continue
+        used_a.update(ra)
+        used_b.update(rb)
+        out.append(Passage(" ".join(ta[i : i + n]), i, j, n))
+    return out

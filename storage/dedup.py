@@ -1,0 +1,223 @@
+"""Duplicate groups and the persistent LSH index in DuckDB.
+
+Candidates for a batch are an equi-join of its band keys with ``lsh_bands``,
+restricted to the matching window by ``bucket_date``. Rows are appended in arrival
+order, which is mostly date order, so DuckDB's per-row-group min/max skips
+everything outside the window: the join's cost follows the window, not the archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import duckdb
+
+from mediawatch.fingerprint import SENT_MAX_BUCKET
+from mediawatch.match.batch import (
+    KIND_IDS,
+    MatchOutcome,
+    StoredArticle,
+    StoredGroup,
+    StoredMember,
+)
+from storage.bulk import insert_rows
+
+
+def candidate_ids(
+    conn: duckdb.DuckDBPyConnection, keys: Iterable[tuple[int, int]], since: date, until: date
+) -> set[int]:
+    """Stored articles sharing a band key with the batch, inside the window.
+
+    A sentence key held by more than SENT_MAX_BUCKET articles is a boilerplate
+    sentence and is skipped: it would pair everything with everything.
+    """
+    keys = sorted(set(keys))
+    if not keys:
+        return set()
+    rows = conn.execute(
+        """
+        WITH q AS (SELECT DISTINCT unnest(?) AS kind, unnest(?) AS key),
+        hits AS (
+            SELECT b.article_id, b.kind, b.key
+            FROM lsh_bands b JOIN q ON b.key = q.key AND b.kind = q.kind
+            WHERE b.bucket_date BETWEEN ? AND ?
+        ),
+        crowded AS (
+            SELECT key FROM hits WHERE kind = ? GROUP BY key HAVING count(*) > ?
+        )
+        SELECT DISTINCT article_id FROM hits WHERE key NOT IN (SELECT key FROM crowded)
+        """,
+        [
+            [k for k, _ in keys],
+            [v for _, v in keys],
+            since,
+            until,
+            KIND_IDS["sent"],
+            SENT_MAX_BUCKET,
+        ],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def load_neighbourhood(
+    conn: duckdb.DuckDBPyConnection, candidates: set[int]
+) -> tuple[list[StoredArticle], list[StoredGroup]]:
+    """The candidates, every member of their groups, and those groups."""
+    if not candidates:
+        return [], []
+    group_ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT group_id FROM dup_members WHERE article_id IN (SELECT unnest(?))",
+            [sorted(candidates)],
+        ).fetchall()
+    ]
+    groups: list[StoredGroup] = []
+    ids = set(candidates)
+    if group_ids:
+        members: dict[int, list[StoredMember]] = {}
+        for gid, aid, rel, via, decision in conn.execute(
+            """SELECT group_id, article_id, relation, via_article_id, decision
+               FROM dup_members WHERE group_id IN (SELECT unnest(?)) ORDER BY article_id""",
+            [group_ids],
+        ).fetchall():
+            members.setdefault(gid, []).append(
+                StoredMember(aid, rel, via, json.loads(decision) if decision else None)
+            )
+            ids.add(aid)
+        for gid, anchor in conn.execute(
+            "SELECT group_id, origin_article_id FROM dup_groups WHERE group_id IN (SELECT unnest(?))",
+            [group_ids],
+        ).fetchall():
+            groups.append(StoredGroup(gid, anchor, tuple(members.get(gid, ()))))
+    keys: dict[int, list[tuple[int, int]]] = {}
+    for aid, kind, key in conn.execute(
+        "SELECT article_id, kind, key FROM lsh_bands WHERE article_id IN (SELECT unnest(?))",
+        [sorted(ids)],
+    ).fetchall():
+        keys.setdefault(aid, []).append((kind, key))
+    articles = [
+        StoredArticle(aid, text or "", day, tuple(keys.get(aid, ())), text_hash)
+        for aid, text, day, text_hash in conn.execute(
+            "SELECT article_id, text, date, text_hash FROM articles"
+            " WHERE article_id IN (SELECT unnest(?)) ORDER BY article_id",
+            [sorted(ids)],
+        ).fetchall()
+    ]
+    return articles, groups
+
+
+def line_hash(key: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True
+    )
+
+
+def line_groups(conn: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> dict[str, set[str]]:
+    """How many groups each line of the batch was already seen in (furniture counting)."""
+    by_hash = {line_hash(k): k for k in set(keys)}
+    if not by_hash:
+        return {}
+    out: dict[str, set[str]] = {}
+    for h, group_key in conn.execute(
+        "SELECT line_hash, group_key FROM dup_line_groups WHERE line_hash IN (SELECT unnest(?))",
+        [list(by_hash)],
+    ).fetchall():
+        out.setdefault(by_hash[h], set()).add(group_key)
+    return out
+
+
+def furniture(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT line_key FROM dup_furniture").fetchall()}
+
+
+def add_bands(conn: duckdb.DuckDBPyConnection, rows: list[tuple[int, int, int, date]]) -> None:
+    """(kind, key, article_id, bucket_date) rows of new articles."""
+    insert_rows(conn, "lsh_bands", ["kind", "key", "article_id", "bucket_date"], rows)
+
+
+def save(
+    conn: duckdb.DuckDBPyConnection, outcome: MatchOutcome, run_id: int, now: datetime
+) -> dict[str, int]:
+    """Write the groups a batch touched; returns in-memory group key -> database id."""
+    ids: dict[str, int] = {}
+    for g in outcome.groups:
+        if g.group_id is None:
+            g.group_id = conn.execute("SELECT nextval('group_ids')").fetchone()[0]
+        ids[g.key] = g.group_id
+    stale = sorted({g.group_id for g in outcome.groups} | set(outcome.dissolved))
+    members = [m.article_id for g in outcome.groups for m in g.members] + outcome.ungrouped
+    created = dict(
+        conn.execute(
+            "SELECT group_id, created_at FROM dup_groups WHERE group_id IN (SELECT unnest(?))",
+            [stale],
+        ).fetchall()
+    )
+    joined = {
+        aid: (gid, at, run)
+        for aid, gid, at, run in conn.execute(
+            "SELECT article_id, group_id, joined_at, run_id FROM dup_members"
+            " WHERE article_id IN (SELECT unnest(?))",
+            [members],
+        ).fetchall()
+    }
+
+    def kept(aid: int, gid: int) -> tuple[datetime, int]:
+        """A member that stays in its group keeps the time and run it joined."""
+        prev = joined.get(aid)
+        return (prev[1], prev[2]) if prev and prev[0] == gid else (now, run_id)
+
+    if members:
+        conn.execute("DELETE FROM dup_members WHERE article_id IN (SELECT unnest(?))", [members])
+    if stale:
+        conn.execute("DELETE FROM dup_members WHERE group_id IN (SELECT unnest(?))", [stale])
+        conn.execute("DELETE FROM dup_groups WHERE group_id IN (SELECT unnest(?))", [stale])
+    insert_rows(
+        conn,
+        "dup_groups",
+        ["group_id", "origin_article_id", "story_id", "size", "created_at", "updated_at"],
+        [
+            (g.group_id, g.anchor_id, 0, len(g.members), created.get(g.group_id, now), now)
+            for g in outcome.groups
+        ],
+    )
+    insert_rows(
+        conn,
+        "dup_members",
+        [
+            "article_id",
+            "group_id",
+            "relation",
+            "via_article_id",
+            "similarity",
+            "containment",
+            "decision",
+            "joined_at",
+            "run_id",
+        ],
+        [
+            (
+                m.article_id,
+                g.group_id,
+                m.relation,
+                m.via,
+                m.similarity,
+                m.containment,
+                json.dumps(m.decision) if m.decision else None,
+                *kept(m.article_id, g.group_id),
+            )
+            for g in outcome.groups
+            for m in g.members
+        ],
+    )
+    pairs = {
+        (line_hash(key), f"g{ids[gk]}" if gk in ids else gk)
+        for key, gk in outcome.line_pairs
+        if gk in ids or gk.startswith(("g", "s"))
+    }
+    insert_rows(conn, "dup_line_groups", ["line_hash", "group_key"], sorted(pairs))
+    insert_rows(conn, "dup_furniture", ["line_key"], [(k,) for k in outcome.new_furniture])
+    return ids

@@ -1,0 +1,163 @@
+"""Unit tests on small hand-written texts (no shared data needed)."""
+
+from __future__ import annotations
+
+from mediawatch.fingerprint import (
+    fingerprint,
+    fingerprint_many,
+    rows_per_article,
+    shingles,
+    text_hash,
+    tokens,
+)
+from mediawatch.match.groups import Article, DedupIndex
+from mediawatch.match.verify import longest_shared_passages, verify
+
+SOURCE = """City council approves new riverside park plan
+The city council voted on Tuesday to approve a plan for a new park along the eastern riverbank, ending two years of debate.
+The project will turn a former industrial site into twelve hectares of green space with walking paths and a playground.
+Construction is expected to begin next spring and should be finished by the end of 2026, according to the planning department.
+Mayor Helen Ortiz said the park would give families in the eastern districts a place to relax close to home.
+Critics on the council argued that the estimated cost of 14 million euros was too high for the city budget.
+The council also agreed to plant more than 800 trees along the river to reduce flooding during heavy storms."""  # noqa: E501
+
+# sentence-by-sentence paraphrase of SOURCE (like the seed pair)
+REWRITE = """Riverside park plan gets green light from councillors
+On Tuesday, councillors approved plans for a new park on the eastern bank of the river, closing a debate that lasted two years.
+A former industrial site will be turned into a green space of twelve hectares, including a playground and walking paths.
+According to the planning department, building work should begin next spring and be finished by the end of 2026.
+The park will give families living in the eastern districts a place to relax near their homes, Mayor Helen Ortiz said.
+Some council members argued that the estimated cost of 14 million euros was too high for the city's budget.
+Councillors also agreed that more than 800 trees will be planted along the river to reduce flooding during storms."""  # noqa: E501
+
+# independent coverage of the SAME event: must not be a duplicate
+SAME_EVENT = """Eastern districts to get their first large park
+After two years of arguments, the long-awaited riverside park finally has approval.
+Local resident groups celebrated outside the town hall as the result was announced.
+"We have waited a long time for this," said Anna Berg, who runs a youth football club in the area.
+The opposition said it would keep pushing for a cheaper design and questioned the budget.
+The site, once home to a chemical factory, will need extensive cleaning before work starts.
+Environmental groups welcomed the tree planting but asked for more protection for nesting birds."""
+
+# independent coverage of the same event sharing its facts (names, figures, date)
+SAME_EVENT_FACTS = """Riverside park approved after long debate
+Families in the eastern districts will get a new riverside park, Mayor Helen Ortiz said on Tuesday after the vote.
+The plan was approved by a majority of councillors despite concerns about the 14 million euro price tag.
+Opposition members said the money should have gone to schools and road repairs instead.
+Work on the twelve-hectare site is due to start in spring, the planning department confirmed.
+Residents living near the old industrial area have long complained about dust and noise from the site.
+The park is one of several projects the mayor promised during her election campaign two years ago."""  # noqa: E501
+
+# same topic (a council vote on a building plan), different event
+SAME_TOPIC = """Town council rejects plan for new car park
+The town council voted on Monday to reject a plan for a multi-storey car park near the railway station.
+Residents had collected more than 3,000 signatures against the building, which would have replaced a public garden.
+Councillor Mark Jensen said the town needed better bus services rather than more parking spaces.
+The developer said it was disappointed and would consider submitting a smaller design next year.
+Traffic on the station road has doubled over the past decade, according to a recent study.
+The decision means the garden will stay open to the public for the time being."""  # noqa: E501
+
+
+def near_copy_of_source() -> str:
+    """Syndicated copy: page furniture, edited headline, three word edits."""
+    lines = SOURCE.split("\n")
+    lines[0] = "UPDATE: Council approves riverside park plan | The Courier"
+    lines[2] = lines[2].replace("former industrial", "disused industrial")
+    lines[3] = lines[3].replace("next spring", "early next spring")
+    lines[5] = lines[5].replace("too high", "far too high")
+    return "\n".join(
+        ["Subscribe to our newsletter", *lines, "© 2024 The Courier. All rights reserved."]
+    )
+
+
+def test_rewrite_detected_while_shingles_miss_it() -> None:
+    assert (
+        len(shingles(tokens(SOURCE), 5) & shingles(tokens(REWRITE), 5))
+        / len(shingles(tokens(SOURCE), 5) | shingles(tokens(REWRITE), 5))
+        < 0.3
+    )  # classic 5-shingle Jaccard would not group these
+    d = verify(SOURCE, REWRITE)
+    assert d.relation == "rewrite", d.reason
+    assert d.scores["aligned_sentences"] >= 5
+    assert d.scores["coverage_shorter"] < d.thresholds["near_copy_coverage"]
+    assert "paraphrase" in d.reason
+
+
+def test_near_copy() -> None:
+    d = verify(near_copy_of_source(), SOURCE)
+    assert d.relation == "near_copy", d.reason
+    assert d.scores["coverage_shorter"] >= 0.9
+    assert set(d.thresholds) >= {"near_copy_coverage", "min_tokens"}
+
+
+def test_truncation_records_containment() -> None:
+    lead = "\n".join(SOURCE.split("\n")[:3])  # headline + first two paragraphs
+    d = verify(lead, SOURCE)
+    assert d.relation == "near_copy", d.reason
+    assert d.containment is not None and d.containment >= 0.95
+    assert d.scores["a_is_shorter"] == 1.0
+    assert "contained copy" in d.reason
+
+
+def test_too_short_is_never_claimed() -> None:
+    headline = SOURCE.split("\n")[0]
+    d = verify(headline + " today", SOURCE)
+    assert d.relation is None
+    assert "too short" in d.reason
+
+
+def test_same_event_and_same_topic_stay_apart() -> None:
+    for other in (SAME_EVENT, SAME_EVENT_FACTS, SAME_TOPIC):
+        d = verify(SOURCE, other)
+        assert d.relation is None, d.reason
+    index = DedupIndex()
+    index.add_batch(
+        [
+            Article("src", SOURCE, 1.0),
+            Article("event", SAME_EVENT, 2.0),
+            Article("topic", SAME_TOPIC, 3.0),
+        ]
+    )
+    assert len({index.group_of[a] for a in ("src", "event", "topic")}) == 3
+
+
+def test_exact_duplicate() -> None:
+    messy = SOURCE.upper().replace("\n", "\n\n  ").replace("city's", "city\u2019s") + " "
+    assert text_hash(messy) == text_hash(SOURCE)
+    d = verify(messy, SOURCE)
+    assert d.relation == "exact"
+    assert fingerprint(messy).band_keys == fingerprint(SOURCE).band_keys
+
+
+def test_longest_shared_passages_hand_checked() -> None:
+    a = "The quick brown fox jumps over the lazy dog near the river bank today."
+    b = "Yesterday the quick brown fox sat down; later it jumps over the lazy dog again."
+    got = longest_shared_passages(a, b, k=3)
+    assert [(p.text, p.start_a, p.start_b, p.n_words) for p in got] == [
+        ("jumps over the lazy dog", 4, 9, 5),
+        ("the quick brown fox", 0, 1, 4),
+    ]
+
+
+def test_band_rows_modest_and_lsh_finds_copies() -> None:
+    fps = fingerprint_many([SOURCE, near_copy_of_source(), REWRITE])
+    assert rows_per_article() <= 64
+    assert all(len(fp.rows("x")) <= rows_per_article() for fp in fps)
+    index = DedupIndex()
+    index.add_batch([Article("src", SOURCE, 1.0), Article("copy", near_copy_of_source(), 2.0)])
+    assert "src" in index.candidates("copy")
+
+
+def test_incremental_groups_and_earliest_member_change() -> None:
+    index = DedupIndex()
+    # copies arrive first, the (earlier published) original only in a later batch
+    index.add_batch([Article("copy", near_copy_of_source(), 10.0), Article("rw", REWRITE, 12.0)])
+    index.add_batch([Article("src", SOURCE, 1.0), Article("event", SAME_EVENT, 2.0)])
+    gid = index.group_of["src"]
+    group = index.groups[gid]
+    assert group.anchor == "src"  # earliest published member
+    assert index.group_of["copy"] == index.group_of["rw"] == gid
+    assert index.member("copy").relation == "near_copy"
+    assert index.member("rw").relation == "rewrite"
+    assert index.member("src").relation is None
+    assert index.group_of["event"] != gid
