@@ -62,6 +62,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     check_sources(args.paths)
+    _check_database(settings)
     summary = _run_flow(args.paths, args, settings, kind="ingest")
     if args.json:
         print_json(summary)
@@ -79,6 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     sources = [str(settings.resolve(s)) for s in settings.run.sources]
     check_sources(sources)
+    _check_database(settings)
     summary = _run_flow(sources, args, settings, kind="run")
     from mediawatch import render
 
@@ -89,6 +91,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         render.stories_table(queries.list_stories(conn))
         render.groups(queries.list_groups(conn))
     return EXIT_OK
+
+
+def _check_database(settings: Settings) -> None:
+    """Open (and migrate) the database before Prefect starts: fail fast and plainly."""
+    from storage.connection import writer
+
+    with writer(settings.db_path, wait=settings.storage.writer_wait_seconds):
+        pass
 
 
 def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
@@ -302,11 +312,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from mediawatch.ingest.local import SourceError
-    from storage.connection import DatabaseBusy, NoDatabase, SchemaError
+    from storage.connection import DatabaseBusy, NoDatabase, SchemaError, UnreadableDatabase
 
     try:
         return args.func(args)
-    except (CommandError, ConfigError, SourceError, NoDatabase, SchemaError, DatabaseBusy) as exc:
+    except (
+        CommandError,
+        ConfigError,
+        SourceError,
+        NoDatabase,
+        SchemaError,
+        DatabaseBusy,
+        UnreadableDatabase,
+    ) as exc:
         print(f"mediawatch: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:

@@ -47,6 +47,7 @@ class IngestSettings:
 @dataclass(frozen=True)
 class ExtractSettings:
     min_words: int = 25
+    site_boilerplate_min_pages: int = 5
 
 
 @dataclass(frozen=True)

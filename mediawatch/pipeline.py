@@ -9,19 +9,22 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from mediawatch.cluster.stories import ArticleFeatures, Params, assign_batch
 from mediawatch.config import Settings
+from mediawatch.extract.html import SiteBoilerplate, line_hash
+from mediawatch.fingerprint import fingerprint_batch
 from mediawatch.ingest.local import iter_local
-from mediawatch.ingest.urls import url_key
+from mediawatch.ingest.urls import host_of, url_key
 from mediawatch.match.batch import NewArticle, fingerprint_from_keys, match_batch
 from mediawatch.match.verify import line_keys
 from mediawatch.records import Failure, Fingerprinted, RawDocument
 from storage import articles as articles_db
 from storage import dedup as dedup_db
 from storage import runs as runs_db
+from storage import sites as sites_db
 from storage import stories as stories_db
 from storage.connection import reader, transaction, writer
 
@@ -211,6 +214,8 @@ def _store(
         seen.add(key)
     if not fresh:
         return
+    if settings.extract.site_boilerplate_min_pages > 0:
+        fresh = _drop_site_boilerplate(conn, fresh, settings.extract.site_boilerplate_min_pages)
     fresh.sort(key=lambda f: (f.article.date, f.article.fetched_at, f.article.url))
     ids = articles_db.next_ids(conn, len(fresh))
 
@@ -329,3 +334,40 @@ def _store(
     old_ids = set(loaded.loaded_story_ids)
     report.new_stories = len(touched - old_ids)
     report.grown_stories = len({a.story_id for a in assignments if a.story_id in old_ids})
+
+
+def _drop_site_boilerplate(conn, fresh: list[Fingerprinted], min_pages: int) -> list[Fingerprinted]:
+    """Drop lines this host has shown on ``min_pages`` pages: the archive knows its chrome.
+
+    Counts persist in ``site_lines``; an article whose text changes is fingerprinted
+    again (a few milliseconds).
+    """
+    boilerplate = SiteBoilerplate(min_pages=min_pages)
+    wanted = [
+        (host, line_hash(line))
+        for f in fresh
+        if (host := host_of(f.article.url))
+        for line in f.article.text.split("\n")
+    ]
+    boilerplate.load_rows(sites_db.line_counts(conn, wanted))
+    out: list[Fingerprinted] = []
+    changed: list[int] = []
+    for f in fresh:
+        host = host_of(f.article.url)
+        if not host:
+            out.append(f)
+            continue
+        lines = f.article.text.split("\n")
+        boilerplate.observe(host, lines)
+        kept = boilerplate.filter(host, lines)
+        if kept and len(kept) < len(lines):
+            changed.append(len(out))
+            f = replace(f, article=replace(f.article, text="\n".join(kept)))
+        out.append(f)
+    if changed:
+        again = fingerprint_batch([out[i].article for i in changed])
+        for i, f in zip(changed, again, strict=True):
+            out[i] = f
+    hosts = {h for h, _ in wanted}
+    sites_db.save(conn, [r for r in boilerplate.rows() if r[0] in hosts])
+    return out

@@ -182,15 +182,15 @@ def failures_table(rows: list[FailureRow]) -> None:
     console.print(table if rows else "No failures recorded.")
 
 
+def _article_line(a) -> None:
+    console.print(f"[bold]Article {a.article_id}[/] {Text(_short(a.title, 70))}")
+    group = a.group_id or "–"
+    console.print(f"   {a.source or '–'}, {_when(a.date)}, story {a.story_id}, group {group}")
+
+
 def explanation(e: Explanation) -> None:
-    console.print(f"[bold]Article {e.a.article_id}[/] {Text(_short(e.a.title, 70))}")
-    console.print(
-        f"   {e.a.source or '–'}, {_when(e.a.date)}, story {e.a.story_id}, group {e.a.group_id or '–'}"
-    )
-    console.print(f"[bold]Article {e.b.article_id}[/] {Text(_short(e.b.title, 70))}")
-    console.print(
-        f"   {e.b.source or '–'}, {_when(e.b.date)}, story {e.b.story_id}, group {e.b.group_id or '–'}"
-    )
+    _article_line(e.a)
+    _article_line(e.b)
     console.print()
     for section in e.sections:
         table = Table(
@@ -213,5 +213,5 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return f"{value:.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:.3f}"
     return str(value)

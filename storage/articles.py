@@ -186,13 +186,16 @@ def refresh_stories(conn: duckdb.DuckDBPyConnection, story_ids: Iterable[int]) -
             SELECT sm.story_id,
                    count(*) AS size,
                    count(DISTINCT coalesce(a.source, a.url)) AS n_sources,
-                   count(DISTINCT coalesce('g' || dm.group_id, 'a' || a.article_id)) AS n_independent,
+                   count(DISTINCT coalesce('g' || dm.group_id, 'a' || a.article_id))
+                       AS n_independent,
                    count(DISTINCT dm.group_id) AS n_groups,
                    min(a.date) AS first_date,
                    max(a.date) AS last_date,
-                   arg_min(a.article_id, (a.published_at IS NULL, coalesce(a.published_at, a.fetched_at),
+                   arg_min(a.article_id, (a.published_at IS NULL,
+                                          coalesce(a.published_at, a.fetched_at),
                                           a.fetched_at, a.article_id)) AS origin,
-                   arg_min(a.title, (a.published_at IS NULL, coalesce(a.published_at, a.fetched_at),
+                   arg_min(a.title, (a.published_at IS NULL,
+                                     coalesce(a.published_at, a.fetched_at),
                                      a.fetched_at, a.article_id)) AS title
             FROM story_members sm
             JOIN articles a USING (article_id)

@@ -22,7 +22,14 @@ import duckdb
 
 from storage.migrate import SchemaError, check_current, migrate
 
-__all__ = ["DatabaseBusy", "NoDatabase", "SchemaError", "reader", "writer"]
+__all__ = [
+    "DatabaseBusy",
+    "NoDatabase",
+    "SchemaError",
+    "UnreadableDatabase",
+    "reader",
+    "writer",
+]
 
 
 class DatabaseBusy(RuntimeError):
@@ -31,6 +38,10 @@ class DatabaseBusy(RuntimeError):
 
 class NoDatabase(FileNotFoundError):
     """A read command was pointed at a database that does not exist yet."""
+
+
+class UnreadableDatabase(RuntimeError):
+    """The file is not a DuckDB database (or not one this DuckDB can read)."""
 
 
 def _is_lock_conflict(exc: duckdb.Error) -> bool:
@@ -44,9 +55,9 @@ def _connect_retrying(path: Path, read_only: bool, wait: float) -> duckdb.DuckDB
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:
             if not _is_lock_conflict(exc):
-                raise
+                raise UnreadableDatabase(f"cannot open {path}: {exc}") from None
             if time.monotonic() >= deadline:
                 raise DatabaseBusy(
                     f"{path} is held by another process (a run writing?); "

@@ -89,7 +89,8 @@ def load_neighbourhood(
             )
             ids.add(aid)
         for gid, anchor in conn.execute(
-            "SELECT group_id, origin_article_id FROM dup_groups WHERE group_id IN (SELECT unnest(?))",
+            "SELECT group_id, origin_article_id FROM dup_groups"
+            " WHERE group_id IN (SELECT unnest(?))",
             [group_ids],
         ).fetchall():
             groups.append(StoredGroup(gid, anchor, tuple(members.get(gid, ()))))

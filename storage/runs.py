@@ -21,8 +21,8 @@ def start_run(
 ) -> int:
     """Open a run; runs left 'running' by a killed process are marked crashed first."""
     conn.execute(
-        "UPDATE runs SET state = 'crashed', finished_at = ?, error = 'the process ended before the run finished'"
-        " WHERE state = 'running'",
+        "UPDATE runs SET state = 'crashed', finished_at = ?,"
+        " error = 'the process ended before the run finished' WHERE state = 'running'",
         [now()],
     )
     run_id = conn.execute("SELECT nextval('run_ids')").fetchone()[0]

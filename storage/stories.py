@@ -142,7 +142,8 @@ def _load_stories(conn: duckdb.DuckDBPyConnection, index: StoryIndex, ids: list[
             sid, size, {"words": ww, "entities": we, "numbers": wn}, first, last
         )
     for sid, space, term, weight in conn.execute(
-        "SELECT story_id, space, term, weight FROM story_terms WHERE story_id IN (SELECT unnest(?))",
+        "SELECT story_id, space, term, weight FROM story_terms"
+        " WHERE story_id IN (SELECT unnest(?))",
         [ids],
     ).fetchall():
         index.stories[sid].centroid[space][term] = weight

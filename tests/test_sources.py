@@ -139,7 +139,8 @@ def test_csv_without_url_column(tmp_path: Path) -> None:
 
 def test_front_matter_carries_date_source_and_url() -> None:
     meta, body = split_front_matter(
-        "---\npublished_at: 2026-02-24T16:30:00Z\nsource: 'Gazette'\nurl: https://g.example/a\n---\n# T\n\nBody"
+        "---\npublished_at: 2026-02-24T16:30:00Z\nsource: 'Gazette'\n"
+        "url: https://g.example/a\n---\n# T\n\nBody"
     )
     assert meta == {
         "published_at": "2026-02-24T16:30:00Z",

@@ -622,3 +622,31 @@ def _explain(
 def story_labels(index: StoryIndex) -> dict[str, int]:
     """article id -> story id for every stored article."""
     return dict(index.story_of)
+
+
+def pair_score(
+    a: ArticleFeatures, b: ArticleFeatures, docfreq: DocFreq, params: Params | None = None
+) -> tuple[float, dict[str, float], float]:
+    """How the clusterer scores two single articles: (combined, per space, time factor).
+
+    For two singletons the normalised average-link is the cosine divided by the prior
+    coherence; this is the score two articles need (>= threshold) to start a story.
+    """
+    p = params or Params()
+    index = StoryIndex(p)
+    index.docfreq = docfreq
+    per: dict[str, float] = {}
+    num = den = 0.0
+    for s, space in enumerate(SPACES):
+        va, vb = index.vector(a, space), index.vector(b, space)
+        if not va or not vb:
+            continue
+        cos = sum(v * vb.get(t, 0.0) for t, v in va.items())
+        per[space] = cos / p.prior_coherence
+        num += p.weights[s] * per[space]
+        den += p.weights[s]
+    time = 1.0
+    if a.published is not None and b.published is not None:
+        gap = abs((a.published - b.published).total_seconds()) / 86400
+        time = 1.0 - p.time_weight + p.time_weight * math.exp(-gap / p.time_scale_days)
+    return (num / den if den else 0.0) * time, per, time

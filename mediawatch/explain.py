@@ -1,0 +1,150 @@
+"""Why two articles are, or are not, duplicates and one story: every score and threshold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from mediawatch.cluster.stories import ArticleFeatures, DocFreq, Params, pair_score
+from mediawatch.match.verify import longest_shared_passages, verify
+from storage import explain as explain_db
+from storage.queries import ArticleRow, get_article
+
+# verify()'s scores, with the threshold that applies to each and what it means.
+DUP_SCORES: list[tuple[str, str | None, str]] = [
+    ("tokens_a", "min_tokens", "words in the first text (no claim below the minimum)"),
+    ("tokens_b", "min_tokens", "words in the second text"),
+    ("length_ratio", "containment_report_ratio", "shorter / longer; below: a contained copy"),
+    (
+        "coverage_shorter",
+        "near_copy_coverage",
+        "share of the shorter text inside 4-word passages of the other: near_copy at or above",
+    ),
+    ("coverage_longer", None, "the same, seen from the longer text"),
+    ("shingle_jaccard", None, "4-word shingle Jaccard (reported, not decisive)"),
+    ("word_jaccard", None, "content-word Jaccard"),
+    (
+        "word_containment",
+        "rewrite_word_containment",
+        "content words of the shorter text found in the other: a rewrite needs this",
+    ),
+    (
+        "sentence_alignment",
+        "rewrite_alignment",
+        "share of the shorter text's sentences with an in-order paraphrase: rewrite at or above",
+    ),
+    (
+        "aligned_sentences",
+        "rewrite_min_aligned",
+        "paraphrased sentences: a rewrite needs this many",
+    ),
+    ("covered_sentences", None, "substantive sentences inside copied passages"),
+]
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    name: str
+    value: float | None
+    threshold: float | None
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    rows: list[ScoreRow]
+    decision: str
+
+
+@dataclass(frozen=True)
+class SharedPassage:
+    words: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    a: ArticleRow
+    b: ArticleRow
+    sections: list[Section]
+    stored: str
+    passages: list[SharedPassage] = field(default_factory=list)
+
+
+def explain_pair(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> Explanation | None:
+    a, b = get_article(conn, id_a), get_article(conn, id_b)
+    if a is None or b is None:
+        return None
+    data = explain_db.pair_data(conn, id_a, id_b)
+    sections = [_duplicate_section(data), _story_section(data)]
+    return Explanation(
+        a,
+        b,
+        sections,
+        _stored(a, b, data),
+        [
+            SharedPassage(p.n_words, p.text)
+            for p in longest_shared_passages(data.text_a, data.text_b, k=5, min_words=4)
+        ],
+    )
+
+
+def _duplicate_section(data: explain_db.PairData) -> Section:
+    d = verify(data.text_a, data.text_b, data.furniture)
+    rows = [
+        ScoreRow(name, d.scores.get(name), d.thresholds.get(key) if key else None, meaning)
+        for name, key, meaning in DUP_SCORES
+        if name in d.scores
+    ]
+    verdict = d.relation or "not duplicates"
+    return Section("Duplicate test (exact, near_copy, rewrite)", rows, f"{verdict}: {d.reason}")
+
+
+def _story_section(data: explain_db.PairData) -> Section:
+    params = Params()
+    docfreq = DocFreq(n_docs=data.n_docs, df=data.df)
+    fa = ArticleFeatures("a", *data.terms_a, published=data.published_a)
+    fb = ArticleFeatures("b", *data.terms_b, published=data.published_b)
+    score, per, time = pair_score(fa, fb, docfreq, params)
+    rows = [
+        ScoreRow(
+            f"{space} similarity",
+            value,
+            None,
+            "cosine of tf-idf vectors / prior coherence (1 = as alike as a typical story)",
+        )
+        for space, value in per.items()
+    ]
+    rows.append(ScoreRow("time factor", time, None, "1 without dates; lower as dates drift apart"))
+    rows.append(
+        ScoreRow(
+            "combined",
+            score,
+            params.threshold,
+            "weighted mean of the spaces x time: two articles start a story at or above",
+        )
+    )
+    verdict = "same story as a pair" if score >= params.threshold else "not enough for a pair"
+    note = (
+        f"{verdict}. Stories are decided on whole stories (average over all members), "
+        "so a stored decision can differ from this pairwise view."
+    )
+    return Section("Story similarity (as two single articles)", rows, note)
+
+
+def _stored(a: ArticleRow, b: ArticleRow, data: explain_db.PairData) -> str:
+    parts = []
+    if a.group_id is not None and a.group_id == b.group_id:
+        parts.append(f"both in duplicate group {a.group_id} ({a.relation}, {b.relation})")
+    else:
+        parts.append("not in one duplicate group")
+    if a.story_id == b.story_id:
+        parts.append(f"both in story {a.story_id}")
+    else:
+        parts.append(f"in stories {a.story_id} and {b.story_id}")
+    for art, reason in ((a, data.story_reason_a), (b, data.story_reason_b)):
+        if reason:
+            parts.append(f"article {art.article_id} joined its story as '{reason}'")
+    return "; ".join(parts)

@@ -1,0 +1,66 @@
+"""What an explanation needs from the database for one pair of articles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from storage.dedup import furniture
+from storage.stories import SPACES
+
+
+@dataclass(frozen=True)
+class PairData:
+    text_a: str
+    text_b: str
+    terms_a: tuple[dict, dict, dict]
+    terms_b: tuple[dict, dict, dict]
+    published_a: datetime | None
+    published_b: datetime | None
+    df: dict[str, dict[str, int]]
+    n_docs: int
+    furniture: set[str]
+    story_reason_a: str | None
+    story_reason_b: str | None
+
+
+def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData:
+    rows = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            """SELECT a.article_id, a.text, a.published_at, t.terms, sm.reason
+               FROM articles a LEFT JOIN article_terms t USING (article_id)
+               LEFT JOIN story_members sm USING (article_id)
+               WHERE a.article_id IN (?, ?)""",
+            [id_a, id_b],
+        ).fetchall()
+    }
+    (text_a, pub_a, terms_a, reason_a), (text_b, pub_b, terms_b, reason_b) = rows[id_a], rows[id_b]
+    ta, tb = json.loads(terms_a or "{}"), json.loads(terms_b or "{}")
+    df: dict[str, dict[str, int]] = {s: {} for s in SPACES}
+    for space in SPACES:
+        wanted = sorted(set(ta.get(space, {})) | set(tb.get(space, {})))
+        if wanted:
+            df[space] = dict(
+                conn.execute(
+                    "SELECT term, df FROM term_df WHERE space = ? AND term IN (SELECT unnest(?))",
+                    [space, wanted],
+                ).fetchall()
+            )
+    n_docs = conn.execute("SELECT value FROM pipeline_state WHERE name = 'n_docs'").fetchone()[0]
+    return PairData(
+        text_a or "",
+        text_b or "",
+        tuple(ta.get(s, {}) for s in SPACES),
+        tuple(tb.get(s, {}) for s in SPACES),
+        pub_a,
+        pub_b,
+        df,
+        n_docs,
+        furniture(conn),
+        reason_a,
+        reason_b,
+    )

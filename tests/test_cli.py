@@ -1,0 +1,130 @@
+"""The `mediawatch` command: read commands, exports, errors a user can act on."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from mediawatch.cli import main
+
+from .conftest import ROOT, SEEDS
+
+
+@pytest.fixture(scope="module")
+def db(prefect_harness, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "cli.duckdb"
+    assert main(["ingest", str(SEEDS), "--db", str(path)]) == 0
+    return path
+
+
+def run_json(capsys, *args: str):
+    capsys.readouterr()
+    assert main([*args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_ingest_prints_a_summary(prefect_harness, tmp_path: Path, capsys) -> None:
+    assert main(["ingest", str(SEEDS / "demo"), "--db", str(tmp_path / "x.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "12 new articles" in out
+    assert "duplicate groups: 1 new" in out
+
+
+def test_stories_and_story(db: Path, capsys) -> None:
+    stories = run_json(capsys, "stories", "--db", str(db))
+    assert len(stories) == 7
+    assert stories[0]["size"] == 4  # largest first
+    detail = run_json(capsys, "story", str(stories[0]["story_id"]), "--db", str(db))
+    assert detail["story"]["origin_article_id"] == detail["articles"][0]["article_id"]
+    assert len(detail["groups"]) == 1
+    assert {m["relation"] for m in detail["groups"][0]["members"]} == {"origin", "near_copy"}
+    big = run_json(capsys, "stories", "--db", str(db), "--min-size", "3")
+    assert [s["size"] for s in big] == [4, 3]
+
+
+def test_dupes_lists_groups_with_relations_and_scores(db: Path, capsys) -> None:
+    groups = run_json(capsys, "dupes", "--db", str(db))
+    assert len(groups) == 2
+    rewrite = next(g for g in groups if any(m["relation"] == "rewrite" for m in g["members"]))
+    member = next(m for m in rewrite["members"] if m["relation"] == "rewrite")
+    assert member["decision"]["scores"]["sentence_alignment"] >= 0.6
+    assert member["decision"]["thresholds"]["rewrite_alignment"] == 0.6
+    one = run_json(capsys, "dupes", str(rewrite["group_id"]), "--db", str(db))
+    assert one[0]["group_id"] == rewrite["group_id"]
+
+
+def test_explain_gives_scores_thresholds_decision_and_passages(db: Path, capsys) -> None:
+    groups = run_json(capsys, "dupes", "--db", str(db))
+    rewrite = next(g for g in groups if any(m["relation"] == "rewrite" for m in g["members"]))
+    a, b = (m["article_id"] for m in rewrite["members"])
+    report = run_json(capsys, "explain", str(a), str(b), "--db", str(db))
+    dup, story = report["sections"]
+    assert dup["decision"].startswith("rewrite")
+    scores = {r["name"]: r for r in dup["rows"]}
+    assert scores["sentence_alignment"]["threshold"] == 0.6
+    assert scores["sentence_alignment"]["value"] >= 0.6
+    assert story["decision"].startswith("same story")
+    assert report["passages"] and report["passages"][0]["words"] >= 8
+    assert main(["explain", str(a), "99999", "--db", str(db)]) == 1
+    assert "no such article" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_export_formats(db: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"export.{fmt}"
+    assert main(["export", "--db", str(db), "--format", fmt, "-o", str(out)]) == 0
+    reader = {"jsonl": "read_json", "csv": "read_csv", "parquet": "read_parquet"}[fmt]
+    conn = duckdb.connect()
+    rows = conn.execute(
+        f"SELECT article_id, url, story_id, duplicate_group_id, relation, text"
+        f" FROM {reader}('{out}') ORDER BY article_id"
+    ).fetchall()
+    assert len(rows) == 14
+    assert sum(1 for r in rows if r[3] is not None) == 5  # 3 + 2 grouped articles
+    assert all(r[2] is not None and r[5] for r in rows)
+
+
+def test_export_to_stdout(db: Path, capsys) -> None:
+    capsys.readouterr()
+    assert main(["export", "--db", str(db), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 14 and "story_id" in rows[0]
+
+
+def test_runs_and_failures(db: Path, capsys) -> None:
+    runs = run_json(capsys, "runs", "--db", str(db))
+    assert runs[0]["state"] == "completed" and runs[0]["counts"]["new_articles"] == 14
+    assert run_json(capsys, "failures", "--db", str(db)) == []
+
+
+def test_missing_path_and_bad_database_fail_clearly(tmp_path: Path, capsys) -> None:
+    assert main(["ingest", str(tmp_path / "nowhere"), "--db", str(tmp_path / "a.duckdb")]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
+    assert main(["stories", "--db", str(tmp_path / "none.duckdb")]) == 1
+    assert "no database at" in capsys.readouterr().err
+    garbage = tmp_path / "garbage.duckdb"
+    garbage.write_bytes(b"this is not a database" * 100)
+    assert main(["stories", "--db", str(garbage)]) == 1
+    assert "cannot open" in capsys.readouterr().err
+    assert main(["ingest", str(SEEDS), "--db", str(garbage)]) == 1
+    assert "cannot open" in capsys.readouterr().err
+
+
+def test_read_commands_do_not_load_prefect(db: Path) -> None:
+    code = (
+        "import sys; from mediawatch.cli import main; "
+        f"assert main(['stories', '--db', {str(db)!r}]) == 0; "
+        f"assert main(['dupes', '--db', {str(db)!r}]) == 0; "
+        "assert 'prefect' not in sys.modules, 'prefect was imported'"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr

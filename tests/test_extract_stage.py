@@ -1,0 +1,85 @@
+"""The extraction stage on delivered items, and URL identity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mediawatch.config import ExtractSettings
+from mediawatch.extract import extract_batch, extract_document
+from mediawatch.ingest.urls import canonical_url, url_key
+from mediawatch.records import Article, Failure, RawDocument
+
+NOW = datetime(2026, 3, 1, 12, 0)
+BODY = " ".join(
+    f"Paragraph {i} says the harbour authority reopened the northern quay after repairs "
+    f"costing {i} million."
+    for i in range(1, 8)
+)
+PAGE = f"""<html lang="en"><head><title>Quay reopens | Harbour Times</title>
+<meta name="author" content="Ada Lind"><meta property="og:site_name" content="Harbour Times">
+<meta property="article:published_time" content="2026-02-27T08:00:00Z"></head>
+<body><nav><a href="/">Home</a> <a href="/sport">Sport</a></nav>
+<article><h1>Quay reopens</h1>{"".join(f"<p>{s}.</p>" for s in BODY.split(". "))}</article>
+<footer>© 2026 Harbour Times</footer></body></html>"""
+
+
+def doc(content, kind="html", url="https://www.harbour.example/news/quay?utm_source=rss", **kw):
+    return RawDocument(
+        url=url, origin="test", content=content, content_type=kind, fetched_at=NOW, **kw
+    )
+
+
+def test_html_page_gives_text_and_metadata() -> None:
+    a = extract_document(doc(PAGE.encode()), ExtractSettings())
+    assert isinstance(a, Article)
+    assert a.url == "https://www.harbour.example/news/quay"  # tracking parameter gone
+    assert a.title == "Quay reopens" and a.author == "Ada Lind"
+    assert a.source == "Harbour Times" and a.language == "en"
+    assert a.published_at == datetime(2026, 2, 27)
+    assert a.extractor == "trafilatura"
+    assert "northern quay" in a.text and "Home" not in a.text and "©" not in a.text
+
+
+def test_plain_text_keeps_a_title_looking_first_line() -> None:
+    text = "Quay reopens after repairs\n\n" + BODY
+    a = extract_document(doc(text, "text", url="file:///x.txt"), ExtractSettings())
+    assert isinstance(a, Article)
+    assert a.title == "Quay reopens after repairs" and a.extractor == "plain-text"
+    assert not a.text.startswith("Quay reopens")
+    b = extract_document(doc(BODY, "text", url="file:///y.txt"), ExtractSettings())
+    assert isinstance(b, Article) and b.title is None and b.text.startswith("Paragraph 1")
+
+
+def test_too_little_text_is_a_failure_with_a_reason() -> None:
+    f = extract_document(doc("Just a caption.", "text"), ExtractSettings(min_words=25))
+    assert isinstance(f, Failure)
+    assert f.stage == "extract" and f.reason.startswith("too little text for an article (3 words")
+    g = extract_document(doc(b"<html><body><nav>Home</nav></body></html>"), ExtractSettings())
+    assert isinstance(g, Failure) and g.reason == "no article text found"
+
+
+def test_batches_in_worker_processes_match_the_serial_result() -> None:
+    docs = [doc(PAGE.encode(), url=f"https://h.example/{i}") for i in range(16)]
+    serial = extract_batch(docs, ExtractSettings(), workers=1)
+    parallel = extract_batch(docs, ExtractSettings(), workers=2)
+    assert [a.text for a in serial] == [a.text for a in parallel]
+    assert [a.url for a in parallel] == [f"https://h.example/{i}" for i in range(16)]
+
+
+def test_url_variants_share_one_key() -> None:
+    variants = [
+        "https://www.Example.com/news/story/?utm_source=tw&utm_medium=social#comments",
+        "http://example.com/news/story",
+        "https://m.example.com/news/story/amp/",
+        "https://example.com/news/story/index.html",
+        "https://amp.example.com/news/story?amp=1",
+    ]
+    assert {url_key(u) for u in variants} == {"example.com/news/story"}
+    assert url_key("https://example.com/news/story?id=2") != url_key(
+        "https://example.com/news/story?id=3"
+    )
+    assert (
+        canonical_url("https://www.example.com/a?b=2&a=1&fbclid=x#top")
+        == "https://www.example.com/a?a=1&b=2"
+    )
+    assert url_key("file:///tmp/a.txt") == "file:///tmp/a.txt"
