@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from mediawatch.records import Failure
+from storage.bulk import insert_rows
 
 
 def now() -> datetime:
@@ -52,5 +53,4 @@ def record_failures(
 ) -> None:
     at = now()
     rows = [(run_id, f.origin, f.url, f.stage, f.reason, at) for f in failures]
-    if rows:
-        conn.executemany("INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?)", rows)
+    insert_rows(conn, "failures", ["run_id", "origin", "url", "stage", "reason", "failed_at"], rows)

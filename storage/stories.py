@@ -24,6 +24,7 @@ from mediawatch.cluster.stories import (
     StoryIndex,
     StoryState,
 )
+from storage.bulk import insert_rows
 
 
 @dataclass
@@ -198,14 +199,16 @@ def save(
         (s, t) for a in batch for s in SPACES for t in a.counts(s)
     )
     if increments:
-        conn.executemany(
-            "INSERT INTO term_df VALUES (?, ?, ?)"
+        conn.execute(
+            "INSERT INTO term_df SELECT unnest($1), unnest($2), unnest($3)"
             " ON CONFLICT (space, term) DO UPDATE SET df = df + excluded.df",
-            [(s, t, n) for (s, t), n in increments.items()],
+            [[s for s, _ in increments], [t for _, t in increments], list(increments.values())],
         )
     conn.execute("UPDATE pipeline_state SET value = value + ? WHERE name = 'n_docs'", [len(batch)])
-    conn.executemany(
-        "INSERT INTO article_terms VALUES (?, ?)",
+    insert_rows(
+        conn,
+        "article_terms",
+        ["article_id", "terms"],
         [(int(a.article_id), features_json(a)) for a in batch],
     )
     touched = set(index.stories)
@@ -214,44 +217,73 @@ def save(
     if ids:
         conn.execute("DELETE FROM story_terms WHERE story_id IN (SELECT unnest(?))", [ids])
         conn.execute("DELETE FROM story_keys WHERE story_id IN (SELECT unnest(?))", [ids])
-    terms = [
-        (sid, space, term, weight)
-        for sid, st in index.stories.items()
-        for space in SPACES
-        for term, weight in st.centroid[space].items()
+    insert_rows(
+        conn,
+        "story_terms",
+        ["story_id", "space", "term", "weight"],
+        [
+            (sid, space, term, weight)
+            for sid, st in index.stories.items()
+            for space in SPACES
+            for term, weight in st.centroid[space].items()
+        ],
+    )
+    insert_rows(
+        conn,
+        "story_keys",
+        ["key", "story_id"],
+        [(key, sid) for sid, ks in index.story_keys.items() for key in ks],
+    )
+    columns = [
+        "story_id",
+        "size",
+        "within_words",
+        "within_entities",
+        "within_numbers",
+        "first_published",
+        "last_published",
     ]
-    if terms:
-        conn.executemany("INSERT INTO story_terms VALUES (?, ?, ?, ?)", terms)
-    keys = [(key, sid) for sid, ks in index.story_keys.items() for key in ks]
-    if keys:
-        conn.executemany("INSERT INTO story_keys VALUES (?, ?)", keys)
-    for sid, st in index.stories.items():
-        values = [
+    values = [
+        (
+            sid,
             st.size,
             st.within["words"],
             st.within["entities"],
             st.within["numbers"],
             st.first_seen,
             st.last_seen,
-            now,
-            run_id,
-        ]
-        if sid in loaded.loaded_story_ids:
-            conn.execute(
-                """UPDATE stories SET size = ?, within_words = ?, within_entities = ?,
-                       within_numbers = ?, first_published = ?, last_published = ?,
-                       updated_at = ?, updated_run = ? WHERE story_id = ?""",
-                [*values, sid],
-            )
-        else:
-            conn.execute(
-                """INSERT INTO stories (size, within_words, within_entities, within_numbers,
-                       first_published, last_published, updated_at, updated_run, story_id,
-                       n_sources, n_independent, n_groups, first_date, last_date,
-                       created_at, created_run)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?)""",
-                [*values, sid, now, now, now, run_id],
-            )
+        )
+        for sid, st in index.stories.items()
+    ]
+    old = [v for v in values if v[0] in loaded.loaded_story_ids]
+    new = [v for v in values if v[0] not in loaded.loaded_story_ids]
+    if old:
+        select = ", ".join(f"unnest(${i + 1}) AS {c}" for i, c in enumerate(columns))
+        conn.execute(
+            f"""UPDATE stories SET size = v.size, within_words = v.within_words,
+                    within_entities = v.within_entities, within_numbers = v.within_numbers,
+                    first_published = v.first_published, last_published = v.last_published,
+                    updated_at = ${len(columns) + 1}, updated_run = ${len(columns) + 2}
+                FROM (SELECT {select}) v WHERE stories.story_id = v.story_id""",
+            [*map(list, zip(*old, strict=True)), now, run_id],
+        )
+    insert_rows(
+        conn,
+        "stories",
+        [
+            *columns,
+            "n_sources",
+            "n_independent",
+            "n_groups",
+            "first_date",
+            "last_date",
+            "created_at",
+            "updated_at",
+            "created_run",
+            "updated_run",
+        ],
+        [(*v, 0, 0, 0, now, now, now, now, run_id, run_id) for v in new],
+    )
     return touched
 
 

@@ -51,9 +51,18 @@ def test_plain_text_keeps_a_title_looking_first_line() -> None:
 
 
 def test_too_little_text_is_a_failure_with_a_reason() -> None:
-    f = extract_document(doc("Just a caption.", "text"), ExtractSettings(min_words=25))
+    short_page = "<html><body><article><p>Just a caption under a photo.</p></article></body></html>"
+    f = extract_document(doc(short_page), ExtractSettings(min_words=25))
     assert isinstance(f, Failure)
-    assert f.stage == "extract" and f.reason.startswith("too little text for an article (3 words")
+    assert f.stage == "extract"
+    assert f.reason in (
+        "no article text found",
+        "too little text for an article (6 words, minimum 25)",
+    )
+    brief = extract_document(doc("Minister resigns.", "text"), ExtractSettings(min_words=25))
+    assert isinstance(brief, Article)  # a text record is the publisher's own text
+    empty = extract_document(doc("  \n ", "text"), ExtractSettings())
+    assert isinstance(empty, Failure) and empty.reason.startswith("too little text")
     g = extract_document(doc(b"<html><body><nav>Home</nav></body></html>"), ExtractSettings())
     assert isinstance(g, Failure) and g.reason == "no article text found"
 

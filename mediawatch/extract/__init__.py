@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 
 from mediawatch.config import ExtractSettings
@@ -14,6 +16,8 @@ from mediawatch.ingest.urls import canonical_url, host_of
 from mediawatch.records import Article, Failure, RawDocument
 
 __all__ = ["ExtractionError", "extract_batch", "extract_document"]
+
+log = logging.getLogger(__name__)
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -54,11 +58,14 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
             doc.origin, "extract", f"extractor error: {type(exc).__name__}: {exc}", doc.url
         )
     words = len(text.split())
-    if words < settings.min_words:
+    # Extracted pages that come back short are navigation, error or paywall pages;
+    # text supplied as text is the publisher's own, however brief (a news brief).
+    minimum = settings.min_words if doc.content_type == "html" else 1
+    if words < minimum:
         return Failure(
             doc.origin,
             "extract",
-            f"too little text for an article ({words} words, minimum {settings.min_words})",
+            f"too little text for an article ({words} words, minimum {minimum})",
             doc.url,
         )
     return Article(
@@ -101,5 +108,12 @@ def extract_batch(
     if workers <= 1 or len(docs) < 4 * workers:
         return [extract_document(d, settings) for d in docs]
     chunk = max(1, min(16, len(docs) // (workers * 4)))
-    pool = _pool(workers)
-    return list(pool.map(extract_document, docs, [settings] * len(docs), chunksize=chunk))
+    try:
+        pool = _pool(workers)
+        return list(pool.map(extract_document, docs, [settings] * len(docs), chunksize=chunk))
+    except (BrokenProcessPool, RuntimeError, OSError) as exc:
+        # e.g. started from a script without an `if __name__ == "__main__":` guard,
+        # or a worker killed by the system: extraction still happens, in this process.
+        _pools.pop(workers, None)
+        log.warning("extraction workers unavailable (%s); extracting in-process", exc)
+        return [extract_document(d, settings) for d in docs]
