@@ -259,6 +259,33 @@ def cmd_failures(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Quality against labelled data: extraction, duplicate groups, stories."""
+    from mediawatch.evaluate import DataMissing, shared_data
+
+    data = shared_data(args.data)
+    stories_file = Path(args.file) if args.file else data / "stories" / "ecbplus-dev.jsonl"
+    seeds = Path(args.seeds) if args.seeds else Path(__file__).resolve().parent.parent / "seeds"
+    try:
+        if args.what in ("extraction", "all"):
+            from mediawatch.evaluate import extraction
+
+            extraction.evaluate(data, full=args.full)
+            print()
+        if args.what in ("dupes", "all"):
+            from mediawatch.evaluate import dupes
+
+            dupes.evaluate(stories_file, seeds, args.label_field, seed=args.seed)
+            print()
+        if args.what in ("stories", "all"):
+            from mediawatch.evaluate import stories
+
+            stories.evaluate(stories_file, args.label_field, args.batches, args.orders)
+    except DataMissing as exc:
+        raise CommandError(f"{exc} -- nothing evaluated") from None
+    return EXIT_OK
+
+
 # --- parser ---------------------------------------------------------------------------
 
 
@@ -305,6 +332,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", type=int, help="only this run")
     p.add_argument("--limit", type=int, default=100)
     add("migrate", cmd_migrate, "create the database or bring its schema up to date")
+    p = sub.add_parser(
+        "evaluate",
+        help="measure extraction, duplicate groups and stories against labelled data",
+        description="Measure quality on labelled data (default: ../shared/data).",
+    )
+    p.set_defaults(func=cmd_evaluate)
+    p.add_argument("what", choices=["extraction", "dupes", "stories", "all"])
+    p.add_argument("file", nargs="?", help="labelled JSONL (default: stories/ecbplus-dev.jsonl)")
+    p.add_argument("--data", help="folder with extraction/ and stories/ (default: ../shared/data)")
+    p.add_argument("--label-field", default="subtopic", help="the story label of each record")
+    p.add_argument("--batches", type=int, default=5, help="batches per order (stories)")
+    p.add_argument("--orders", type=int, default=5, help="random orders besides file order")
+    p.add_argument("--seed", type=int, default=13, help="random seed of the built copies (dupes)")
+    p.add_argument("--seeds", help="folder with the two seed documents (default: seeds/)")
+    p.add_argument("--full", action="store_true", help="every extraction variant (slower)")
     return parser
 
 
