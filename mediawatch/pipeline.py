@@ -262,6 +262,7 @@ def _store(
                 a.origin,
                 run_id,
                 now,
+                a.summary,
             )
             for i, f in zip(ids, fresh, strict=True)
             for a in [f.article]
