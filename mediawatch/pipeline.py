@@ -19,6 +19,7 @@ from mediawatch.fingerprint import fingerprint_batch
 from mediawatch.ingest.local import iter_local
 from mediawatch.ingest.urls import host_of, url_key
 from mediawatch.match.batch import NewArticle, fingerprint_from_keys, match_batch
+from mediawatch.match.revise import reverify
 from mediawatch.match.verify import line_keys
 from mediawatch.records import Failure, Fingerprinted, RawDocument
 from storage import articles as articles_db
@@ -180,38 +181,31 @@ def _store(
     settings: Settings,
     raw_hashes: dict[str, str],
     report: BatchReport,
+    revise_of: dict[str, int] | None = None,
 ) -> None:
     now = _now()
     window = timedelta(days=settings.match.window_days)
     known = articles_db.known(conn, (url_key(f.article.url) for f in batch))
+    by_id = articles_db.known_by_id(conn, (revise_of or {}).values())
     fresh: list[Fingerprinted] = []
-    seen: set[str] = set()
+    revised: list[tuple[articles_db.Known, Fingerprinted]] = []
+    seen: set[str | int] = set()
     for f in batch:
         key = url_key(f.article.url)
-        raw = raw_hashes.get(f.article.original_url)
-        if key in seen:
+        k = known.get(key)
+        if k is None and revise_of and f.article.original_url in revise_of:
+            # a feed item known by its guid, now at another URL: the same article
+            k = by_id.get(revise_of[f.article.original_url])
+        if key in seen or (k is not None and k.article_id in seen):
             report.already_known += 1
-        elif key in known:
-            k = known[key]
-            if k.text_hash == f.text_hash and k.title == f.article.title:
-                report.already_known += 1
-                if raw and raw != k.raw_hash:
-                    articles_db.touch_raw_hash(conn, k.article_id, raw)
-            else:
-                articles_db.revise(
-                    conn,
-                    k.article_id,
-                    f.article.title,
-                    f.article.text,
-                    f.text_hash,
-                    raw or "",
-                    run_id,
-                    now,
-                )
-                report.revisions += 1
+        elif k is not None:
+            revised.append((k, f))
+            seen.add(k.article_id)
         else:
             fresh.append(f)
         seen.add(key)
+    if revised:
+        _revise(conn, revised, run_id, settings, raw_hashes, report, now)
     if not fresh:
         return
     if settings.extract.site_boilerplate_min_pages > 0:
@@ -335,6 +329,73 @@ def _store(
     old_ids = set(loaded.loaded_story_ids)
     report.new_stories = len(touched - old_ids)
     report.grown_stories = len({a.story_id for a in assignments if a.story_id in old_ids})
+
+
+def _revise(
+    conn,
+    pairs: list[tuple[articles_db.Known, Fingerprinted]],
+    run_id: int,
+    settings: Settings,
+    raw_hashes: dict[str, str],
+    report: BatchReport,
+    now: datetime,
+) -> None:
+    """Known articles that came back: a new revision when the text or title changed.
+
+    The stored text lost the site's boilerplate lines; the new one loses them too
+    before the comparison, or every refetch would look like a revision. A revised
+    article is fingerprinted again (its LSH bands and terms replaced) and re-verified
+    against its duplicate group (``mediawatch.match.revise``); it keeps its story.
+    """
+    fs = [f for _, f in pairs]
+    if settings.extract.site_boilerplate_min_pages > 0:
+        fs = _strip_site_boilerplate(conn, fs, settings.extract.site_boilerplate_min_pages)
+    changed: list[int] = []
+    for (k, _), f in zip(pairs, fs, strict=True):
+        raw = raw_hashes.get(f.article.original_url)
+        if k.text_hash == f.text_hash and k.title == f.article.title:
+            report.already_known += 1
+            if raw and raw != k.raw_hash:
+                articles_db.touch_raw_hash(conn, k.article_id, raw)
+            continue
+        articles_db.revise(
+            conn, k.article_id, f.article.title, f.article.text, f.text_hash, raw or "", run_id, now
+        )
+        report.revisions += 1
+        changed.append(k.article_id)
+        if k.text_hash != f.text_hash:
+            dedup_db.replace_bands(conn, k.article_id, f.band_keys)
+            stories_db.replace_terms(conn, k.article_id, f.terms)
+            group = dedup_db.group_texts(conn, k.article_id)
+            if group is not None:
+                change = reverify(group, k.article_id, dedup_db.furniture(conn))
+                dedup_db.apply_change(conn, change, run_id, now)
+    if changed:
+        articles_db.refresh_stories(conn, articles_db.story_of(conn, changed).values())
+
+
+def _strip_site_boilerplate(conn, fs: list[Fingerprinted], min_pages: int) -> list[Fingerprinted]:
+    """Drop the lines known as this host's boilerplate, without counting the page again."""
+    boilerplate = SiteBoilerplate(min_pages=min_pages)
+    wanted = [
+        (host, line_hash(line))
+        for f in fs
+        if (host := host_of(f.article.url))
+        for line in f.article.text.split("\n")
+    ]
+    boilerplate.load_rows(sites_db.line_counts(conn, wanted))
+    out, changed = list(fs), []
+    for i, f in enumerate(fs):
+        host = host_of(f.article.url)
+        lines = f.article.text.split("\n")
+        kept = boilerplate.filter(host, lines) if host else lines
+        if kept and len(kept) < len(lines):
+            out[i] = replace(f, article=replace(f.article, text="\n".join(kept)))
+            changed.append(i)
+    if changed:
+        for i, f in zip(changed, fingerprint_batch([out[i].article for i in changed]), strict=True):
+            out[i] = f
+    return out
 
 
 def _drop_site_boilerplate(conn, fresh: list[Fingerprinted], min_pages: int) -> list[Fingerprinted]:
