@@ -275,7 +275,9 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str, charset: str | Non
                 guid=guid,
                 title=_plain(entry.get("title")),
                 summary=_plain(entry.get("summary")),
-                published_at=_struct_time(entry.get("published_parsed")),
+                published_at=_struct_time(entry.get("published_parsed"))
+                # RSS 1.0 dates items with dc:date only, which feedparser calls 'updated'
+                or (_struct_time(dict.get(entry, "updated_parsed")) if kind == "rdf" else None),
                 # dict.get: feedparser would answer with the published date otherwise
                 updated_at=_struct_time(dict.get(entry, "updated_parsed")),
             )
