@@ -42,6 +42,29 @@ class FeedRow:
     items_known: int
     last_error: str | None
     pending: bool
+    configured: bool = False  # listed in the settings
+    poll_minutes: int | None = None  # its poll interval, when configured
+
+    @classmethod
+    def never_polled(cls, url: str, name: str | None, poll_minutes: int) -> FeedRow:
+        return cls(
+            url,
+            name,
+            None,
+            None,
+            None,
+            None,
+            "never polled",
+            0,
+            0,
+            0,
+            0,
+            0,
+            None,
+            False,
+            True,
+            poll_minutes,
+        )
 
 
 @dataclass(frozen=True)

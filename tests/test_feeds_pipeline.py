@@ -743,3 +743,72 @@ def test_bad_feeds_are_recorded_and_the_run_goes_on(
     again = poll(db, cfg, server.url("/odd.xml"))
     assert again.new_articles == 1
     assert server.count("/b/nav.html") == 1 and server.count("/b/report.pdf") == 1
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_command_line_ingests_urls_and_shows_feed_health(
+    prefect_harness, server: FeedServer, tmp_path: Path, capsys
+) -> None:
+    import subprocess
+    import sys
+
+    from mediawatch.cli import main
+
+    from .conftest import ROOT
+
+    server.add("/c/a.html", article_html("festival"))
+    server.add("/cli.xml", rss([{"title": "Fest", "link": "/c/a.html", "guid_plain": "f"}]),
+               content_type=RSS_TYPE, etag='"e1"')  # fmt: skip
+    feed, other = server.url("/cli.xml"), server.url("/never.xml")
+    cfg = config(
+        tmp_path,
+        f'[[feeds.sources]]\nurl = "{feed}"\nname = "Festival Wire"\npoll_minutes = 5\n'
+        f'[[feeds.sources]]\nurl = "{other}"\n',
+    )
+    db = tmp_path / "cli.duckdb"
+    common = ["--db", str(db), "--config", str(cfg)]
+
+    # Without the loopback allowance the feed is refused, and the run still completes.
+    assert main(["ingest", feed, *common]) == 0
+    out = capsys.readouterr().out
+    assert "feeds: 1 polled" in out and "private, loopback" in out
+    assert main(["ingest", feed, "--allow-private-hosts", *common]) == 0
+    assert "1 new articles" in capsys.readouterr().out
+
+    assert main(["feeds", "--json", *common]) == 0
+    health = {r["feed_url"]: r for r in json.loads(capsys.readouterr().out)}
+    polled = health[feed]
+    assert (polled["name"], polled["last_status"], polled["consecutive_failures"]) == (
+        "Festival Wire", "ok", 0,
+    )  # fmt: skip
+    assert polled["total_new"] == 1 and polled["poll_minutes"] == 5 and polled["configured"]
+    assert health[other]["last_status"] == "never polled" and health[other]["poll_minutes"] == 30
+
+    assert main(["feeds", *common]) == 0
+    table = capsys.readouterr().out
+    assert "Festival Wire" in table and "never polled" in table
+
+    # --feeds polls every configured feed; --due skips the ones polled within their interval.
+    assert main(["ingest", "--feeds", "--due", "--allow-private-hosts", *common]) == 0
+    out = capsys.readouterr().out
+    assert "feeds: 1 polled" in out  # only the never-polled one was due
+    assert server.count("/cli.xml") == 1  # the refused poll never reached the server
+    assert main(["ingest", "--feeds", "--allow-private-hosts", "--json", *common]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["feeds_polled"] == 2 and summary["feeds_unchanged"] == 1
+    assert server.hits("/cli.xml")[-1].headers["if-none-match"] == '"e1"'
+
+    assert main(["ingest", *common]) == 1
+    assert "nothing to ingest" in capsys.readouterr().err
+
+    code = (
+        "import sys; from mediawatch.cli import main; "
+        f"assert main(['feeds', '--db', {str(db)!r}, '--config', {str(cfg)!r}]) == 0; "
+        "assert 'prefect' not in sys.modules, 'prefect was imported'"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
