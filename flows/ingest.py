@@ -109,7 +109,7 @@ def _poll(feeds: list, run_id: int, settings: Settings, summary: pipeline.RunSum
         summary.feeds_polled += len(walked)
         summary.feeds_unchanged += sum(p.status in ("not-modified", "unchanged") for p in walked)
         summary.documents += plan.considered
-        summary.already_known += plan.known
+        summary.already_known += plan.known + plan.linked
         pending: set[str] = set()
         new: dict[str, int] = {}
         for chunk in plan.chunks(settings.run.batch_size):

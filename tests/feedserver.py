@@ -104,7 +104,7 @@ class FeedServer:
                 self.in_flight -= 1
 
     def _answer(self, h: BaseHTTPRequestHandler, request: Request) -> None:
-        route = self.routes.get(request.path)
+        route = self.routes.get(request.path) or self.routes.get(request.path.split("?")[0])
         if callable(route):
             route = route(request)
         if route is None:

@@ -345,6 +345,22 @@ def test_polling_again_fetches_no_page_twice(
         "/changing.xml": "ok",
     }
 
+    # Another feed listing stored pages: linked to their articles without a request,
+    # unless the feed dates the item after the stored copy was fetched.
+    server.add("/mirror.xml", rss([
+        {"title": "Mirror of harbour", "link": "/p/harbour.html"},
+        {"title": "Mirror of orchard", "link": "/p/orchard.html?utm_source=mirror",
+         "pubDate": "Fri, 01 Jan 2100 00:00:00 GMT"},
+    ]), content_type=RSS_TYPE)  # fmt: skip
+    mirror = poll(db, cfg, server.url("/mirror.xml"))
+    assert mirror.new_articles == 0 and mirror.already_known >= 1
+    assert sorted(page_paths(server)) == fetched_once  # harbour: not requested again
+    assert server.count("/p/orchard.html?utm_source=mirror") == 1  # dated later: fetched
+    statuses = dict(rows(db, "SELECT link, status FROM feed_items WHERE feed_url = ?",
+                         server.url("/mirror.xml")))  # fmt: skip
+    assert statuses == {server.url("/p/harbour.html"): "linked",
+                        server.url("/p/orchard.html?utm_source=mirror"): "stored"}  # fmt: skip
+
     # A new item: only its page is fetched; the item that failed for good is not retried.
     server.add(
         "/etag.xml",

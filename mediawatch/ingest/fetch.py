@@ -419,7 +419,7 @@ class Fetcher:
     # -- sending ---------------------------------------------------------------------
 
     def _gate(self, url: str) -> HostGate:
-        key = _origin(url)
+        key = _host(url)  # per host: http and https, any port, are one server to be polite to
         if key not in self.gates:
             self.gates[key] = HostGate(
                 max(1, self.settings.per_host_concurrency), self.settings.per_host_delay_seconds

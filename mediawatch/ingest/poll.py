@@ -265,6 +265,7 @@ class Plan:
     work: list[WorkItem] = field(default_factory=list)
     considered: int = 0
     known: int = 0  # skipped: stored before, feed data unchanged
+    linked: int = 0  # new to the feed, but the article was stored before (no request)
     deferred: dict[str, int] = field(default_factory=dict)  # poll url -> items left over
 
     def chunks(self, size: int) -> Iterator[list[WorkItem]]:
@@ -320,6 +321,7 @@ def plan(
                     declared = item.updated_at or item.published_at
                     if declared is None or declared <= stored.fetched_at:
                         out.work.append(_replace(work, article_id=stored.article_id, action="link"))
+                        out.linked += 1
                         continue
                     work = _replace(work, article_id=stored.article_id)
                 candidates.append(work)
