@@ -828,3 +828,34 @@ def test_command_line_ingests_urls_and_shows_feed_health(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_run_that_dies_before_recording_the_feed_loses_nothing(
+    prefect_harness, server: FeedServer, tmp_path: Path, monkeypatch
+) -> None:
+    """Articles are stored before the feed's validators: the next poll reads the feed in
+    full instead of trusting a 304, and finds its items stored."""
+    from mediawatch import pipeline
+
+    server.add("/d/a.html", article_html("bridge"))
+    server.add("/d/b.html", article_html("school"))
+    server.add("/dies.xml", rss([{"title": "A", "link": "/d/a.html", "guid_plain": "a"},
+                                 {"title": "B", "link": "/d/b.html", "guid_plain": "b"}]),
+               content_type=RSS_TYPE, etag='"x"')  # fmt: skip
+    db, cfg, feed = tmp_path / "dies.duckdb", config(tmp_path), server.url("/dies.xml")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process was killed")
+
+    monkeypatch.setattr(pipeline, "finish_feeds", crash)
+    with pytest.raises(RuntimeError, match="killed"):
+        poll(db, cfg, feed)
+    monkeypatch.undo()
+    assert rows(db, "SELECT count(*) FROM articles")[0][0] == 2
+    assert rows(db, "SELECT count(*) FROM feeds")[0][0] == 0  # no validators were kept
+    assert rows(db, "SELECT state FROM runs") == [("failed",)]
+
+    again = poll(db, cfg, feed)
+    assert "if-none-match" not in server.hits("/dies.xml")[1].headers  # read in full
+    assert again.pages_fetched == 0 and again.already_known == 2 and again.new_articles == 0
+    assert feed_row(db, feed)["etag"] == '"x"'
