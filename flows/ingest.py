@@ -21,7 +21,7 @@ from prefect.runtime import flow_run
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
 from mediawatch import pipeline
-from mediawatch.config import Settings, load_settings
+from mediawatch.config import FeedSource, Settings, load_settings
 from mediawatch.extract import extract_batch
 from mediawatch.fingerprint import fingerprint_batch
 from mediawatch.ingest.fetch import FetchSession
@@ -57,7 +57,9 @@ def skip_known_task(docs: list[RawDocument], settings: Settings) -> tuple[list[R
 
 
 @task(name="poll-feeds", cache_policy=NO_CACHE)
-def poll_feeds_task(session: FetchSession, sources: list, settings: Settings) -> list[FeedPoll]:
+def poll_feeds_task(
+    session: FetchSession, sources: list[FeedSource], settings: Settings
+) -> list[FeedPoll]:
     return pipeline.poll_feeds(session, sources, settings)
 
 
@@ -100,7 +102,9 @@ def _process(
     return store_task(batch, failures, run_id, settings, raw, items), known
 
 
-def _poll(feeds: list, run_id: int, settings: Settings, summary: pipeline.RunSummary) -> None:
+def _poll(
+    feeds: list[FeedSource], run_id: int, settings: Settings, summary: pipeline.RunSummary
+) -> None:
     """Poll the feeds, fetch the pages their new or changed items need, store them."""
     with FetchSession(settings.feeds) as session:
         polls = poll_feeds_task(session, feeds, settings)
@@ -117,10 +121,10 @@ def _poll(feeds: list, run_id: int, settings: Settings, summary: pipeline.RunSum
             pages = pipeline.page_batch(chunk, outcomes)
             summary.pages_fetched += len(pages.docs)
             pending |= pages.pending
-            report, _ = _process(pages.docs, pages.failures, run_id, settings, pages.items)
+            report, known = _process(pages.docs, pages.failures, run_id, settings, pages.items)
             for url, n in report.feed_new.items():
                 new[url] = new.get(url, 0) + n
-            summary.add(report, documents=0)
+            summary.add(report, documents=0, already_known=known)
         summary.failures.extend(
             record_feeds_task(polls, plan.deferred, pending, new, run_id, settings)
         )
