@@ -57,11 +57,19 @@ def _reader(settings: Settings):
 # --- write commands -------------------------------------------------------------------
 
 
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from mediawatch.ingest.local import check_sources
 
     settings = _settings(args)
-    check_sources(args.paths)
+    if not args.paths and not args.feeds:
+        raise CommandError("nothing to ingest: give paths or URLs, or --feeds")
+    if args.feeds and not settings.feeds.sources:
+        raise CommandError("--feeds: no feeds configured ([[feeds.sources]] in the settings)")
+    check_sources([p for p in args.paths if not _is_url(p)])
     _check_database(settings)
     summary = _run_flow(args.paths, args, settings, kind="ingest")
     if args.json:
@@ -74,13 +82,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """The main job: the configured sources, then what came of them."""
+    """The main job: the configured sources and feeds, then what came of them."""
     from mediawatch.ingest.local import check_sources
 
     settings = _settings(args)
-    sources = [str(settings.resolve(s)) for s in settings.run.sources]
-    check_sources(sources)
+    sources = [s if _is_url(s) else str(settings.resolve(s)) for s in settings.run.sources]
+    check_sources([s for s in sources if not _is_url(s)])
     _check_database(settings)
+    args.feeds = bool(settings.feeds.sources)
     summary = _run_flow(sources, args, settings, kind="run")
     from mediawatch import render
 
@@ -105,10 +114,13 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
     from flows.ingest import ingest_flow
 
     return ingest_flow(
-        sources=[str(Path(s).absolute()) for s in sources],
+        sources=[s if _is_url(s) else str(Path(s).absolute()) for s in sources],
         db=str(settings.db_path),
         config=getattr(args, "config", None),
         kind=kind,
+        feeds=bool(getattr(args, "feeds", False)),
+        due_only=bool(getattr(args, "due", False)),
+        allow_private_hosts=True if getattr(args, "allow_private_hosts", False) else None,
     )
 
 
@@ -245,6 +257,42 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    """Feed health: every polled feed, and configured feeds not polled yet."""
+    from storage import feeds as feeds_db
+
+    settings = _settings(args)
+    rows: list = []
+    if settings.db_path.exists() or not settings.feeds.sources:
+        with _reader(settings) as conn:
+            rows = feeds_db.list_feeds(conn)
+    configured = {s.url: s for s in settings.feeds.sources}
+    every = settings.feeds.poll_minutes
+    rows = [
+        dataclasses.replace(
+            r,
+            configured=r.feed_url in configured,
+            poll_minutes=(configured[r.feed_url].poll_minutes or every)
+            if r.feed_url in configured
+            else None,
+        )
+        for r in rows
+    ]
+    polled = {r.feed_url for r in rows}
+    rows += [
+        feeds_db.FeedRow.never_polled(s.url, s.name or None, s.poll_minutes or every)
+        for s in settings.feeds.sources
+        if s.url not in polled
+    ]
+    if args.json:
+        print_json(rows)
+    else:
+        from mediawatch import render
+
+        render.feeds_table(rows)
+    return EXIT_OK
+
+
 def cmd_failures(args: argparse.Namespace) -> int:
     from storage import queries
 
@@ -308,8 +356,22 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add("run", cmd_run, "ingest the configured sources, then show stories and duplicate groups")
-    p = add("ingest", cmd_ingest, "ingest files, folders, JSONL or CSV article lists", as_json)
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = add(
+        "ingest",
+        cmd_ingest,
+        "ingest files, folders, JSONL or CSV article lists, and feeds or sitemaps by URL",
+        as_json,
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL")
+    p.add_argument("--feeds", action="store_true", help="also poll every configured feed")
+    p.add_argument(
+        "--due", action="store_true", help="with --feeds: only feeds whose poll interval passed"
+    )
+    p.add_argument(
+        "--allow-private-hosts",
+        action="store_true",
+        help="allow fetching from private, loopback and link-local addresses (local setups, tests)",
+    )
     p = add("stories", cmd_stories, "list stories, largest first", as_json)
     p.add_argument("--min-size", type=int, default=1, help="only stories with at least N articles")
     p.add_argument("--limit", type=int, default=50)
@@ -328,6 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="output file (default: standard output)")
     p = add("runs", cmd_runs, "list recent runs", as_json)
     p.add_argument("--limit", type=int, default=20)
+    add("feeds", cmd_feeds, "feed health: last poll, last success, failures, items", as_json)
     p = add("failures", cmd_failures, "list items that could not be taken, with reasons", as_json)
     p.add_argument("--run", type=int, help="only this run")
     p.add_argument("--limit", type=int, default=100)

@@ -56,12 +56,64 @@ class MatchSettings:
 
 
 @dataclass(frozen=True)
+class FeedSource:
+    """One feed or sitemap to poll; zero values fall back to the [feeds] defaults."""
+
+    url: str
+    name: str = ""  # the outlet, stored as the articles' source; empty: the site's own name
+    poll_minutes: int = 0
+    allowed_hosts: tuple[str, ...] = ()  # hosts its links may point to besides its own
+    max_items: int = 0  # pages fetched per run at most; the rest wait for the next run
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ConfigError(f"feed url must start with http:// or https://, got {self.url!r}")
+
+    @classmethod
+    def from_text(cls, text: str) -> FeedSource:
+        """A bare URL (environment variables list feeds as comma-separated URLs)."""
+        return cls(url=text.strip())
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    # Sent with every request; robots.txt rules are matched on its first word.
+    user_agent: str = "mediawatch/0.1 (+https://github.com/mediawatch/mediawatch; media monitoring)"
+    connect_timeout_seconds: float = 10.0
+    read_timeout_seconds: float = 20.0
+    total_timeout_seconds: float = 60.0
+    max_redirects: int = 5
+    max_body_bytes: int = 10_000_000
+    per_host_concurrency: int = 2
+    per_host_delay_seconds: float = 1.0
+    max_connections: int = 16
+    retries: int = 2
+    backoff_seconds: float = 1.0
+    max_retry_after_seconds: float = 120.0
+    max_crawl_delay_seconds: float = 60.0
+    allow_private_hosts: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+    poll_minutes: int = 30
+    max_items: int = 100
+    max_sitemaps: int = 20
+    sources: tuple[FeedSource, ...] = ()
+
+    def source_for(self, url: str) -> FeedSource:
+        """The configured entry for a URL, or a plain one for a URL given on the command line."""
+        for s in self.sources:
+            if s.url == url:
+                return s
+        return FeedSource(url=url)
+
+
+@dataclass(frozen=True)
 class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     run: RunSettings = field(default_factory=RunSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     match: MatchSettings = field(default_factory=MatchSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
     root: Path = PROJECT_ROOT
 
     def resolve(self, path: str | Path) -> Path:
@@ -101,6 +153,12 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a list, got {value!r}")
         (item_type, *_rest) = typing.get_args(annotation)
         return tuple(_coerce(v, item_type, where) for v in value)
+    if dataclasses.is_dataclass(annotation):
+        if isinstance(value, dict):
+            return _build(annotation, value, "", where)
+        if isinstance(value, str) and hasattr(annotation, "from_text"):
+            return annotation.from_text(value)
+        raise ConfigError(f"{where}: expected a table, got {value!r}")
     if hint in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if value is None or value == "":
@@ -118,10 +176,19 @@ def _build(cls: type, values: dict[str, Any], env_prefix: str, where: str) -> An
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         env_name = f"{env_prefix}_{f.name}".upper()
-        if env_name in os.environ:
+        if env_prefix and env_name in os.environ:
             kwargs[f.name] = _coerce(os.environ[env_name], hints[f.name], env_name)
         elif f.name in values:
             kwargs[f.name] = _coerce(values[f.name], hints[f.name], f"{where}.{f.name}")
+    missing = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.name not in kwargs
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"{where}: missing setting(s) {', '.join(missing)}")
     return cls(**kwargs)
 
 

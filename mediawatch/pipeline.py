@@ -13,16 +13,21 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from mediawatch.cluster.stories import ArticleFeatures, Params, assign_batch
-from mediawatch.config import Settings
+from mediawatch.config import FeedSource, Settings
 from mediawatch.extract.html import SiteBoilerplate, line_hash
 from mediawatch.fingerprint import fingerprint_batch
+from mediawatch.ingest import poll
+from mediawatch.ingest.fetch import FetchSession
 from mediawatch.ingest.local import iter_local
+from mediawatch.ingest.poll import FeedPoll
 from mediawatch.ingest.urls import host_of, url_key
 from mediawatch.match.batch import NewArticle, fingerprint_from_keys, match_batch
+from mediawatch.match.revise import reverify
 from mediawatch.match.verify import line_keys
 from mediawatch.records import Failure, Fingerprinted, RawDocument
 from storage import articles as articles_db
 from storage import dedup as dedup_db
+from storage import feeds as feeds_db
 from storage import runs as runs_db
 from storage import sites as sites_db
 from storage import stories as stories_db
@@ -43,6 +48,7 @@ class BatchReport:
     grown_stories: int = 0
     failures: list[Failure] = field(default_factory=list)
     new_article_ids: list[int] = field(default_factory=list)
+    feed_new: dict[str, int] = field(default_factory=dict)  # poll url -> new articles
 
 
 @dataclass
@@ -62,6 +68,10 @@ class RunSummary:
     grown_stories: int = 0
     failures: list[Failure] = field(default_factory=list)
     new_article_ids: list[int] = field(default_factory=list)
+    feeds_polled: int = 0
+    feeds_unchanged: int = 0  # 304, or the same body as last time
+    pages_fetched: int = 0
+    requests: int = 0
     started: float = field(default_factory=time.monotonic)
     elapsed: float = 0.0
 
@@ -94,6 +104,10 @@ class RunSummary:
             "new_stories": self.new_stories,
             "grown_stories": self.grown_stories,
             "failures": len(self.failures),
+            "feeds_polled": self.feeds_polled,
+            "feeds_unchanged": self.feeds_unchanged,
+            "pages_fetched": self.pages_fetched,
+            "requests": self.requests,
             "elapsed_seconds": round(self.elapsed, 3),
         }
 
@@ -163,13 +177,22 @@ def store_batch(
     run_id: int,
     settings: Settings,
     raw_hashes: dict[str, str] | None = None,
+    items: list[ItemUpdate] | None = None,
 ) -> BatchReport:
-    """Match, cluster and store one batch in a single transaction."""
+    """Match, cluster and store one batch in a single transaction.
+
+    ``items`` (feed items behind the batch) are recorded in the same transaction, so
+    an item counts as done only once its article is stored.
+    """
     report = BatchReport(failures=list(failures))
+    items = items or []
+    revise_of = {u.doc_url: u.article_id for u in items if u.doc_url and u.article_id is not None}
     with _writer(settings) as conn, transaction(conn):
         runs_db.record_failures(conn, run_id, failures)
         if batch:
-            _store(conn, batch, run_id, settings, raw_hashes or {}, report)
+            _store(conn, batch, run_id, settings, raw_hashes or {}, report, revise_of)
+        if items:
+            _save_items(conn, items, failures, report)
     return report
 
 
@@ -180,38 +203,31 @@ def _store(
     settings: Settings,
     raw_hashes: dict[str, str],
     report: BatchReport,
+    revise_of: dict[str, int] | None = None,
 ) -> None:
     now = _now()
     window = timedelta(days=settings.match.window_days)
     known = articles_db.known(conn, (url_key(f.article.url) for f in batch))
+    by_id = articles_db.known_by_id(conn, (revise_of or {}).values())
     fresh: list[Fingerprinted] = []
-    seen: set[str] = set()
+    revised: list[tuple[articles_db.Known, Fingerprinted]] = []
+    seen: set[str | int] = set()
     for f in batch:
         key = url_key(f.article.url)
-        raw = raw_hashes.get(f.article.original_url)
-        if key in seen:
+        k = known.get(key)
+        if k is None and revise_of and f.article.original_url in revise_of:
+            # a feed item known by its guid, now at another URL: the same article
+            k = by_id.get(revise_of[f.article.original_url])
+        if key in seen or (k is not None and k.article_id in seen):
             report.already_known += 1
-        elif key in known:
-            k = known[key]
-            if k.text_hash == f.text_hash and k.title == f.article.title:
-                report.already_known += 1
-                if raw and raw != k.raw_hash:
-                    articles_db.touch_raw_hash(conn, k.article_id, raw)
-            else:
-                articles_db.revise(
-                    conn,
-                    k.article_id,
-                    f.article.title,
-                    f.article.text,
-                    f.text_hash,
-                    raw or "",
-                    run_id,
-                    now,
-                )
-                report.revisions += 1
+        elif k is not None:
+            revised.append((k, f))
+            seen.add(k.article_id)
         else:
             fresh.append(f)
         seen.add(key)
+    if revised:
+        _revise(conn, revised, run_id, settings, raw_hashes, report, now)
     if not fresh:
         return
     if settings.extract.site_boilerplate_min_pages > 0:
@@ -262,6 +278,7 @@ def _store(
                 a.origin,
                 run_id,
                 now,
+                a.summary,
             )
             for i, f in zip(ids, fresh, strict=True)
             for a in [f.article]
@@ -336,6 +353,73 @@ def _store(
     report.grown_stories = len({a.story_id for a in assignments if a.story_id in old_ids})
 
 
+def _revise(
+    conn,
+    pairs: list[tuple[articles_db.Known, Fingerprinted]],
+    run_id: int,
+    settings: Settings,
+    raw_hashes: dict[str, str],
+    report: BatchReport,
+    now: datetime,
+) -> None:
+    """Known articles that came back: a new revision when the text or title changed.
+
+    The stored text lost the site's boilerplate lines; the new one loses them too
+    before the comparison, or every refetch would look like a revision. A revised
+    article is fingerprinted again (its LSH bands and terms replaced) and re-verified
+    against its duplicate group (``mediawatch.match.revise``); it keeps its story.
+    """
+    fs = [f for _, f in pairs]
+    if settings.extract.site_boilerplate_min_pages > 0:
+        fs = _strip_site_boilerplate(conn, fs, settings.extract.site_boilerplate_min_pages)
+    changed: list[int] = []
+    for (k, _), f in zip(pairs, fs, strict=True):
+        raw = raw_hashes.get(f.article.original_url)
+        if k.text_hash == f.text_hash and k.title == f.article.title:
+            report.already_known += 1
+            if raw and raw != k.raw_hash:
+                articles_db.touch_raw_hash(conn, k.article_id, raw)
+            continue
+        articles_db.revise(
+            conn, k.article_id, f.article.title, f.article.text, f.text_hash, raw or "", run_id, now
+        )
+        report.revisions += 1
+        changed.append(k.article_id)
+        if k.text_hash != f.text_hash:
+            dedup_db.replace_bands(conn, k.article_id, f.band_keys)
+            stories_db.replace_terms(conn, k.article_id, f.terms)
+            group = dedup_db.group_texts(conn, k.article_id)
+            if group is not None:
+                change = reverify(group, k.article_id, dedup_db.furniture(conn))
+                dedup_db.apply_change(conn, change, run_id, now)
+    if changed:
+        articles_db.refresh_stories(conn, articles_db.story_of(conn, changed).values())
+
+
+def _strip_site_boilerplate(conn, fs: list[Fingerprinted], min_pages: int) -> list[Fingerprinted]:
+    """Drop the lines known as this host's boilerplate, without counting the page again."""
+    boilerplate = SiteBoilerplate(min_pages=min_pages)
+    wanted = [
+        (host, line_hash(line))
+        for f in fs
+        if (host := host_of(f.article.url))
+        for line in f.article.text.split("\n")
+    ]
+    boilerplate.load_rows(sites_db.line_counts(conn, wanted))
+    out, changed = list(fs), []
+    for i, f in enumerate(fs):
+        host = host_of(f.article.url)
+        lines = f.article.text.split("\n")
+        kept = boilerplate.filter(host, lines) if host else lines
+        if kept and len(kept) < len(lines):
+            out[i] = replace(f, article=replace(f.article, text="\n".join(kept)))
+            changed.append(i)
+    if changed:
+        for i, f in zip(changed, fingerprint_batch([out[i].article for i in changed]), strict=True):
+            out[i] = f
+    return out
+
+
 def _drop_site_boilerplate(conn, fresh: list[Fingerprinted], min_pages: int) -> list[Fingerprinted]:
     """Drop lines this host has shown on ``min_pages`` pages: the archive knows its chrome.
 
@@ -371,3 +455,201 @@ def _drop_site_boilerplate(conn, fresh: list[Fingerprinted], min_pages: int) -> 
     hosts = {h for h, _ in wanted}
     sites_db.save(conn, [r for r in boilerplate.rows() if r[0] in hosts])
     return out
+
+
+# --- feeds ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemUpdate:
+    """What became of one feed item in this batch, recorded with the batch."""
+
+    feed_url: str
+    poll_url: str
+    item_key: str
+    guid: str | None
+    link: str
+    item_hash: str
+    doc_url: str | None = None  # the fetched page (its final URL); None: not fetched
+    article_id: int | None = None  # the stored article it stands for, when known before
+    reason: str | None = None  # why the page was not usable (permanent failures)
+
+
+def is_web_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def feed_sources(
+    urls: list[str], settings: Settings, configured: bool = False, due_only: bool = False
+) -> list[FeedSource]:
+    """The feeds of a run: every configured one (``configured``), and URLs given.
+
+    ``due_only`` keeps the feeds whose poll interval has passed since their last poll.
+    """
+    out: list[FeedSource] = list(settings.feeds.sources) if configured else []
+    for url in urls:
+        if url not in {s.url for s in out}:
+            out.append(settings.feeds.source_for(url))
+    if due_only and out and settings.db_path.exists():
+        with _writer(settings) as conn:  # a writer: an older database is migrated first
+            states = feeds_db.states(conn, [s.url for s in out])
+        now = _now()
+        out = [
+            s
+            for s in out
+            if (st := states.get(s.url)) is None
+            or st.last_poll is None
+            or st.last_poll + timedelta(minutes=s.poll_minutes or settings.feeds.poll_minutes)
+            <= now
+        ]
+    return out
+
+
+def poll_feeds(
+    session: FetchSession, sources: list[FeedSource], settings: Settings
+) -> list[FeedPoll]:
+    """Fetch every feed (conditional GET with the stored validators) and parse it."""
+    stored: dict[str, poll.StoredFeed] = {}
+    if settings.db_path.exists():
+        with reader(settings.db_path, wait=settings.storage.reader_wait_seconds) as conn:
+            urls = [s.url for s in sources]
+            kids = {u: feeds_db.children(conn, [u]) for u in urls}
+            states = feeds_db.states(conn, [*urls, *(c for cs in kids.values() for c in cs)])
+        for url, st in states.items():
+            stored[url] = poll.StoredFeed(
+                st.etag, st.last_modified, st.content_hash, st.pending, tuple(kids.get(url, ()))
+            )
+    return session.run(poll.poll_feeds(session.fetcher, sources, stored, settings.feeds))
+
+
+def plan_feed_items(polls: list[FeedPoll], settings: Settings) -> poll.Plan:
+    """Which items need their page: known items with unchanged feed data do not."""
+    keys = [(top.owner, i.key) for top in polls for p in top.walk() for i in p.items]
+    links = [url_key(i.link) for top in polls for p in top.walk() for i in p.items]
+    with reader(settings.db_path, wait=settings.storage.reader_wait_seconds) as conn:
+        items = {
+            k: poll.KnownItem(s.article_id, s.item_hash)
+            for k, s in feeds_db.item_states(conn, keys).items()
+        }
+        articles = {k: poll.KnownArticle(*v) for k, v in articles_db.fetched(conn, links).items()}
+    return poll.plan(polls, items, articles)
+
+
+def fetch_feed_pages(session: FetchSession, work: list[poll.WorkItem]) -> list[poll.PageOutcome]:
+    return session.run(poll.fetch_pages(session.fetcher, work, _now()))
+
+
+@dataclass
+class PageBatch:
+    """One batch of fetched pages, ready for extraction, with the item records to store."""
+
+    docs: list[RawDocument]
+    failures: list[Failure]
+    items: list[ItemUpdate]
+    pending: set[str]  # polls with items left for the next run (transient failures)
+
+
+def page_batch(work: list[poll.WorkItem], outcomes: list[poll.PageOutcome]) -> PageBatch:
+    """Documents and failures of the fetched pages; an item update for each item that is
+    done (stored, linked, or rejected for good). Refused items (robots.txt, allow-list,
+    private addresses) are recorded as failures only: they are looked at again whenever
+    the feed is read, and never fetched while refused."""
+    by_key = {o.fetch_key: o for o in outcomes}
+    out = PageBatch(
+        docs=[o.doc for o in outcomes if o.doc is not None],
+        failures=[o.failure for o in outcomes if o.failure is not None],
+        items=[],
+        pending=set(),
+    )
+    for w in work:
+        common = (w.feed_url, w.poll_url, w.item.key, w.item.guid, w.item.link, w.item_hash)
+        if w.action == "link":
+            out.items.append(ItemUpdate(*common, article_id=w.article_id))
+            continue
+        o = by_key[w.fetch_key]
+        if o.doc is not None:
+            out.items.append(ItemUpdate(*common, doc_url=o.doc.url, article_id=w.article_id))
+        elif o.kind == "transient":
+            out.pending.add(w.poll_url)
+        elif o.kind == "permanent" and o.failure is not None:
+            out.items.append(ItemUpdate(*common, article_id=w.article_id, reason=o.failure.reason))
+    return out
+
+
+def _save_items(
+    conn, items: list[ItemUpdate], failures: list[Failure], report: BatchReport
+) -> None:
+    """Record the batch's feed items; an item whose page gave no article is 'rejected'."""
+    failed = {f.url: f.reason for f in failures if f.url}
+    stored = articles_db.known(conn, (url_key(u.doc_url) for u in items if u.doc_url))
+    new_ids = set(report.new_article_ids)
+    rows: list[feeds_db.ItemRow] = []
+    for u in items:
+        if u.doc_url is None:
+            status = "rejected" if u.reason else "linked"
+            article_id, reason = u.article_id, u.reason
+        elif u.doc_url in failed:
+            status, article_id, reason = "rejected", u.article_id, failed[u.doc_url]
+        else:
+            k = stored.get(url_key(u.doc_url))
+            article_id = k.article_id if k is not None else u.article_id
+            status, reason = ("stored", None) if article_id is not None else ("rejected", None)
+            if article_id in new_ids:
+                report.feed_new[u.poll_url] = report.feed_new.get(u.poll_url, 0) + 1
+        rows.append(
+            feeds_db.ItemRow(
+                u.feed_url,
+                u.item_key,
+                u.guid,
+                u.link,
+                u.item_hash,
+                article_id,
+                status,
+                reason,
+                u.doc_url is not None,
+            )
+        )
+    feeds_db.save_items(conn, rows, _now())
+
+
+def finish_feeds(
+    polls: list[FeedPoll],
+    deferred: dict[str, int],
+    pending: set[str],
+    new: dict[str, int],
+    run_id: int,
+    settings: Settings,
+) -> list[Failure]:
+    """Record each feed's poll (validators, health) and its failures, after its items.
+
+    Written last, in one transaction: a run that dies before this point polls the feed
+    in full again next time (with the old validators), so no item is lost to a 304.
+    """
+    now = _now()
+    records: list[feeds_db.PollRecord] = []
+    failures: list[Failure] = []
+    for top in polls:
+        for p in top.walk():
+            failures.extend(p.failures)
+            read = p.status in ("ok", "empty")
+            records.append(
+                feeds_db.PollRecord(
+                    feed_url=p.url,
+                    name=p.name or p.title,
+                    parent_url=p.parent_url,
+                    kind=p.kind,
+                    status=p.status,
+                    at=now,
+                    etag=p.etag,
+                    last_modified=p.last_modified,
+                    content_hash=p.content_hash,
+                    pending=bool(deferred.get(p.url)) or p.url in pending,
+                    items_seen=len(p.items) if read else None,
+                    items_new=new.get(p.url, 0),
+                    error=p.error,
+                )
+            )
+    with _writer(settings) as conn, transaction(conn):
+        feeds_db.save_polls(conn, records)
+        runs_db.record_failures(conn, run_id, failures)
+    return failures

@@ -56,6 +56,7 @@ class Article:
     source: str | None = None  # outlet: site name or host
     language: str | None = None
     guid: str | None = None
+    summary: str | None = None  # as the feed gave it
 
     @property
     def date(self) -> datetime:

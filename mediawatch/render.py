@@ -14,6 +14,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from mediawatch.explain import Explanation
     from mediawatch.pipeline import RunSummary
+    from storage.feeds import FeedRow
     from storage.queries import DupGroupRow, FailureRow, RunRow, StoryDetail, StoryRow
 
 console = Console(highlight=False, soft_wrap=False)
@@ -45,6 +46,11 @@ def run_summary(s: RunSummary) -> None:
         f"stories: {s.new_stories} new, {s.grown_stories} grown;  "
         f"{len(s.failures)} failed;  {s.elapsed:.1f} s"
     )
+    if s.feeds_polled:
+        console.print(
+            f"  feeds: {s.feeds_polled} polled, {s.feeds_unchanged} unchanged;  "
+            f"{s.pages_fetched} pages fetched in {s.requests} requests"
+        )
     if s.failures:
         table = Table("stage", "item", "reason", box=box.SIMPLE, title="Failures")
         for f in s.failures[:50]:
@@ -215,3 +221,48 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:.3f}"
     return str(value)
+
+
+def feeds_table(rows: list[FeedRow]) -> None:
+    table = Table(
+        "feed",
+        "kind",
+        "status",
+        "last poll",
+        "last success",
+        "fails",
+        "items",
+        "new",
+        "total new",
+        box=box.SIMPLE_HEAD,
+        title="Feeds",
+    )
+    table.columns[0].min_width = 40  # URLs are what people look for
+    table.columns[0].overflow = "fold"
+    errors: list[tuple[str, str]] = []
+    for r in rows:
+        if r.parent_url:
+            name = f"└ {r.feed_url}"
+        else:
+            name = f"{r.name}\n{r.feed_url}" if r.name else r.feed_url
+        status = r.last_status or "–"
+        if r.pending:
+            status += " (items left)"
+        if r.poll_minutes:
+            status += f"\nevery {r.poll_minutes} min"
+        table.add_row(
+            Text(name),
+            r.kind or "–",
+            status,
+            _when(r.last_poll),
+            _when(r.last_success),
+            Text(str(r.consecutive_failures), style="bold red" if r.consecutive_failures else ""),
+            str(r.items_seen),
+            str(r.items_new),
+            str(r.total_new),
+        )
+        if r.last_error:
+            errors.append((r.feed_url, r.last_error))
+    console.print(table if rows else "No feeds polled or configured yet.")
+    for url, error in errors:
+        console.print(Text(f"  {url}: {error}"))

@@ -32,6 +32,33 @@ def known(conn: duckdb.DuckDBPyConnection, url_keys: Iterable[str]) -> dict[str,
     return {r[0]: Known(*r[1:]) for r in rows}
 
 
+def known_by_id(conn: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> dict[int, Known]:
+    """Stored articles by id: a feed item known by its guid may come back at a new URL."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        "SELECT article_id, raw_hash, text_hash, title FROM articles"
+        " WHERE article_id IN (SELECT unnest(?))",
+        [wanted],
+    ).fetchall()
+    return {r[0]: Known(*r) for r in rows}
+
+
+def fetched(
+    conn: duckdb.DuckDBPyConnection, url_keys: Iterable[str]
+) -> dict[str, tuple[int, datetime]]:
+    """url_key -> (article_id, fetched_at): feed items already stored from elsewhere."""
+    keys = sorted(set(url_keys))
+    if not keys:
+        return {}
+    rows = conn.execute(
+        "SELECT url_key, article_id, fetched_at FROM articles WHERE url_key IN (SELECT unnest(?))",
+        [keys],
+    ).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
 def next_ids(conn: duckdb.DuckDBPyConnection, n: int) -> list[int]:
     if n == 0:
         return []
@@ -61,6 +88,7 @@ ARTICLE_COLUMNS = [
     "origin",
     "run_id",
     "stored_at",
+    "summary",
 ]
 
 

@@ -23,6 +23,7 @@ from mediawatch.match.batch import (
     StoredGroup,
     StoredMember,
 )
+from mediawatch.match.revise import GroupChange, GroupTexts, MemberText
 from storage.bulk import insert_rows
 
 
@@ -222,3 +223,66 @@ def save(
     insert_rows(conn, "dup_line_groups", ["line_hash", "group_key"], sorted(pairs))
     insert_rows(conn, "dup_furniture", ["line_key"], [(k,) for k in outcome.new_furniture])
     return ids
+
+
+def replace_bands(
+    conn: duckdb.DuckDBPyConnection, article_id: int, keys: Iterable[tuple[int, int]]
+) -> None:
+    """A revised text's band keys replace the old ones (same bucket date: the article's)."""
+    day = conn.execute("SELECT date FROM articles WHERE article_id = ?", [article_id]).fetchone()[0]
+    conn.execute("DELETE FROM lsh_bands WHERE article_id = ?", [article_id])
+    add_bands(conn, [(kind, key, article_id, day.date()) for kind, key in keys])
+
+
+def group_texts(conn: duckdb.DuckDBPyConnection, article_id: int) -> GroupTexts | None:
+    """The duplicate group of an article with every member's text, or None."""
+    row = conn.execute(
+        "SELECT g.group_id, g.origin_article_id FROM dup_members m JOIN dup_groups g"
+        " USING (group_id) WHERE m.article_id = ?",
+        [article_id],
+    ).fetchone()
+    if row is None:
+        return None
+    members = {
+        aid: MemberText(aid, relation, via, text or "", day)
+        for aid, relation, via, text, day in conn.execute(
+            "SELECT m.article_id, m.relation, m.via_article_id, a.text, a.date"
+            " FROM dup_members m JOIN articles a USING (article_id) WHERE m.group_id = ?",
+            [row[0]],
+        ).fetchall()
+    }
+    return GroupTexts(row[0], row[1], members)
+
+
+def apply_change(
+    conn: duckdb.DuckDBPyConnection, change: GroupChange, run_id: int, now: datetime
+) -> None:
+    """Write a re-verified group: new rows for re-checked members, the leavers removed."""
+    if change.dissolved:
+        conn.execute("DELETE FROM dup_members WHERE group_id = ?", [change.group_id])
+        conn.execute("DELETE FROM dup_groups WHERE group_id = ?", [change.group_id])
+        return
+    if change.left:
+        conn.execute(
+            "DELETE FROM dup_members WHERE group_id = ? AND article_id IN (SELECT unnest(?))",
+            [change.group_id, change.left],
+        )
+    for m in change.updated:
+        conn.execute(
+            "UPDATE dup_members SET relation = ?, via_article_id = ?, similarity = ?,"
+            " containment = ?, decision = ?, run_id = ? WHERE article_id = ? AND group_id = ?",
+            [
+                m.relation,
+                m.via,
+                m.similarity,
+                m.containment,
+                json.dumps(m.decision) if m.decision else None,
+                run_id,
+                m.article_id,
+                change.group_id,
+            ],
+        )
+    conn.execute(
+        "UPDATE dup_groups SET origin_article_id = ?, size = ?, updated_at = ? WHERE group_id = ?",
+        [change.origin_id, change.size, now, change.group_id],
+    )

@@ -238,7 +238,7 @@ EXPORT_SQL = """
     SELECT a.article_id, a.url, a.title, a.text, a.published_at, a.source,
            sm.story_id, dm.group_id AS duplicate_group_id, dm.relation,
            a.author, a.language, a.fetched_at, a.extractor, a.text_hash,
-           dm.similarity, dm.containment, sm.score AS story_score
+           dm.similarity, dm.containment, sm.score AS story_score, a.guid, a.summary
     FROM articles a
     LEFT JOIN story_members sm USING (article_id)
     LEFT JOIN dup_members dm USING (article_id)

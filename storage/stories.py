@@ -294,3 +294,16 @@ def absorbed(index: StoryIndex) -> dict[int, int]:
 
 def open_since(newest: datetime, window_days: int) -> datetime:
     return newest - timedelta(days=window_days)
+
+
+def replace_terms(conn: duckdb.DuckDBPyConnection, article_id: int, terms: dict) -> None:
+    """A revised article's term counts replace the old ones.
+
+    Story profiles and document frequencies are left as they are: they are sums over
+    many articles, and one revision moves them little (they settle when the story
+    is re-clustered with later batches).
+    """
+    conn.execute(
+        "UPDATE article_terms SET terms = ? WHERE article_id = ?",
+        [json.dumps(terms, separators=(",", ":")), article_id],
+    )

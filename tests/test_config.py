@@ -50,3 +50,46 @@ def test_bad_settings_are_refused_with_the_place(monkeypatch, tmp_path: Path) ->
 def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Settings().run.batch_size = 3  # type: ignore[misc]
+
+
+def test_feeds_are_an_array_of_tables(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("MEDIAWATCH_FEEDS_SOURCES", raising=False)
+    path = tmp_path / "feeds.toml"
+    path.write_text(
+        DEFAULT_CONFIG.read_text()
+        + "\n[[feeds.sources]]\n"
+        + 'url = "https://news.example/rss.xml"\nname = "Example News"\n'
+        + 'poll_minutes = 15\nallowed_hosts = ["cdn.example"]\nmax_items = 5\n'
+        + '\n[[feeds.sources]]\nurl = "https://other.example/sitemap.xml"\n'
+    )
+    feeds = load_settings(path).feeds
+    first, second = feeds.sources
+    assert (first.url, first.name, first.poll_minutes, first.max_items) == (
+        "https://news.example/rss.xml",
+        "Example News",
+        15,
+        5,
+    )
+    assert first.allowed_hosts == ("cdn.example",)
+    assert second.name == "" and second.max_items == 0  # the [feeds] defaults apply
+    assert feeds.source_for("https://other.example/sitemap.xml") is second
+    assert feeds.source_for("https://new.example/feed").url == "https://new.example/feed"
+    monkeypatch.setenv("MEDIAWATCH_FEEDS_SOURCES", "https://a.example/rss, https://b.example/x")
+    assert [s.url for s in load_settings(path).feeds.sources] == [
+        "https://a.example/rss",
+        "https://b.example/x",
+    ]
+
+
+def test_bad_feed_entries_are_refused_with_the_place(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("MEDIAWATCH_FEEDS_SOURCES", raising=False)
+    path = tmp_path / "feeds.toml"
+    path.write_text('[[feeds.sources]]\nname = "no url"\n')
+    with pytest.raises(ConfigError, match=r"\[feeds\]\.sources: missing setting\(s\) url"):
+        load_settings(path)
+    path.write_text('[[feeds.sources]]\nurl = "ftp://x.example/feed"\n')
+    with pytest.raises(ConfigError, match="must start with http"):
+        load_settings(path)
+    path.write_text('[[feeds.sources]]\nurl = "https://x.example/feed"\npoll = 3\n')
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) poll"):
+        load_settings(path)

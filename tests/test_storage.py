@@ -86,3 +86,26 @@ def test_a_second_writer_queues_and_gives_up_clearly(db_path: Path) -> None:
     with writer(db_path, wait=30) as conn:  # waits its turn, then works
         conn.execute("SELECT 1")
     proc.wait(timeout=30)
+
+
+def test_a_version_1_database_is_upgraded_and_keeps_its_rows(db_path: Path) -> None:
+    first = migrations()[0]
+    conn = duckdb.connect(str(db_path))
+    conn.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL)"
+    )
+    conn.execute(first.sql)
+    conn.execute("INSERT INTO schema_migrations VALUES (1, 'initial', now())")
+    conn.execute(
+        "INSERT INTO articles (article_id, url, url_key, text_hash, word_count, extractor,"
+        " fetched_at, date, run_id, stored_at) VALUES (1, 'https://a.example/x', 'a.example/x',"
+        " 'h', 3, 'plain-text', now(), now(), 1, now())"
+    )
+    conn.close()
+    with writer(db_path) as conn:
+        assert current_version(conn) == latest_version()
+        assert conn.execute("SELECT url, summary FROM articles").fetchall() == [
+            ("https://a.example/x", None)
+        ]
+        assert conn.execute("SELECT count(*) FROM feeds").fetchone()[0] == 0

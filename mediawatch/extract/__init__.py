@@ -81,6 +81,7 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
         source=source,
         language=language,
         guid=doc.guid,
+        summary=doc.summary,
     )
 
 
