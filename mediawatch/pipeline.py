@@ -24,6 +24,7 @@ from mediawatch.records import Failure, Fingerprinted, RawDocument
 from storage import articles as articles_db
 from storage import dedup as dedup_db
 from storage import runs as runs_db
+from storage import search as search_db
 from storage import sites as sites_db
 from storage import stories as stories_db
 from storage.connection import reader, transaction, writer
@@ -43,6 +44,7 @@ class BatchReport:
     grown_stories: int = 0
     failures: list[Failure] = field(default_factory=list)
     new_article_ids: list[int] = field(default_factory=list)
+    revised_article_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -170,6 +172,7 @@ def store_batch(
         runs_db.record_failures(conn, run_id, failures)
         if batch:
             _store(conn, batch, run_id, settings, raw_hashes or {}, report)
+            search_db.index_stored(conn, report.new_article_ids + report.revised_article_ids)
     return report
 
 
@@ -209,6 +212,7 @@ def _store(
                     now,
                 )
                 report.revisions += 1
+                report.revised_article_ids.append(k.article_id)
         else:
             fresh.append(f)
         seen.add(key)
