@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,7 @@ XSS_ARTICLES = [
         "source": "<b onmouseover=\"window.__xss='source'\">Quill Wire</b>",
     },
     {
-        "url": 'https://quill.example/market?ref="><img src=x onerror="window.__xss=\'url2\'">',
+        "url": 'https://quill.example/market?id="><img src=x onerror="window.__xss=\'url2\'">',
         "title": "Quillmouth fish market to close <iframe src=\"javascript:window.__xss='if'\">",
         "text": "\n".join(
             [p.replace("on Monday evening", "on Monday night") for p in XSS_PARAGRAPHS]
@@ -102,3 +103,31 @@ def inspect_db(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Pat
     path = folder / "inspect.duckdb"
     assert main(["ingest", str(SEEDS), str(hostile), "--db", str(path)]) == 0
     return path
+
+
+@contextmanager
+def ui_server(db: Path, *extra: str) -> Iterator[str]:
+    """`mediawatch ui` in its own process on a free loopback port; yields its base URL."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediawatch.cli", "ui", "--db", str(db), "--port", "0", *extra],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()  # "mediawatch inspector on http://127.0.0.1:PORT/ ..."
+        if "http://" not in line:
+            proc.kill()
+            raise RuntimeError(f"the inspector did not start: {line}{proc.stderr.read()}")
+        yield line.split()[3].rstrip("/")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
