@@ -209,7 +209,7 @@ class Inspector:
             d=detail,
             s=detail.story,
             origin=origin,
-            origin_paragraphs=_excerpt(origin_text, 120),
+            origin_paragraphs=_excerpt(origin_text, 70),
             chart=timeline(detail.articles, origin_id),
             group_sizes=sizes,
         )

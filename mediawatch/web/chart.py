@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from storage.queries import ArticleRow
 
@@ -67,6 +69,14 @@ class Timeline:
     end: datetime
 
 
+def _lane_name(a: ArticleRow) -> str:
+    """The source, else what tells the article apart: the host, or the file name."""
+    if a.source:
+        return a.source
+    parts = urlsplit(a.url or "")
+    return parts.hostname or PurePosixPath(parts.path).name or "(unknown source)"
+
+
 def _kind(a: ArticleRow, origin_id: int | None) -> str:
     if a.article_id == origin_id:
         return "story-origin"
@@ -118,14 +128,14 @@ def timeline(articles: list[ArticleRow], origin_id: int | None) -> Timeline | No
     # Lanes: sources in order of their first article; the rest share the last lane.
     order: list[str] = []
     for a in sorted(articles, key=lambda a: (a.date, a.article_id)):
-        name = a.source or "(unknown source)"
+        name = _lane_name(a)
         if name not in order:
             order.append(name)
     shown = order if len(order) <= MAX_LANES else order[: MAX_LANES - 1]
     others = len(order) - len(shown)
     lane_top = TOP + BAND + 14
     lanes = [
-        Lane(lane_top + i * LANE + LANE / 2, name if len(name) <= 22 else name[:21] + "…", name)
+        Lane(lane_top + i * LANE + LANE / 2, name if len(name) <= 18 else name[:17] + "…", name)
         for i, name in enumerate(shown)
     ]
     if others:
@@ -134,7 +144,7 @@ def timeline(articles: list[ArticleRow], origin_id: int | None) -> Timeline | No
     lane_of = {name: i for i, name in enumerate(shown)}
     dots = []
     for a in articles:
-        lane = lanes[lane_of.get(a.source or "(unknown source)", len(lanes) - 1)]
+        lane = lanes[lane_of.get(_lane_name(a), len(lanes) - 1)]
         relation = {"story-origin": "origin of the story"}.get(
             _kind(a, origin_id), a.relation or "independent"
         )
@@ -143,6 +153,7 @@ def timeline(articles: list[ArticleRow], origin_id: int | None) -> Timeline | No
             f" · {a.title or '(untitled)'}"
         )
         dots.append(Dot(round(x(a.date), 1), lane.y, _kind(a, origin_id), label, a.article_id))
+    dots.sort(key=lambda d: d.kind == "story-origin")  # drawn last: on top
     # Cumulative count as a step line over the band.
     band_top, band_bottom = TOP, TOP + BAND
     total = len(articles)
