@@ -127,9 +127,7 @@ def story_detail(d: StoryDetail) -> None:
             "source", "articles", "copies", "first article", box=box.SIMPLE_HEAD, title="Sources"
         )
         for c in d.sources:
-            sources.add_row(
-                Text(c.source or "(unknown)"), str(c.articles), str(c.copies), _when(c.first_date)
-            )
+            sources.add_row(Text(c.source), str(c.articles), str(c.copies), _when(c.first_date))
         console.print(sources)
     if d.groups:
         groups(d.groups)

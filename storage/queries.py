@@ -94,7 +94,7 @@ class DupGroupRow:
 
 @dataclass(frozen=True)
 class SourceCount:
-    source: str | None
+    source: str  # the outlet; its URL when the source is unknown (as stories.n_sources counts)
     articles: int
     first_date: datetime
     copies: int  # articles that copy or rewrite another member of their group
@@ -249,12 +249,12 @@ def get_story(conn: duckdb.DuckDBPyConnection, story_id: int) -> StoryDetail | N
     sources = [
         SourceCount(*r)
         for r in conn.execute(
-            """SELECT a.source, count(*), min(a.date),
+            """SELECT coalesce(a.source, a.url), count(*), min(a.date),
                       count(*) FILTER (WHERE dm.relation IS NOT NULL AND dm.relation <> 'origin')
                FROM story_members sm JOIN articles a USING (article_id)
                LEFT JOIN dup_members dm USING (article_id)
                WHERE sm.story_id = ?
-               GROUP BY a.source ORDER BY min(a.date), a.source""",
+               GROUP BY ALL ORDER BY min(a.date), 1""",
             [story_id],
         ).fetchall()
     ]
