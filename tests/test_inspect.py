@@ -161,3 +161,20 @@ def test_export_members_to_stdout(db: str, capsys) -> None:
 def test_ui_needs_a_database(tmp_path: Path, capsys) -> None:
     assert main(["ui", "--db", str(tmp_path / "none.duckdb")]) == 1
     assert "no database at" in capsys.readouterr().err
+
+
+def test_the_documented_example_queries_run(db: str) -> None:
+    """docs/schema.md is a user-facing interface: its example queries must keep working."""
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    examples = doc[doc.index("## Example queries") :]
+    sql = examples[examples.index("```sql") + 6 : examples.rindex("```")]
+    statements = [s.strip() for s in sql.split(";") if s.strip()]
+    assert len(statements) >= 8
+    conn = duckdb.connect(db, read_only=True)
+    try:
+        for statement in statements:
+            conn.execute(statement).fetchall()
+    finally:
+        conn.close()
