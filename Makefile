@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format evaluate bench lock clean
+.PHONY: install run test lint format evaluate bench lock screenshots clean
 
 install: $(STAMP)
 
@@ -37,6 +37,11 @@ bench: install
 # Re-pin every dependency to what is installed now (after changing pyproject.toml).
 lock: install
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+
+# The README's pictures: the seed pair's story and duplicate group, from the browser tests.
+screenshots: install
+	$(BIN)/python -m pytest -q tests/test_browser.py -k seed_pair
+	cp test-artifacts/story.png test-artifacts/group.png docs/
 
 clean:
 	rm -rf $(VENV) .prefect data/*.duckdb data/*.duckdb.wal

@@ -103,11 +103,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _check_database(settings: Settings) -> None:
-    """Open (and migrate) the database before Prefect starts: fail fast and plainly."""
-    from storage.connection import writer
+    """Open (and migrate) the database before Prefect starts: fail fast and plainly.
+    Articles stored before the search index existed are indexed here."""
+    from storage import search
+    from storage.connection import transaction, writer
 
-    with writer(settings.db_path, wait=settings.storage.writer_wait_seconds):
-        pass
+    wait = settings.storage.writer_wait_seconds
+    with writer(settings.db_path, wait=wait) as conn, transaction(conn):
+        search.backfill(conn)
 
 
 def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
@@ -125,29 +128,106 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from storage.connection import writer
+    from storage import search
+    from storage.connection import transaction, writer
     from storage.migrate import current_version
 
     settings = _settings(args)
     with writer(settings.db_path, wait=settings.storage.writer_wait_seconds) as conn:
+        with transaction(conn):
+            indexed = search.backfill(conn)
         print(f"{settings.db_path}: schema version {current_version(conn)}")
+        if indexed:
+            print(f"indexed {indexed} articles for search")
     return EXIT_OK
 
 
 # --- read commands --------------------------------------------------------------------
 
 
+def _story_filter(args: argparse.Namespace):
+    from mediawatch.filters import FilterError, story_filter
+
+    try:
+        return story_filter(
+            since=args.since,
+            until=args.until,
+            source=args.source,
+            search=args.search,
+            min_size=args.min_size,
+            sort=args.sort,
+            growth_hours=args.growth_hours,
+            limit=args.limit,
+        )
+    except FilterError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def cmd_stories(args: argparse.Namespace) -> int:
     from storage import queries
 
+    where = _story_filter(args)
     with _reader(_settings(args)) as conn:
-        rows = queries.list_stories(conn, min_size=args.min_size, limit=args.limit)
+        rows = queries.list_stories(conn, where)
+        partial = _partial_index(conn) if where.search else None
     if args.json:
         print_json(rows)
     else:
         from mediawatch import render
 
-        render.stories_table(rows)
+        render.stories_table(rows, where)
+    if partial:
+        print(partial, file=sys.stderr)
+    return EXIT_OK
+
+
+def _partial_index(conn) -> str | None:
+    """Say so when the search index misses articles (a database from before it)."""
+    from storage import search
+
+    indexed, total = search.coverage(conn)
+    if indexed < total:
+        return (
+            f"mediawatch: the search index covers {indexed} of {total} articles; "
+            "`mediawatch migrate` indexes the rest"
+        )
+    return None
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from mediawatch.filters import FilterError, parse_when
+    from mediawatch.search import parse_query, snippet
+    from storage import search
+
+    query = parse_query(args.query)
+    if query.empty:
+        raise CommandError(f"nothing to search for in {args.query!r} (only common words?)")
+    try:
+        since, until = parse_when(args.since), parse_when(args.until, end_of_day=True)
+    except FilterError as exc:
+        raise CommandError(str(exc)) from None
+    with _reader(_settings(args)) as conn:
+        hits = search.search(
+            conn, query, limit=args.limit, since=since, until=until, source=args.source
+        )
+        partial = _partial_index(conn)
+    results = [(h, snippet(h.text, query)) for h in hits]
+    if args.json:
+        print_json(
+            [
+                {
+                    **{k: v for k, v in dataclasses.asdict(h).items() if k != "text"},
+                    "snippet": "".join(s.text for s in snip),
+                }
+                for h, snip in results
+            ]
+        )
+    else:
+        from mediawatch import render
+
+        render.search_results(args.query, results)
+    if partial:
+        print(partial, file=sys.stderr)
     return EXIT_OK
 
 
@@ -187,6 +267,46 @@ def cmd_dupes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from mediawatch.diff import diff_texts
+    from storage import queries
+
+    with _reader(_settings(args)) as conn:
+        a, b = queries.get_article(conn, args.article_a), queries.get_article(conn, args.article_b)
+        if a is None or b is None:
+            missing = [i for i, x in ((args.article_a, a), (args.article_b, b)) if x is None]
+            raise CommandError("no such article: " + ", ".join(map(str, missing)))
+        texts = queries.article_texts(conn, [a.article_id, b.article_id])
+    diff = diff_texts(texts.get(a.article_id) or "", texts.get(b.article_id) or "")
+    if args.json:
+        print_json({"a": a, "b": b, "counts": diff.counts, "diff": _diff_json(diff)})
+    else:
+        from mediawatch import render
+
+        render.text_diff(a, b, diff, unified=args.unified, width=args.width)
+    return EXIT_OK
+
+
+def _diff_json(diff) -> dict[str, Any]:
+    def side(s):
+        if s is None:
+            return None
+        return {
+            "index": s.index,
+            "text": s.text,
+            "shared": [seg.text for seg in s.segments if seg.marked],
+        }
+
+    return {
+        "shared_a": round(diff.shared_a, 4),
+        "shared_b": round(diff.shared_b, 4),
+        "rows": [
+            {"kind": r.kind, "similarity": r.similarity, "a": side(r.left), "b": side(r.right)}
+            for r in diff.rows
+        ],
+    }
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from mediawatch import explain
 
@@ -218,19 +338,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.output in (None, "-"):
             if fmt == "parquet":
                 raise CommandError("parquet needs an output file: -o FILE")
-            _export_stdout(conn, fmt)
+            _export_stdout(conn, fmt, args.what)
             return EXIT_OK
-        count = queries.export(conn, str(Path(args.output).absolute()), fmt)
-    print(f"exported {count} articles to {args.output} ({fmt})", file=sys.stderr)
+        count = queries.export(conn, str(Path(args.output).absolute()), fmt, args.what)
+    print(f"exported {count} {args.what} to {args.output} ({fmt})", file=sys.stderr)
     return EXIT_OK
 
 
-def _export_stdout(conn, fmt: str) -> None:
+def _export_stdout(conn, fmt: str, what: str) -> None:
     import csv
 
     from storage import queries
 
-    columns, rows = queries.export_rows(conn)
+    columns, rows = queries.export_rows(conn, what)
     if fmt == "jsonl":
         for row in rows:
             sys.stdout.write(
@@ -241,6 +361,19 @@ def _export_stdout(conn, fmt: str) -> None:
         out = csv.writer(sys.stdout)
         out.writerow(columns)
         out.writerows(rows)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from mediawatch.web.server import serve
+
+    settings = _settings(args)
+    if not settings.db_path.exists():
+        from storage.connection import NoDatabase
+
+        raise NoDatabase(
+            f"no database at {settings.db_path}: run `mediawatch ingest` or `make run` first"
+        )
+    return serve(settings, host=args.host, port=args.port)
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -372,10 +505,42 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow fetching from private, loopback and link-local addresses (local setups, tests)",
     )
-    p = add("stories", cmd_stories, "list stories, largest first", as_json)
+    p = add("stories", cmd_stories, "list stories, filtered and sorted", as_json)
+    p.add_argument("--since", help="with an article dated at or after: 2026-02-24, 24h, 7d")
+    p.add_argument("--until", help="with an article dated at or before (a date: its end)")
+    p.add_argument("--source", help="with an article from a source containing this text")
+    p.add_argument("-q", "--search", help='with an article matching: words, prefix*, "a phrase"')
     p.add_argument("--min-size", type=int, default=1, help="only stories with at least N articles")
+    p.add_argument(
+        "--sort",
+        choices=["size", "recent", "growth", "relevance"],
+        help="size (default), recent (latest article), growth (articles in the growth "
+        "window), relevance (with --search; its default)",
+    )
+    p.add_argument(
+        "--growth-hours",
+        type=float,
+        default=24.0,
+        help="growth counts articles dated in the N hours before --until or now (default 24)",
+    )
     p.add_argument("--limit", type=int, default=50)
-    p = add("story", cmd_story, "show one story: its articles and duplicate groups", as_json)
+    p = add(
+        "search",
+        cmd_search,
+        'full-text search over articles: words, prefix*, "a phrase"; best first',
+        as_json,
+    )
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--since", help="articles dated at or after: 2026-02-24, 24h, 7d")
+    p.add_argument("--until", help="articles dated at or before")
+    p.add_argument("--source", help="articles from a source containing this text")
+    p.add_argument("--limit", type=int, default=20)
+    p = add(
+        "story",
+        cmd_story,
+        "show one story: timeline (origin first), duplicate groups, independent articles",
+        as_json,
+    )
     p.add_argument("story_id", type=int, metavar="ID")
     p = add("dupes", cmd_dupes, "list duplicate groups (or show one)", as_json)
     p.add_argument("group_id", type=int, nargs="?", metavar="GROUP_ID")
@@ -385,7 +550,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("article_a", type=int, metavar="ARTICLE_A")
     p.add_argument("article_b", type=int, metavar="ARTICLE_B")
-    p = add("export", cmd_export, "export one record per article (jsonl, csv, parquet)")
+    p = add(
+        "diff",
+        cmd_diff,
+        "compare two articles sentence by sentence, shared passages marked",
+        as_json,
+    )
+    p.add_argument("article_a", type=int, metavar="A")
+    p.add_argument("article_b", type=int, metavar="B")
+    p.add_argument(
+        "-u", "--unified", action="store_true", help="one column (default: side by side)"
+    )
+    p.add_argument("--width", type=int, help="total width for side by side (default: terminal)")
+    p = add(
+        "export",
+        cmd_export,
+        "export articles, stories or memberships (jsonl, csv, parquet)",
+    )
+    p.add_argument(
+        "--what",
+        choices=["articles", "stories", "members"],
+        default="articles",
+        help="articles (default), stories, or members: one record per article's story "
+        "and duplicate-group membership",
+    )
     p.add_argument("--format", choices=["jsonl", "csv", "parquet"])
     p.add_argument("-o", "--output", help="output file (default: standard output)")
     p = add("runs", cmd_runs, "list recent runs", as_json)
@@ -394,7 +582,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("failures", cmd_failures, "list items that could not be taken, with reasons", as_json)
     p.add_argument("--run", type=int, help="only this run")
     p.add_argument("--limit", type=int, default=100)
-    add("migrate", cmd_migrate, "create the database or bring its schema up to date")
+    p = add("ui", cmd_ui, "serve the read-only web inspector (http://127.0.0.1:8765)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1: this machine only; anything else "
+        "exposes the archive to the network)",
+    )
+    p.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    add(
+        "migrate",
+        cmd_migrate,
+        "create the database or bring its schema up to date (and its search index)",
+    )
     p = sub.add_parser(
         "evaluate",
         help="measure extraction, duplicate groups and stories against labelled data",

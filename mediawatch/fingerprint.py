@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 from mediawatch.records import Article, Fingerprinted
 
@@ -176,6 +175,10 @@ def _minhash_kwargs(kind: str) -> dict[str, object]:
 
 def fingerprint_many(texts: Sequence[str]) -> list[Fingerprint]:
     """Fingerprints for a batch, using MinHash.bulk per kind (shared permutations)."""
+    # Imported here: datasketch pulls in scipy (~0.4 s), which the read commands that only
+    # need tokens (search, diff, the web inspector) should not pay for.
+    from datasketch import MinHash
+
     toks = [tokens(t) for t in texts]
     feats = [feature_sets(tk) for tk in toks]
     keys: list[dict[str, list[int]]] = [{} for _ in texts]

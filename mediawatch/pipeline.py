@@ -29,6 +29,7 @@ from storage import articles as articles_db
 from storage import dedup as dedup_db
 from storage import feeds as feeds_db
 from storage import runs as runs_db
+from storage import search as search_db
 from storage import sites as sites_db
 from storage import stories as stories_db
 from storage.connection import reader, transaction, writer
@@ -49,6 +50,7 @@ class BatchReport:
     failures: list[Failure] = field(default_factory=list)
     new_article_ids: list[int] = field(default_factory=list)
     feed_new: dict[str, int] = field(default_factory=dict)  # poll url -> new articles
+    revised_article_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -191,6 +193,7 @@ def store_batch(
         runs_db.record_failures(conn, run_id, failures)
         if batch:
             _store(conn, batch, run_id, settings, raw_hashes or {}, report, revise_of)
+            search_db.index_stored(conn, report.new_article_ids + report.revised_article_ids)
         if items:
             _save_items(conn, items, failures, report)
     return report
@@ -384,6 +387,7 @@ def _revise(
             conn, k.article_id, f.article.title, f.article.text, f.text_hash, raw or "", run_id, now
         )
         report.revisions += 1
+        report.revised_article_ids.append(k.article_id)
         changed.append(k.article_id)
         if k.text_hash != f.text_hash:
             dedup_db.replace_bands(conn, k.article_id, f.band_keys)

@@ -12,10 +12,21 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
+    from mediawatch.diff import DiffRow, Sentence, TextDiff
     from mediawatch.explain import Explanation
     from mediawatch.pipeline import RunSummary
+    from mediawatch.spans import Segment
     from storage.feeds import FeedRow
-    from storage.queries import DupGroupRow, FailureRow, RunRow, StoryDetail, StoryRow
+    from storage.queries import (
+        ArticleRow,
+        DupGroupRow,
+        FailureRow,
+        RunRow,
+        StoryDetail,
+        StoryFilter,
+        StoryRow,
+    )
+    from storage.search import SearchHit
 
 console = Console(highlight=False, soft_wrap=False)
 if not console.is_terminal and "COLUMNS" not in os.environ:
@@ -62,31 +73,26 @@ def run_summary(s: RunSummary) -> None:
             )
 
 
-def stories_table(rows: list[StoryRow]) -> None:
-    table = Table(
-        "story",
-        "articles",
-        "sources",
-        "independent",
-        "dup groups",
-        "first seen",
-        "last seen",
-        "title",
-        box=box.SIMPLE_HEAD,
-        title="Stories",
-    )
+def stories_table(rows: list[StoryRow], where: StoryFilter | None = None) -> None:
+    searching = where is not None and where.search is not None
+    growth = where is not None and where.sort == "growth"
+    columns = ["story", "articles", "sources", "independent", "dup groups"]
+    if growth:
+        columns.append(f"last {where.growth_hours:g} h")
+    if searching:
+        columns += ["matching", "score"]
+    columns += ["first seen", "last seen", "title"]
+    table = Table(*columns, box=box.SIMPLE_HEAD, title="Stories")
     for r in rows:
-        table.add_row(
-            str(r.story_id),
-            str(r.size),
-            str(r.n_sources),
-            str(r.n_independent),
-            str(r.n_groups),
-            _when(r.first_date),
-            _when(r.last_date),
-            Text(_short(r.title, 60)),
-        )
-    console.print(table if rows else "No stories yet.")
+        cells = [str(r.story_id), str(r.size), str(r.n_sources), str(r.n_independent)]
+        cells.append(str(r.n_groups))
+        if growth:
+            cells.append(f"+{r.growth}")
+        if searching:
+            cells += [str(r.matching or 0), _num(r.relevance)]
+        cells += [_when(r.first_date), _when(r.last_date)]
+        table.add_row(*cells, Text(_short(r.title, 60)))
+    console.print(table if rows else "No stories match." if where else "No stories yet.")
 
 
 def story_detail(d: StoryDetail) -> None:
@@ -106,21 +112,149 @@ def story_detail(d: StoryDetail) -> None:
         "joined by",
         "title",
         box=box.SIMPLE_HEAD,
-        title="Timeline",
+        title="Timeline (origin first)",
     )
     for a in d.articles:
+        relation = a.relation or "independent"
+        if a.article_id == s.origin_article_id:
+            relation = "story origin" if a.relation in (None, "origin") else f"origin, {relation}"
         table.add_row(
             str(a.article_id),
             _when(a.date),
             Text(_short(a.source, 24)),
-            a.relation or "–",
+            relation,
             str(a.group_id or "–"),
             Text(_short(a.story_reason, 28)),
             Text(_short(a.title, 50)),
         )
     console.print(table)
+    if d.sources:
+        sources = Table(
+            "source", "articles", "copies", "first article", box=box.SIMPLE_HEAD, title="Sources"
+        )
+        for c in d.sources:
+            sources.add_row(Text(c.source), str(c.articles), str(c.copies), _when(c.first_date))
+        console.print(sources)
     if d.groups:
         groups(d.groups)
+    if d.independent:
+        table = Table(
+            "article",
+            "date",
+            "source",
+            "copies",
+            "title",
+            box=box.SIMPLE_HEAD,
+            title=f"Independent articles ({len(d.independent)} distinct texts; a duplicate "
+            "group counts once, by its origin)",
+        )
+        sizes = {g.group_id: g.size - 1 for g in d.groups}
+        for a in d.independent:
+            table.add_row(
+                str(a.article_id),
+                _when(a.date),
+                Text(_short(a.source, 24)),
+                str(sizes.get(a.group_id, 0)),
+                Text(_short(a.title, 60)),
+            )
+        console.print(table)
+
+
+def search_results(query: str, results: list[tuple[SearchHit, list[Segment]]]) -> None:
+    if not results:
+        console.print(f"No articles match {query!r}.")
+        return
+    table = Table(
+        "article",
+        "score",
+        "date",
+        "source",
+        "story",
+        "group",
+        "title / snippet",
+        box=box.SIMPLE_HEAD,
+        title=f"Articles matching {query!r}",
+    )
+    for hit, snip in results:
+        body = Text(_short(hit.title or "(untitled)", 80), style="bold")
+        body.append("\n")
+        body.append_text(_segments(snip, "bold yellow"))
+        group = f"{hit.group_id} ({hit.relation})" if hit.group_id else "–"
+        table.add_row(
+            str(hit.article_id),
+            _num(hit.score),
+            _when(hit.date),
+            Text(_short(hit.source, 20)),
+            str(hit.story_id or "–"),
+            group,
+            body,
+        )
+    console.print(table)
+
+
+def _segments(segs: list[Segment], marked: str, plain: str = "") -> Text:
+    out = Text()
+    for seg in segs:
+        out.append(seg.text, style=marked if seg.marked else plain)
+    return out
+
+
+_SHARED = "bold cyan"
+_ROW_STYLE = {"same": "", "changed": "yellow", "removed": "red", "added": "green"}
+_ROW_SIGN = {"same": " ", "changed": "~", "removed": "-", "added": "+"}
+
+
+def _sentence(s: Sentence | None, kind: str) -> Text:
+    return _segments(s.segments, _SHARED, _ROW_STYLE[kind]) if s else Text()
+
+
+def text_diff(
+    a: ArticleRow, b: ArticleRow, diff: TextDiff, unified: bool = False, width: int | None = None
+) -> None:
+    if width:
+        console.width = width
+    for label, art, share in (("A", a, diff.shared_a), ("B", b, diff.shared_b)):
+        console.print(
+            f"[bold]{label}: article {art.article_id}[/] {Text(_short(art.title, 70))}  "
+            f"({art.source or '–'}, {_when(art.date)}; {share:.0%} in shared passages)"
+        )
+    c = diff.counts
+    console.print(
+        f"{c['same']} sentences the same, {c['changed']} changed, {c['removed']} only in A, "
+        f"{c['added']} only in B.  [{_SHARED}]shared passages[/] (4+ words in both), "
+        f"[yellow]~ changed[/], [red]- only in A[/], [green]+ only in B[/]"
+    )
+    console.print()
+    if unified:
+        for row in diff.rows:
+            _unified_row(row)
+        return
+    table = Table(
+        "",
+        f"A: article {a.article_id}",
+        f"B: article {b.article_id}",
+        box=box.SIMPLE_HEAD,
+        show_lines=False,
+        expand=True,
+    )
+    table.columns[0].width = 1
+    for row in diff.rows:
+        table.add_row(
+            _ROW_SIGN[row.kind], _sentence(row.left, row.kind), _sentence(row.right, row.kind)
+        )
+    console.print(table)
+
+
+def _unified_row(row: DiffRow) -> None:
+    if row.kind == "same":
+        console.print(Text("  ").append_text(_sentence(row.left, "same")))
+        return
+    if row.left is not None:
+        kind = "removed" if row.kind == "removed" else "changed"
+        console.print(Text("- ", style="red").append_text(_sentence(row.left, kind)))
+    if row.right is not None:
+        kind = "added" if row.kind == "added" else "changed"
+        console.print(Text("+ ", style="green").append_text(_sentence(row.right, kind)))
 
 
 def groups(rows: list[DupGroupRow]) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
+
+from storage import search as search_db
+
+if TYPE_CHECKING:
+    from mediawatch.search import Query
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,30 @@ class StoryRow:
     first_date: datetime
     last_date: datetime
     origin_article_id: int | None
+    growth: int = 0  # articles dated inside the growth window
+    relevance: float | None = None  # best search score of its articles, when searching
+    matching: int | None = None  # its articles that match the search
+
+
+StorySort = Literal["size", "recent", "growth", "relevance"]
+
+
+@dataclass(frozen=True)
+class StoryFilter:
+    """What `mediawatch stories` and the web list ask for; every field optional."""
+
+    since: datetime | None = None  # stories with an article dated at or after
+    until: datetime | None = None  # ... and at or before
+    source: str | None = None  # with an article from a source containing this (any case)
+    search: Query | None = None  # with an article matching this full-text query
+    min_size: int = 1
+    sort: StorySort = "size"
+    growth_hours: float = 24.0  # growth: articles dated in the hours before `until` (or now)
+    limit: int | None = 50
+    offset: int = 0
+
+    def growth_end(self) -> datetime:
+        return self.until or datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -64,10 +93,20 @@ class DupGroupRow:
 
 
 @dataclass(frozen=True)
+class SourceCount:
+    source: str  # the outlet; its URL when the source is unknown (as stories.n_sources counts)
+    articles: int
+    first_date: datetime
+    copies: int  # articles that copy or rewrite another member of their group
+
+
+@dataclass(frozen=True)
 class StoryDetail:
     story: StoryRow
-    articles: list[ArticleRow]
+    articles: list[ArticleRow]  # the timeline: origin first, then as published
     groups: list[DupGroupRow]
+    sources: list[SourceCount] = field(default_factory=list)
+    independent: list[ArticleRow] = field(default_factory=list)  # one per distinct text
 
 
 @dataclass(frozen=True)
@@ -100,28 +139,106 @@ _STORY_COLUMNS = """
 """
 
 
+_SORTS: dict[str, str] = {
+    "size": "s.size DESC, s.last_date DESC, s.story_id",
+    "recent": "s.last_date DESC, s.size DESC, s.story_id",
+    "growth": "growth DESC, s.last_date DESC, s.size DESC, s.story_id",
+    "relevance": "relevance DESC NULLS LAST, s.size DESC, s.story_id",
+}
+
+
 def list_stories(
-    conn: duckdb.DuckDBPyConnection, *, min_size: int = 1, limit: int | None = None
+    conn: duckdb.DuckDBPyConnection,
+    where: StoryFilter | None = None,
+    *,
+    min_size: int | None = None,
+    limit: int | None = None,
 ) -> list[StoryRow]:
-    sql = (
-        f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.merged_into IS NULL AND s.size >= ?"
-        " ORDER BY s.size DESC, s.last_date DESC, s.story_id"
+    """Current stories that pass the filter, sorted as asked (largest first by default)."""
+    f = where or StoryFilter(limit=None)
+    if min_size is not None:
+        f = replace(f, min_size=min_size)
+    if limit is not None:
+        f = replace(f, limit=limit)
+    if f.sort not in _SORTS:
+        raise ValueError(f"unknown sort {f.sort!r}: {', '.join(_SORTS)}")
+    ctes, params = [], []
+    searching = f.search is not None and not f.search.empty
+    if searching:
+        sql, more = search_db.matches_sql(conn, f.search)
+        ctes.append(f"hits AS ({sql})")
+        params += more
+        ctes.append(
+            """found AS (SELECT sm.story_id, max(h.score) AS relevance, count(*) AS matching
+                         FROM hits h JOIN story_members sm USING (article_id)
+                         GROUP BY sm.story_id)"""
+        )
+    end = f.growth_end()
+    ctes.append(
+        """grown AS (SELECT sm.story_id, count(*) AS growth
+                     FROM story_members sm JOIN articles a USING (article_id)
+                     WHERE a.date > ? AND a.date <= ? GROUP BY sm.story_id)"""
     )
-    params: list[Any] = [min_size]
-    if limit:
-        sql += " LIMIT ?"
-        params.append(limit)
+    params += [end - timedelta(hours=f.growth_hours), end]
+    conditions = ["s.merged_into IS NULL", "s.size >= ?"]
+    params.append(f.min_size)
+    if f.since is not None:
+        conditions.append("s.last_date >= ?")
+        params.append(f.since)
+    if f.until is not None:
+        conditions.append("s.first_date <= ?")
+        params.append(f.until)
+    if f.source:
+        conditions.append(
+            """EXISTS (SELECT 1 FROM story_members sm JOIN articles a USING (article_id)
+                       WHERE sm.story_id = s.story_id AND a.source ILIKE ? ESCAPE '\\')"""
+        )
+        params.append(search_db.like_pattern(f.source))
+    join = "JOIN found fd USING (story_id)" if searching else ""
+    extra = "fd.relevance, fd.matching" if searching else "NULL AS relevance, NULL AS matching"
+    sql = f"""
+        WITH {", ".join(ctes)}
+        SELECT {_STORY_COLUMNS}, coalesce(g.growth, 0) AS growth, {extra}
+        FROM stories s LEFT JOIN grown g USING (story_id) {join}
+        WHERE {" AND ".join(conditions)}
+        ORDER BY {_SORTS[f.sort]}
+    """
+    if f.limit:
+        sql += " LIMIT ? OFFSET ?"
+        params += [f.limit, f.offset]
     return [StoryRow(*r) for r in conn.execute(sql, params).fetchall()]
 
 
-def get_story(conn: duckdb.DuckDBPyConnection, story_id: int) -> StoryDetail | None:
+def list_sources(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """Every source with its article count, most articles first (for filters)."""
+    return conn.execute(
+        "SELECT source, count(*) FROM articles WHERE source IS NOT NULL"
+        " GROUP BY source ORDER BY count(*) DESC, source"
+    ).fetchall()
+
+
+def get_story_row(conn: duckdb.DuckDBPyConnection, story_id: int) -> StoryRow | None:
+    """The story's own row, without its articles."""
     row = conn.execute(
         f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.story_id = ?", [story_id]
     ).fetchone()
-    if row is None:
+    return StoryRow(*row) if row else None
+
+
+# The lineage order: the story's origin is the first article in it.
+_LINEAGE_ORDER = (
+    "a.published_at IS NULL, coalesce(a.published_at, a.fetched_at), a.fetched_at, a.article_id"
+)
+
+
+def get_story(conn: duckdb.DuckDBPyConnection, story_id: int) -> StoryDetail | None:
+    """The story with its timeline, duplicate groups, sources and distinct texts."""
+    story = get_story_row(conn, story_id)
+    if story is None:
         return None
-    story = StoryRow(*row)
-    articles = _articles(conn, "sm.story_id = ?", [story_id])
+    articles = _articles(conn, "sm.story_id = ?", [story_id], order=_LINEAGE_ORDER)
+    if story.origin_article_id is not None:  # the stored origin leads, whatever the clock
+        articles.sort(key=lambda a: a.article_id != story.origin_article_id)
     group_ids = [
         r[0]
         for r in conn.execute(
@@ -129,12 +246,33 @@ def get_story(conn: duckdb.DuckDBPyConnection, story_id: int) -> StoryDetail | N
             [story_id],
         ).fetchall()
     ]
+    sources = [
+        SourceCount(*r)
+        for r in conn.execute(
+            """SELECT coalesce(a.source, a.url), count(*), min(a.date),
+                      count(*) FILTER (WHERE dm.relation IS NOT NULL AND dm.relation <> 'origin')
+               FROM story_members sm JOIN articles a USING (article_id)
+               LEFT JOIN dup_members dm USING (article_id)
+               WHERE sm.story_id = ?
+               GROUP BY ALL ORDER BY min(a.date), 1""",
+            [story_id],
+        ).fetchall()
+    ]
     return StoryDetail(
-        story, articles, [g for g in map(lambda i: get_group(conn, i), group_ids) if g]
+        story,
+        articles,
+        [g for g in (get_group(conn, i) for i in group_ids) if g],
+        sources,
+        [a for a in articles if a.relation in (None, "origin")],
     )
 
 
-def _articles(conn: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[ArticleRow]:
+def _articles(
+    conn: duckdb.DuckDBPyConnection,
+    where: str,
+    params: list[Any],
+    order: str = "a.date, a.fetched_at, a.article_id",
+) -> list[ArticleRow]:
     rows = conn.execute(
         f"""
         SELECT a.article_id, a.url, a.title, a.source, a.published_at, a.date, a.word_count,
@@ -143,7 +281,7 @@ def _articles(conn: duckdb.DuckDBPyConnection, where: str, params: list[Any]) ->
         LEFT JOIN story_members sm USING (article_id)
         LEFT JOIN dup_members dm USING (article_id)
         WHERE {where}
-        ORDER BY a.date, a.fetched_at, a.article_id
+        ORDER BY {order}
         """,
         params,
     ).fetchall()
@@ -234,28 +372,57 @@ def list_failures(
     return [FailureRow(*r) for r in rows]
 
 
-EXPORT_SQL = """
-    SELECT a.article_id, a.url, a.title, a.text, a.published_at, a.source,
-           sm.story_id, dm.group_id AS duplicate_group_id, dm.relation,
-           a.author, a.language, a.fetched_at, a.extractor, a.text_hash,
-           dm.similarity, dm.containment, sm.score AS story_score, a.guid, a.summary
-    FROM articles a
-    LEFT JOIN story_members sm USING (article_id)
-    LEFT JOIN dup_members dm USING (article_id)
-    ORDER BY a.article_id
-"""
+EXPORTS: dict[str, str] = {
+    # one record per article, with its story and duplicate group
+    "articles": """
+        SELECT a.article_id, a.url, a.title, a.text, a.published_at, a.source,
+               sm.story_id, dm.group_id AS duplicate_group_id, dm.relation,
+               a.author, a.language, a.fetched_at, a.extractor, a.text_hash,
+               dm.similarity, dm.containment, sm.score AS story_score, a.guid, a.summary
+        FROM articles a
+        LEFT JOIN story_members sm USING (article_id)
+        LEFT JOIN dup_members dm USING (article_id)
+        ORDER BY a.article_id
+    """,
+    # one record per current story, with its origin article
+    "stories": """
+        SELECT s.story_id, s.title, s.size, s.n_sources, s.n_independent, s.n_groups,
+               s.first_date, s.last_date, s.first_published, s.last_published,
+               s.origin_article_id, o.url AS origin_url, o.source AS origin_source,
+               s.created_at, s.updated_at
+        FROM stories s LEFT JOIN articles o ON o.article_id = s.origin_article_id
+        WHERE s.merged_into IS NULL
+        ORDER BY s.story_id
+    """,
+    # one record per article membership: its story (with the clustering scores) and its
+    # duplicate group (with the relation and the stored decision); JSON columns are text
+    "members": """
+        SELECT sm.article_id, sm.story_id, sm.reason AS story_reason, sm.score AS story_score,
+               sm.scores AS story_scores, dm.group_id AS duplicate_group_id, dm.relation,
+               dm.via_article_id, dm.similarity, dm.containment, dm.decision,
+               a.source, a.date, a.url, a.title, sm.joined_at
+        FROM story_members sm JOIN articles a USING (article_id)
+        LEFT JOIN dup_members dm USING (article_id)
+        ORDER BY sm.story_id, a.date, sm.article_id
+    """,
+}
+EXPORT_SQL = EXPORTS["articles"]
 
 
-def export(conn: duckdb.DuckDBPyConnection, path: str, fmt: str) -> int:
-    """Write one record per article; DuckDB's own writers keep types for Parquet."""
+def export(conn: duckdb.DuckDBPyConnection, path: str, fmt: str, what: str = "articles") -> int:
+    """Write one record per article, story or membership; DuckDB's own writers keep
+    types for Parquet. Returns the number of records."""
     options = {"jsonl": "FORMAT JSON", "csv": "FORMAT CSV, HEADER", "parquet": "FORMAT PARQUET"}
     if fmt not in options:
         raise ValueError(f"unknown export format {fmt!r} (jsonl, csv, parquet)")
+    sql = EXPORTS[what]
     quoted = path.replace("'", "''")
-    conn.execute(f"COPY ({EXPORT_SQL}) TO '{quoted}' ({options[fmt]})")
-    return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    conn.execute(f"COPY ({sql}) TO '{quoted}' ({options[fmt]})")
+    return conn.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
 
 
-def export_rows(conn: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
-    cur = conn.execute(EXPORT_SQL)
+def export_rows(
+    conn: duckdb.DuckDBPyConnection, what: str = "articles"
+) -> tuple[list[str], list[tuple]]:
+    cur = conn.execute(EXPORTS[what])
     return [d[0] for d in cur.description], cur.fetchall()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,88 @@ def prefect_harness() -> Iterator[None]:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "test.duckdb"
+
+
+# --- the inspector's data: the seeds plus articles that try to run script -------------
+
+XSS_MARK = "__xss"  # every payload sets window.__xss or the document title
+XSS_TITLE = (
+    "<script>window.__xss='title'</script>Quillmouth <img src=x onerror=\"window.__xss='img'\">"
+    " market"
+)
+XSS_PARAGRAPHS = [
+    "The Quillmouth harbour council voted on Monday to close the old fish market "
+    "<script>window.__xss='body'</script> after inspectors found its roof unsafe for "
+    "traders and visitors alike.",
+    "Council leader Anna Brisk said the <img src=x onerror=\"document.title='XSS'\"> market "
+    "would reopen next spring once the repairs, costing 2.4 million crowns, are finished.",
+    "Traders will move to a temporary hall on Pier Road <svg onload=\"window.__xss='svg'\">"
+    "</svg> from the first of May, the council said in a statement on Monday evening.",
+    "Fishermen welcomed the decision but asked for <a href=\"javascript:window.__xss='a'\">"
+    "lower rents</a> in the temporary hall while the old market is being repaired.",
+    "\"><script>window.__xss='attr'</script><body onload=\"window.__xss='onload'\"> The "
+    "council will publish the full inspection report of the market hall next week.",
+]
+XSS_ARTICLES = [
+    {
+        "url": "javascript:window.__xss='url'//quillmouth",
+        "title": XSS_TITLE,
+        "text": "\n".join(XSS_PARAGRAPHS),
+        "published_at": "2026-05-04T09:00:00",
+        "source": "<b onmouseover=\"window.__xss='source'\">Quill Wire</b>",
+    },
+    {
+        "url": 'https://quill.example/market?id="><img src=x onerror="window.__xss=\'url2\'">',
+        "title": "Quillmouth fish market to close <iframe src=\"javascript:window.__xss='if'\">",
+        "text": "\n".join(
+            [p.replace("on Monday evening", "on Monday night") for p in XSS_PARAGRAPHS]
+            + ["This article first appeared on <style>body{display:none}</style> Quill Wire."]
+        ),
+        "published_at": "2026-05-04T13:30:00",
+        "source": "Harbour Post <script>window.__xss='src2'</script>",
+    },
+]
+
+
+@pytest.fixture(scope="session")
+def inspect_db(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds and the hostile articles, ingested through the real flow once per session.
+    Read-only for every test that uses it."""
+    import json
+
+    from mediawatch.cli import main
+
+    folder = tmp_path_factory.mktemp("inspect")
+    hostile = folder / "hostile.jsonl"
+    hostile.write_text("\n".join(json.dumps(a) for a in XSS_ARTICLES) + "\n", encoding="utf-8")
+    path = folder / "inspect.duckdb"
+    assert main(["ingest", str(SEEDS), str(hostile), "--db", str(path)]) == 0
+    return path
+
+
+@contextmanager
+def ui_server(db: Path, *extra: str) -> Iterator[str]:
+    """`mediawatch ui` in its own process on a free loopback port; yields its base URL."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediawatch.cli", "ui", "--db", str(db), "--port", "0", *extra],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()  # "mediawatch inspector on http://127.0.0.1:PORT/ ..."
+        if "http://" not in line:
+            proc.kill()
+            raise RuntimeError(f"the inspector did not start: {line}{proc.stderr.read()}")
+        yield line.split()[3].rstrip("/")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

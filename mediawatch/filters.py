@@ -1,0 +1,85 @@
+"""Story filters from what a person types: the command line and the web page share them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+
+from mediawatch.search import parse_query
+from storage.queries import StoryFilter
+
+SORTS = ("size", "recent", "growth", "relevance")
+_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be understood; the message says what is expected."""
+
+
+def now() -> datetime:
+    """Stored timestamps are UTC without a zone; so is this."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def parse_when(text: str | None, *, end_of_day: bool = False) -> datetime | None:
+    """``2026-02-24``, ``2026-02-24T13:00`` (UTC) or a span back from now: ``24h``,
+    ``7d``, ``30m``, ``2w``. A bare date as an upper bound means the end of that day."""
+    if text is None or not text.strip():
+        return None
+    m = _RELATIVE.match(text)
+    if m:
+        return now() - timedelta(**{_UNITS[m[2].lower()]: float(m[1])})
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise FilterError(
+            f"cannot read the time {text!r}: use 2026-02-24, 2026-02-24T13:00, or 24h / 7d"
+        ) from None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    if end_of_day and len(text.strip()) == 10:
+        value = datetime.combine(value.date(), time.max)
+    return value
+
+
+def story_filter(
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    source: str | None = None,
+    search: str | None = None,
+    min_size: int | str | None = None,
+    sort: str | None = None,
+    growth_hours: float | str | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> StoryFilter:
+    """Checked filter values; searching sorts by relevance unless told otherwise."""
+    query = parse_query(search) if search and search.strip() else None
+    sort = sort or ("relevance" if query else "size")
+    if sort not in SORTS:
+        raise FilterError(f"unknown sort {sort!r}: use {', '.join(SORTS)}")
+    if sort == "relevance" and query is None:
+        sort = "size"
+    try:
+        size = int(min_size) if min_size not in (None, "") else 1
+        hours = float(growth_hours) if growth_hours not in (None, "") else 24.0
+    except ValueError:
+        raise FilterError("minimum size and growth window must be numbers") from None
+    if hours <= 0:
+        raise FilterError("the growth window must be positive")
+    lo, hi = parse_when(since), parse_when(until, end_of_day=True)
+    if lo and hi and lo > hi:
+        raise FilterError("the start of the time range is after its end")
+    return StoryFilter(
+        since=lo,
+        until=hi,
+        source=source.strip() if source and source.strip() else None,
+        search=query,
+        min_size=max(1, size),
+        sort=sort,  # type: ignore[arg-type]
+        growth_hours=hours,
+        limit=limit,
+        offset=max(0, offset),
+    )

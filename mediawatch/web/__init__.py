@@ -1,0 +1,1 @@
+"""The read-only web inspector (`mediawatch ui`): stories, duplicate groups, diffs."""

@@ -1,0 +1,439 @@
+"""The web inspector: server-rendered pages over a read-only database.
+
+Safe by construction:
+- article titles, texts, sources and URLs are untrusted; they reach the page only
+  through Jinja2 with autoescape on. Highlighting (shared passages, search hits)
+  is a list of plain-text segments that the template wraps in ``<mark>``: no
+  markup is ever built from article text here, and no template uses ``|safe``;
+- a link to an article's URL is made only for http(s) URLs;
+- the pages carry no script, and the Content-Security-Policy forbids any;
+- GET only. Each request opens the database read-only (``storage.connection.reader``,
+  which waits while a run holds the file), reads, and closes it *before* rendering,
+  so a run that wants to write waits for a few queries at most.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mediawatch.config import Settings
+from mediawatch.diff import diff_texts
+from mediawatch.filters import FilterError, parse_when, story_filter
+from mediawatch.search import parse_query, snippet
+from mediawatch.web.chart import timeline
+from storage import queries
+from storage import search as search_db
+from storage.connection import DatabaseBusy, NoDatabase, SchemaError, reader
+
+HERE = Path(__file__).parent
+PAGE_SIZE = 50
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+UI_MAX_WAIT = 30.0  # seconds a page waits for a run to release the database
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cache-control", b"no-store"),
+]
+RELATIONS = {"origin", "exact", "near_copy", "rewrite"}
+
+
+def safe_href(url: str | None) -> str | None:
+    """The URL if a browser may follow it from here (http or https), else None:
+    escaping alone does not stop a ``javascript:`` link."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
+def relation_class(relation: str | None) -> str:
+    """A CSS class from a fixed set, whatever the database holds."""
+    return relation if relation in RELATIONS else "independent"
+
+
+def _when(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.strftime(fmt) if value else "–"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:.3f}"
+    return str(value)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=True,  # every {{ }} is escaped: article data is untrusted
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(when=_when, num=_num, pct=_pct, fmt=_fmt)
+    env.globals.update(safe_href=safe_href, relation_class=relation_class)
+    return env
+
+
+class SecurityHeaders:
+    """Adds the headers above to every response (pages, static files, errors)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+@dataclass
+class Inspector:
+    """The pages; one read-only connection per request, closed before rendering."""
+
+    db: Path
+    wait: float
+    env: Environment
+
+    @contextmanager
+    def read(self) -> Iterator:
+        with reader(self.db, wait=self.wait) as conn:
+            yield conn
+
+    def render(self, request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        html = self.env.get_template(name).render(request_path=request.url.path, **ctx)
+        return HTMLResponse(html, status_code=status)
+
+    # --- pages -------------------------------------------------------------------------
+
+    def stories(self, request: Request) -> Response:
+        p = request.query_params
+        page = _int(p.get("page"), 0)
+        form = {
+            k: p.get(k, "")
+            for k in ("q", "source", "since", "until", "min_size", "sort", "growth_hours")
+        }
+        error = None
+        try:
+            where = story_filter(
+                since=form["since"],
+                until=form["until"],
+                source=form["source"],
+                search=form["q"],
+                min_size=form["min_size"],
+                sort=form["sort"] or None,
+                growth_hours=form["growth_hours"],
+                limit=PAGE_SIZE + 1,
+                offset=page * PAGE_SIZE,
+            )
+        except FilterError as exc:
+            error = str(exc)
+            where = story_filter(limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
+        with self.read() as conn:
+            rows = queries.list_stories(conn, where)
+            sources = queries.list_sources(conn)
+            indexed, total = search_db.coverage(conn)
+        more = len(rows) > PAGE_SIZE
+        return self.render(
+            request,
+            "stories.html",
+            stories=rows[:PAGE_SIZE],
+            form=form,
+            where=where,
+            error=error,
+            sources=sources,
+            partial_index=(indexed, total) if where.search and indexed < total else None,
+            prev_link=_page_link(p, page - 1) if page > 0 else None,
+            next_link=_page_link(p, page + 1) if more else None,
+            search_link="/search?" + urlencode({"q": form["q"]}) if form["q"].strip() else None,
+        )
+
+    def story(self, request: Request) -> Response:
+        story_id = request.path_params["story_id"]
+        with self.read() as conn:
+            detail = queries.get_story(conn, story_id)
+            if detail is None:
+                raise HTTPException(404, f"There is no story {story_id}.")
+            origin_id = detail.story.origin_article_id
+            origin = next((a for a in detail.articles if a.article_id == origin_id), None)
+            origin_text = (
+                queries.article_texts(conn, [origin_id]).get(origin_id) if origin else None
+            )
+        sizes = {g.group_id: g.size for g in detail.groups}
+        return self.render(
+            request,
+            "story.html",
+            d=detail,
+            s=detail.story,
+            origin=origin,
+            origin_paragraphs=_excerpt(origin_text, 70),
+            chart=timeline(detail.articles, origin_id),
+            group_sizes=sizes,
+        )
+
+    def group(self, request: Request) -> Response:
+        group_id = request.path_params["group_id"]
+        p = request.query_params
+        from mediawatch.explain import explain_pair
+
+        with self.read() as conn:
+            group = queries.get_group(conn, group_id)
+            if group is None:
+                raise HTTPException(404, f"There is no duplicate group {group_id}.")
+            ids = [m.article_id for m in group.members]
+            a = _int(p.get("a"), group.origin_article_id)
+            default_b = next((i for i in ids if i != a), a)
+            b = _int(p.get("b"), default_b)
+            note = None
+            if a not in ids or b not in ids:
+                note = "Those articles are not both in this group; showing the origin and a member."
+                a, b = (
+                    group.origin_article_id,
+                    next((i for i in ids if i != group.origin_article_id), group.origin_article_id),
+                )
+            story = queries.get_story_row(conn, group.story_id)
+            report = explain_pair(conn, a, b) if a != b else None
+            texts = queries.article_texts(conn, [a, b])
+        members = {m.article_id: m for m in group.members}
+        stored = _stored_decision(members[a], members[b])
+        diff = diff_texts(texts.get(a) or "", texts.get(b) or "") if a != b else None
+        return self.render(
+            request,
+            "group.html",
+            g=group,
+            story=story,
+            a=members[a],
+            b=members[b],
+            note=note or ("Pick two different versions to compare." if a == b else None),
+            report=report,
+            stored=stored,
+            diff=diff,
+            view="unified" if p.get("view") == "unified" else "side",
+        )
+
+    def article(self, request: Request) -> Response:
+        article_id = request.path_params["article_id"]
+        with self.read() as conn:
+            art = queries.get_article(conn, article_id)
+            if art is None:
+                raise HTTPException(404, f"There is no article {article_id}.")
+            text = queries.article_texts(conn, [article_id]).get(article_id)
+            group = queries.get_group(conn, art.group_id) if art.group_id else None
+            story = queries.get_story_row(conn, art.story_id) if art.story_id else None
+        member = (
+            next((m for m in group.members if m.article_id == article_id), None) if group else None
+        )
+        return self.render(
+            request,
+            "article.html",
+            art=art,
+            paragraphs=[ln for ln in (text or "").splitlines() if ln.strip()],
+            group=group,
+            member=member,
+            story=story,
+        )
+
+    def search(self, request: Request) -> Response:
+        p = request.query_params
+        form = {k: p.get(k, "") for k in ("q", "source", "since", "until")}
+        page = _int(p.get("page"), 0)
+        query = parse_query(form["q"])
+        error, hits, partial = None, [], None
+        if form["q"].strip() and query.empty:
+            error = "Nothing to search for: only very common words."
+        try:
+            since, until = parse_when(form["since"]), parse_when(form["until"], end_of_day=True)
+        except FilterError as exc:
+            error, since, until = str(exc), None, None
+        if not query.empty:
+            with self.read() as conn:
+                hits = search_db.search(
+                    conn,
+                    query,
+                    limit=PAGE_SIZE + 1,
+                    offset=page * PAGE_SIZE,
+                    since=since,
+                    until=until,
+                    source=form["source"] or None,
+                )
+                indexed, total = search_db.coverage(conn)
+                partial = (indexed, total) if indexed < total else None
+        more = len(hits) > PAGE_SIZE
+        return self.render(
+            request,
+            "search.html",
+            form=form,
+            error=error,
+            results=[(h, snippet(h.text, query)) for h in hits[:PAGE_SIZE]],
+            partial_index=partial,
+            prev_link=_page_link(p, page - 1, "/search") if page > 0 else None,
+            next_link=_page_link(p, page + 1, "/search") if more else None,
+        )
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def _page_link(params, page: int, path: str = "/") -> str:
+    items = [(k, v) for k, v in params.multi_items() if k != "page"]
+    if page:
+        items.append(("page", str(page)))
+    return path + ("?" + urlencode(items) if items else "")
+
+
+def _excerpt(text: str | None, words: int) -> list[str]:
+    """The first paragraphs of a text, about ``words`` long."""
+    out, n = [], 0
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        out.append(line.strip())
+        n += len(line.split())
+        if n >= words:
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """How the later of the two joined: its stored relation to the group's origin."""
+
+    article_id: int
+    relation: str
+    reason: str
+    scores: list[tuple[str, Any, Any]]  # (name, value, threshold)
+    against_origin: bool  # the pair compared is the one that decided it
+
+
+_DECISION_SCORES = [
+    ("coverage_shorter", "near_copy_coverage"),
+    ("sentence_alignment", "rewrite_alignment"),
+    ("aligned_sentences", "rewrite_min_aligned"),
+    ("word_containment", "rewrite_word_containment"),
+    ("length_ratio", "containment_report_ratio"),
+    ("shingle_jaccard", None),
+    ("tokens_a", "min_tokens"),
+    ("tokens_b", "min_tokens"),
+]
+
+
+def _stored_decision(a, b) -> StoredDecision | None:
+    member = b if a.relation == "origin" else a if b.relation == "origin" else b
+    if member.relation == "origin" or not member.decision:
+        return None
+    d = member.decision
+    scores, thresholds = d.get("scores", {}), d.get("thresholds", {})
+    rows = [
+        (name, scores.get(name), thresholds.get(key) if key else None)
+        for name, key in _DECISION_SCORES
+        if name in scores
+    ]
+    return StoredDecision(
+        member.article_id,
+        member.relation,
+        str(d.get("reason", "")),
+        rows,
+        "origin" in (a.relation, b.relation),
+    )
+
+
+def create_app(
+    settings: Settings, *, wait: float | None = None, allowed_hosts: list[str] | None = None
+) -> Starlette:
+    """The ASGI app. ``allowed_hosts`` guards a loopback server against DNS rebinding."""
+    inspector = Inspector(
+        db=settings.db_path,
+        wait=wait if wait is not None else min(settings.storage.reader_wait_seconds, UI_MAX_WAIT),
+        env=_environment(),
+    )
+
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        title = {404: "Not found", 405: "Read-only: only GET"}.get(exc.status_code, "Error")
+        return inspector.render(
+            request, "error.html", status=exc.status_code, title=title, message=exc.detail
+        )
+
+    async def busy(request: Request, exc: Exception) -> Response:
+        response = inspector.render(
+            request,
+            "error.html",
+            status=503,
+            title="The database is busy",
+            message=f"{exc} Reload the page in a moment.",
+        )
+        response.headers["Retry-After"] = "5"
+        return response
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        return inspector.render(
+            request, "error.html", status=503, title="No database", message=str(exc)
+        )
+
+    routes = [
+        Route("/", inspector.stories, methods=["GET"]),
+        Route("/story/{story_id:int}", inspector.story, methods=["GET"]),
+        Route("/group/{group_id:int}", inspector.group, methods=["GET"]),
+        Route("/article/{article_id:int}", inspector.article, methods=["GET"]),
+        Route("/search", inspector.search, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or ["*"]),
+        ],
+        exception_handlers={
+            HTTPException: http_error,
+            DatabaseBusy: busy,
+            NoDatabase: unavailable,
+            SchemaError: unavailable,
+        },
+    )

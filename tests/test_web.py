@@ -1,0 +1,266 @@
+"""The web inspector over HTTP (in-process client): every page, escaping, headers,
+read-only, and pages served while a run writes. The real browser is test_browser.py."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+with warnings.catch_warnings():  # Starlette prefers httpx2; httpx (Prefect's) works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from mediawatch.config import load_settings
+from mediawatch.web import app as web
+from storage import queries
+from storage.connection import reader
+
+from .conftest import ROOT, ui_server
+
+# Every element the templates make; anything else in a page came from article data.
+TEMPLATE_TAGS = {
+    *("html", "head", "meta", "title", "link", "body", "header", "main", "form", "input"),
+    *("a", "h1", "h2", "p", "span", "b", "i", "br", "ul", "li", "ol", "div", "mark", "code"),
+    *("table", "thead", "tbody", "tr", "th", "td", "select", "option", "label", "button"),
+    *("datalist", "svg", "rect", "text", "polyline", "line", "circle"),
+}
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.append((tag, attrs))
+
+
+def assert_no_injected_markup(html: str) -> None:
+    """No element, event handler or script link that the templates do not make."""
+    parser = _Elements()
+    parser.feed(html)
+    for tag, attrs in parser.tags:
+        assert tag in TEMPLATE_TAGS, f"unexpected <{tag}> in page"
+        for name, value in attrs:
+            assert not name.startswith("on"), f"event handler {name}= on <{tag}>"
+            assert not (value or "").strip().lower().startswith("javascript:"), (tag, name)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def client(inspect_db: Path):
+    app = web.create_app(load_settings(db=inspect_db))
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def ids(inspect_db: Path) -> dict[str, list[int]]:
+    with reader(inspect_db) as conn:
+        return {
+            "stories": [s.story_id for s in queries.list_stories(conn)],
+            "groups": [g.group_id for g in queries.list_groups(conn)],
+            "articles": [r[0] for r in conn.execute("SELECT article_id FROM articles").fetchall()],
+            "hostile": [
+                r[0]
+                for r in conn.execute(
+                    "SELECT article_id FROM articles WHERE text LIKE '%__xss%'"
+                ).fetchall()
+            ],
+        }
+
+
+def every_page(ids: dict[str, list[int]]) -> list[str]:
+    return [
+        "/",
+        "/?q=market",
+        "/?q=%3Cscript%3E",
+        "/?sort=growth&since=2026-01-01",
+        "/?source=Quill",
+        "/search?q=market",
+        "/search?q=xss",
+        "/search?q=%3Cscript%3Ewindow",
+        *(f"/story/{i}" for i in ids["stories"]),
+        *(f"/group/{i}" for i in ids["groups"]),
+        *(f"/group/{i}?view=unified" for i in ids["groups"]),
+        *(f"/article/{i}" for i in ids["articles"]),
+    ]
+
+
+def test_every_page_renders_and_escapes_article_data(client, ids, inspect_db: Path) -> None:
+    before = sha256(inspect_db)
+    assert len(ids["hostile"]) == 2
+    for path in every_page(ids):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert_no_injected_markup(r.text)
+    for article_id in ids["hostile"]:
+        page = client.get(f"/article/{article_id}").text
+        assert "&lt;script&gt;window.__xss=&#39;body&#39;&lt;/script&gt;" in page
+        assert "&lt;img src=x onerror=" in page
+    assert sha256(inspect_db) == before  # read-only: not a byte written
+
+
+def test_article_urls_are_links_only_when_http(client, ids) -> None:
+    first, second = ids["hostile"]
+    page = client.get(f"/article/{first}").text
+    assert "javascript:window.__xss=&#39;url&#39;//quillmouth" in page  # shown as text...
+    assert 'href="javascript' not in page  # ...never as a link
+    page = client.get(f"/article/{second}").text
+    assert 'href="https://quill.example/market?id=%22%3E%3Cimg' in page
+    assert web.safe_href(" JavaScript:alert(1)") is None
+    assert web.safe_href("data:text/html,x") is None
+    assert web.safe_href("https://a.example/") == "https://a.example/"
+
+
+def test_story_page_has_timeline_chart_sources_groups_and_origin(client, ids) -> None:
+    harbourton = next(
+        i for i in ids["stories"] if "Sea wall breach" in client.get(f"/story/{i}").text
+    )
+    page = client.get(f"/story/{harbourton}").text
+    assert page.count("<circle") == 4 and "<polyline" in page
+    assert "Who published what, when" in page and "Independent articles" in page
+    assert page.index("CoastWire News") < page.index("Bayline Daily")  # origin first
+    assert 'href="/group/' in page and "story origin" in page
+
+
+def test_group_page_compares_any_two_members(client, ids) -> None:
+    group = client.get("/group/1").text
+    assert "Stored decision" in group and "Computed now for A and B" in group
+    assert "<mark>" in group and "Longest shared passages" in group
+    members = [int(x) for x in _options(group)]
+    a, b = members[1], members[2]
+    picked = client.get(f"/group/1?a={a}&b={b}").text
+    assert f"A: article {a}" in picked and f"B: article {b}" in picked
+    assert "not against this pair" in picked  # neither is the origin: stored vs origin
+    same = client.get(f"/group/1?a={a}&b={a}").text
+    assert "Pick two different versions" in same and "Side by side" not in same
+    other = client.get(f"/group/1?a={a}&b={ids['hostile'][0]}").text
+    assert "not both in this group" in other
+
+
+def _options(html: str) -> list[str]:
+    parser = _Elements()
+    parser.feed(html)
+    values = [dict(attrs)["value"] for tag, attrs in parser.tags if tag == "option"]
+    return list(dict.fromkeys(v for v in values if v and v.isdigit()))
+
+
+def test_filters_errors_and_paging(client, monkeypatch) -> None:
+    page = client.get("/?since=last+tuesday").text
+    assert "cannot read the time" in page and page.count('<a href="/story/') == 8
+    assert client.get("/?q=flooded").text.count('<a href="/story/') == 2
+    monkeypatch.setattr(web, "PAGE_SIZE", 3)
+    first = client.get("/?min_size=1").text
+    assert first.count('<a href="/story/') == 3 and "page=1" in first
+    second = client.get("/?min_size=1&page=1").text
+    assert second.count('<a href="/story/') == 3 and "previous" in second
+
+
+def test_errors_headers_and_read_only_methods(client) -> None:
+    for path in ("/", "/story/99999", "/static/style.css"):
+        r = client.get(path)
+        assert "script-src" not in r.headers["content-security-policy"]  # none at all
+        assert r.headers["content-security-policy"].startswith("default-src 'none'")
+        assert r.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/story/99999").status_code == 404
+    assert client.get("/group/99999").status_code == 404
+    assert client.get("/article/99999").status_code == 404
+    assert client.get("/story/abc").status_code == 404
+    for method in ("post", "put", "delete"):
+        assert getattr(client, method)("/").status_code == 405
+
+
+def test_loopback_server_refuses_other_host_names(inspect_db: Path) -> None:
+    app = web.create_app(load_settings(db=inspect_db), allowed_hosts=["127.0.0.1", "localhost"])
+    with TestClient(app, base_url="http://127.0.0.1:8765") as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/", headers={"host": "attacker.example"}).status_code == 400
+
+
+HOLD = """
+import sys, time
+from storage.connection import writer
+with writer(sys.argv[1]) as conn:
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_page_waits_for_a_writer_and_says_busy_when_it_waits_too_long(
+    inspect_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "busy.duckdb"
+    shutil.copy(inspect_db, db)
+    settings = load_settings(db=db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db), "1.5"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with TestClient(web.create_app(settings, wait=0.2)) as impatient:
+            r = impatient.get("/")
+            assert r.status_code == 503 and r.headers["retry-after"] == "5"
+            assert "busy" in r.text
+        with TestClient(web.create_app(settings, wait=30)) as patient:
+            assert patient.get("/").status_code == 200  # served once the writer let go
+    finally:
+        holder.wait(timeout=30)
+
+
+def test_pages_are_served_while_a_run_writes(prefect_harness, inspect_db: Path, tmp_path: Path):
+    """A real ingest writes batch after batch while the inspector, in its own process as
+    in real use, keeps answering."""
+    import httpx
+
+    from flows.ingest import ingest_flow
+
+    db = tmp_path / "live.duckdb"
+    shutil.copy(inspect_db, db)
+    feed = tmp_path / "feed.jsonl"
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota"]
+    feed.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "url": f"https://live.example/{i}",
+                    "title": f"Live item {i}",
+                    "text": " ".join(f"{w}{i}" for w in words * 5) + ".",
+                }
+            )
+            for i in range(40)
+        )
+    )
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            ingest_flow(sources=[str(feed)], db=str(db))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    statuses: list[int] = []
+    with ui_server(db) as base, httpx.Client(base_url=base, timeout=60) as http:
+        worker = threading.Thread(target=run)
+        worker.start()
+        while not done.is_set() or len(statuses) < 3:
+            statuses.append(http.get("/").status_code)
+        worker.join()
+        assert not errors, errors
+        assert "Live item" in http.get("/?q=alpha0").text  # the new articles are there
+    assert set(statuses) == {200}
