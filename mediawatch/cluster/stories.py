@@ -131,7 +131,7 @@ class Assignment:
 
     article_id: str
     story_id: int
-    reason: str  # attached | new | new:with-batch
+    reason: str  # attached | new | new:with-batch | duplicate (joined with its duplicate group)
     score: float
     space_scores: dict[str, float]
     time_factor: float  # 1.0 when dates are missing
@@ -493,7 +493,9 @@ def assign_batch(
     sims, present0, size0 = c.cross.copy(), c.present.copy(), c.size.copy()
     unit_index = {aid: k for k in range(n) for aid in units[k]}
     links = [[unit_index[a] for a in group if a in unit_index] for group in must_link]
-    first_join = _agglomerate(c, p, [g for g in links if len(g) > 1])
+    links = [g for g in links if len(g) > 1]
+    first_join = _agglomerate(c, p, links)
+    linked = {u for g in links for u in g}
     roots = [k for k in range(n) if c.alive[k]]
     clusters = [c.members[k] for k in roots]
     cluster_of = {aid: ci for ci, mem in enumerate(clusters) for k in mem for aid in units[k]}
@@ -552,7 +554,18 @@ def assign_batch(
     ids = [story_for[ci] for ci in range(len(clusters))]
     within_cl = c.within[:, roots]
     return _explain(
-        index, articles, unit_of, clusters, ids, size0, present0, sims, within_cl, used, first_join
+        index,
+        articles,
+        unit_of,
+        clusters,
+        ids,
+        size0,
+        present0,
+        sims,
+        within_cl,
+        used,
+        first_join,
+        linked,
     )
 
 
@@ -568,8 +581,12 @@ def _explain(
     within: np.ndarray,
     existed: set[int],
     first_join: dict[int, tuple[float, list[float]]],
+    linked: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> list[Assignment]:
     """Per batch article: the joining step, its fit to its story and to the best rival.
+
+    An article that only joined through its duplicate group (``linked``) says so:
+    reason ``duplicate``.
 
     Fit = normalised average-link of the article with a cluster (its own without itself).
     """
@@ -600,7 +617,10 @@ def _explain(
         rival = max(rivals, default=(0.0, -1))
         score, step = first_join.get(k, (0.0, [0.0] * len(SPACES) + [1.0]))
         sid = index.story_of[art.article_id]
-        reason = "attached" if sid in existed else "new" if size[own] == 1 else "new:with-batch"
+        if k in linked and k not in first_join:
+            reason = "duplicate"
+        else:
+            reason = "attached" if sid in existed else "new" if size[own] == 1 else "new:with-batch"
         out.append(
             Assignment(
                 art.article_id,
