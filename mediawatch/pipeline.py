@@ -263,16 +263,22 @@ def vacuum(
     texts go when that article is also older than the retention period.
     """
     days = settings.retention.prune_text_after_days if prune_days is None else prune_days
+    now = _now()
+    before = now - timedelta(days=max(days, settings.match.window_days)) if days > 0 else None
+    if dry_run:  # counts only: no run recorded, nothing written
+        report = VacuumReport(0, str(settings.db_path), days, before, None, None, True)
+        if before is not None:
+            with _reader(settings) as conn:
+                report.pruned = retention_db.prune_texts(conn, before, now, dry_run=True)
+        return report
     run_id = start_run(settings, [str(settings.db_path)], "vacuum", flow_run_id)
-    report = VacuumReport(run_id, str(settings.db_path), days, None, None, None, dry_run)
+    report = VacuumReport(run_id, str(settings.db_path), days, before, None, None)
     summary = RunSummary(run_id=run_id, db=report.db)
     try:
-        if days > 0:
-            now = _now()
-            report.prune_before = now - timedelta(days=max(days, settings.match.window_days))
+        if before is not None:
             with _writer(settings) as conn, transaction(conn):
-                report.pruned = retention_db.prune_texts(conn, report.prune_before, now, dry_run)
-        if compact_file and not dry_run:
+                report.pruned = retention_db.prune_texts(conn, before, now)
+        if compact_file:
             report.compaction = compact(settings.db_path, wait=settings.storage.writer_wait_seconds)
     except BaseException as exc:
         finish_run(settings, summary, f"{type(exc).__name__}: {exc}", report.counts())
