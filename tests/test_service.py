@@ -122,8 +122,14 @@ def test_serve_runs_a_schedule_on_the_server_and_stops_cleanly(
     assert "## New stories (3)" in summary["data"] and "| harbour |" in summary["data"]
     assert "## New stories (0)" in artifacts[runs[1][0]]["data"]
 
-    # The UI is served and the server reports itself.
+    # The UI is served, the server reports itself, and its database is vacuumed: old
+    # flow runs (with their logs and artifacts) and events are deleted.
     assert httpx.get(prefect_server.url + "/", timeout=10).status_code == 200
+    served = httpx.get(prefect_server.api_url + "/admin/settings", timeout=10).json()
+    vacuum = served["server"]["services"]["db_vacuum"]
+    assert {"events", "flow_runs"} <= set(vacuum["enabled"])
+    assert vacuum["retention_period"] == "P30D"  # flows/__init__.py
+    assert served["server"]["events"]["retention_period"] == "P7D"
     status = mediawatch("server", "status", env=prefect_server.env)
     assert status.returncode == 0 and prefect_server.url in status.stdout
 
