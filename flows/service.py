@@ -8,16 +8,19 @@ Prefect's ``serve`` runs them: it registers the deployments with the Prefect ser
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from prefect import serve
+from prefect.schedules import Cron, Interval
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
 from flows.ingest import ingest_flow
 from flows.vacuum import vacuum_flow
 from mediawatch.config import ConfigError, Settings
 from mediawatch.service import schedule_parameters
+
+FIRST_RUN_SECONDS = 15  # an interval schedule's first run, after `mediawatch serve` starts
 
 
 def deployments(settings: Settings, config: str | None = None, names: list[str] | None = None):
@@ -30,20 +33,23 @@ def deployments(settings: Settings, config: str | None = None, names: list[str] 
             raise ConfigError(f"no schedule named {', '.join(sorted(unknown))} in the settings")
         schedules = [s for s in schedules if s.name in names]
     out = []
+    now = datetime.now(UTC)
     for s in schedules:
-        timing = (
-            {"interval": timedelta(minutes=s.interval_minutes)}
-            if s.interval_minutes > 0
-            else {"cron": s.cron}
-        )
+        if s.interval_minutes > 0:
+            # Anchored so that the first run starts a few seconds from now, then every
+            # interval (Prefect's default anchor puts the first run an interval away).
+            every = timedelta(minutes=s.interval_minutes)
+            timing = Interval(every, anchor_date=now - every + timedelta(seconds=FIRST_RUN_SECONDS))
+            when = f"every {s.interval_minutes:g} minutes"
+        else:
+            timing, when = Cron(s.cron), s.cron
         out.append(
             ingest_flow.to_deployment(
                 name=s.name,
                 parameters=schedule_parameters(s, settings, config),
-                description=f"mediawatch schedule {s.name!r}: "
-                + (f"every {s.interval_minutes:g} minutes" if s.interval_minutes else s.cron),
+                description=f"mediawatch schedule {s.name!r}: {when}",
                 tags=["mediawatch"],
-                **timing,
+                schedule=timing,
             )
         )
     r = settings.retention
@@ -52,7 +58,7 @@ def deployments(settings: Settings, config: str | None = None, names: list[str] 
             vacuum_flow.to_deployment(
                 name="vacuum",
                 parameters={"db": str(settings.db_path), "config": config},
-                cron=r.vacuum_cron,
+                schedule=Cron(r.vacuum_cron),
                 description="mediawatch retention: prune old texts, compact the file",
                 tags=["mediawatch"],
             )

@@ -112,7 +112,7 @@ class RetentionSettings:
     # Article texts older than this many days, in stories closed for the window, are
     # pruned by `mediawatch vacuum` (metadata, memberships and fingerprints stay); 0: never.
     prune_text_after_days: int = 0
-    # When `mediawatch serve` runs the vacuum (cron, server time); empty: never.
+    # When `mediawatch serve` runs the vacuum (cron, UTC); empty: never.
     vacuum_cron: str = "30 3 * * *"
 
 
