@@ -132,6 +132,9 @@ def test_serve_runs_a_schedule_on_the_server_and_stops_cleanly(
     assert served["server"]["events"]["retention_period"] == "P7D"
     status = mediawatch("server", "status", env=prefect_server.env)
     assert status.returncode == 0 and prefect_server.url in status.stdout
+    pid = json.loads((prefect_server.home / "mediawatch-server.json").read_text())["pid"]
+    again = mediawatch("server", "start", env=prefect_server.env)  # finds the running one
+    assert again.returncode == 0 and f"pid {pid};" in again.stdout
 
 
 def test_the_work_pool_form_runs_a_deployment_on_a_worker(
@@ -163,6 +166,23 @@ def test_the_work_pool_form_runs_a_deployment_on_a_worker(
         rows = conn.execute("SELECT flow_run_id, state, counts FROM runs").fetchall()
     assert [(f, s) for f, s, _ in rows] == [(flow_run["id"], "completed")]
     assert json.loads(rows[0][2])["new_articles"] == 14
+
+
+def test_a_server_that_is_gone_is_reported_and_forgotten(tmp_path: Path, monkeypatch) -> None:
+    from mediawatch import service
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    monkeypatch.setenv("MEDIAWATCH_SERVICE_PORT", "9")  # nothing answers there
+    settings = load_settings()
+    assert not service.status(settings).running
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    state = {"pid": dead.pid, "host": "127.0.0.1", "port": 9, "home": str(tmp_path)}
+    state |= {"log": str(tmp_path / "server.log"), "started_at": "2026-01-01T00:00:00+00:00"}
+    (tmp_path / "mediawatch-server.json").write_text(json.dumps(state))
+    status = service.status(settings)
+    assert not status.running and "is gone" in status.message
+    assert service.stop() is not None and service.read_state() is None
 
 
 def test_schedules_become_flow_parameters(tmp_path: Path) -> None:
