@@ -176,18 +176,20 @@ def ingest_flow(
             _poll(feed_list, run_id, settings, summary)
     except BaseException as exc:
         pipeline.finish_run(settings, summary, error=f"{type(exc).__name__}: {exc}")
-        publish_summary(settings, summary)
+        publish_summary(settings, summary, wait=5.0)  # briefly: the run is failing
         raise
     pipeline.finish_run(settings, summary)
     publish_summary(settings, summary)
     return summary
 
 
-def publish_summary(settings: Settings, summary: pipeline.RunSummary) -> None:
+def publish_summary(
+    settings: Settings, summary: pipeline.RunSummary, wait: float | None = None
+) -> None:
     """The run's Markdown artifact in the Prefect UI. A summary that cannot be
     published is logged, never a reason for the run to fail."""
     try:
-        changes = pipeline.run_changes(settings, summary.run_id)
+        changes = pipeline.run_changes(settings, summary.run_id, wait)
         create_markdown_artifact(
             markdown=run_markdown(changes, summary.counts()),
             key="mediawatch-run-summary",

@@ -287,9 +287,10 @@ def vacuum(
     return report
 
 
-def run_changes(settings: Settings, run_id: int) -> runs_db.RunChanges:
+def run_changes(settings: Settings, run_id: int, wait: float | None = None) -> runs_db.RunChanges:
     """What a run changed (new and grown stories, groups, failures), read back."""
-    with _reader(settings) as conn:
+    wait = settings.storage.reader_wait_seconds if wait is None else wait
+    with reader(settings.db_path, wait=wait) as conn:
         return runs_db.changes(conn, run_id)
 
 
