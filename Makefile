@@ -44,4 +44,5 @@ screenshots: install
 	cp test-artifacts/story.png test-artifacts/group.png docs/
 
 clean:
-	rm -rf $(VENV) .prefect data/*.duckdb data/*.duckdb.wal
+	-test -x $(BIN)/mediawatch && $(BIN)/mediawatch server stop
+	rm -rf $(VENV) .prefect data/*.duckdb data/*.duckdb.*

@@ -9,24 +9,31 @@ front: poll the feeds, plan which items need their page (known, unchanged items 
 not), fetch those pages; then the same extract -> fingerprint -> store. One
 FetchSession serves the whole run (robots.txt, host delays, connections); the
 database writer is never held while the network is used.
+
+Each run reports its progress (``mediawatch.progress``: items expected and done,
+for the command line to draw) and ends by publishing a Markdown artifact of what
+changed (new and grown stories, the largest duplicate groups touched, failures).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
-from mediawatch import pipeline
+from mediawatch import pipeline, progress
 from mediawatch.config import FeedSource, Settings, load_settings
 from mediawatch.extract import extract_batch
 from mediawatch.fingerprint import fingerprint_batch
 from mediawatch.ingest.fetch import FetchSession
+from mediawatch.ingest.local import count_items
 from mediawatch.ingest.poll import FeedPoll, PageOutcome, Plan, WorkItem
 from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
+from mediawatch.report import run_markdown
 
 
 @task(name="extract", cache_policy=NO_CACHE)
@@ -116,6 +123,7 @@ def _poll(
         summary.already_known += plan.known + plan.linked
         pending: set[str] = set()
         new: dict[str, int] = {}
+        progress.expect(len(plan.work))
         for chunk in plan.chunks(settings.run.batch_size):
             outcomes = fetch_pages_task(session, chunk)
             pages = pipeline.page_batch(chunk, outcomes)
@@ -125,6 +133,7 @@ def _poll(
             for url, n in report.feed_new.items():
                 new[url] = new.get(url, 0) + n
             summary.add(report, documents=0, already_known=known)
+            progress.advance(len(chunk))
         summary.failures.extend(
             record_feeds_task(polls, plan.deferred, pending, new, run_id, settings)
         )
@@ -156,14 +165,39 @@ def ingest_flow(
     run_id = pipeline.start_run(settings, recorded, kind, flow_run_id=str(flow_run.id or ""))
     summary = pipeline.RunSummary(run_id=run_id, db=str(settings.db_path))
     try:
+        if local and progress.active():
+            progress.expect(count_items(local, settings.ingest))
         for docs, failures in pipeline.batches(local, settings):
             read = len(docs) + len(failures)
-            report, known = _process(docs, failures, run_id, settings)
-            summary.add(report, documents=read, already_known=known)
+            batch_report, known = _process(docs, failures, run_id, settings)
+            summary.add(batch_report, documents=read, already_known=known)
+            progress.advance(read)
         if feed_list:
             _poll(feed_list, run_id, settings, summary)
     except BaseException as exc:
         pipeline.finish_run(settings, summary, error=f"{type(exc).__name__}: {exc}")
+        publish_summary(settings, summary, wait=5.0)  # briefly: the run is failing
         raise
     pipeline.finish_run(settings, summary)
+    publish_summary(settings, summary)
     return summary
+
+
+def publish_summary(
+    settings: Settings, summary: pipeline.RunSummary, wait: float | None = None
+) -> None:
+    """The run's Markdown artifact in the Prefect UI. A summary that cannot be
+    published is logged, never a reason for the run to fail."""
+    try:
+        changes = pipeline.run_changes(settings, summary.run_id, wait)
+        create_markdown_artifact(
+            markdown=run_markdown(changes, summary.counts()),
+            key="mediawatch-run-summary",
+            description=(
+                f"Run {summary.run_id}: {summary.new_articles} new articles, "
+                f"{changes.n_new_stories} new and {changes.n_grown_stories} grown stories, "
+                f"{changes.n_failures} failures"
+            ),
+        )
+    except Exception as exc:  # the summary is a courtesy; the run's data is stored
+        get_run_logger().warning("could not publish the run summary: %s", exc)

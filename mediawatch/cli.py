@@ -115,16 +115,117 @@ def _check_database(settings: Settings) -> None:
 
 def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
     from flows.ingest import ingest_flow
+    from mediawatch import progress, render
 
-    return ingest_flow(
-        sources=[s if _is_url(s) else str(Path(s).absolute()) for s in sources],
-        db=str(settings.db_path),
-        config=getattr(args, "config", None),
-        kind=kind,
-        feeds=bool(getattr(args, "feeds", False)),
-        due_only=bool(getattr(args, "due", False)),
-        allow_private_hosts=True if getattr(args, "allow_private_hosts", False) else None,
+    with progress.listen(render.progress_listener()):
+        return ingest_flow(
+            sources=[s if _is_url(s) else str(Path(s).absolute()) for s in sources],
+            db=str(settings.db_path),
+            config=getattr(args, "config", None),
+            kind=kind,
+            feeds=bool(getattr(args, "feeds", False)),
+            due_only=bool(getattr(args, "due", False)),
+            allow_private_hosts=True if getattr(args, "allow_private_hosts", False) else None,
+        )
+
+
+def cmd_vacuum(args: argparse.Namespace) -> int:
+    """Retention: prune old texts (retention.prune_text_after_days), compact the file."""
+    from mediawatch import pipeline
+
+    settings = _settings(args)
+    if args.prune_days is not None and args.prune_days < 0:
+        raise CommandError("--prune-days must be 0 (no pruning) or more")
+    if not settings.db_path.exists():
+        from storage.connection import NoDatabase
+
+        raise NoDatabase(f"no database at {settings.db_path}: nothing to vacuum")
+    report = pipeline.vacuum(
+        settings, args.prune_days, compact_file=not args.no_compact, dry_run=args.dry_run
     )
+    if args.json:
+        print_json({**report.counts(), "run_id": report.run_id, "dry_run": report.dry_run})
+        return EXIT_OK
+    if report.pruned is None:
+        print("no pruning: retention.prune_text_after_days is 0 (or give --prune-days N)")
+    else:
+        p = report.pruned
+        verb = "would prune" if report.dry_run else "pruned"
+        print(
+            f"{verb} the texts of {p.articles} articles and {p.revisions} earlier revisions "
+            f"in {p.stories} stories whose latest article is older than "
+            f"{report.prune_before:%Y-%m-%d %H:%M} UTC (retention {report.prune_days} days, "
+            f"window {settings.match.window_days} days)"
+        )
+    if report.compaction is not None:
+        c = report.compaction
+        print(f"compacted {settings.db_path}: {c.bytes_before:,} -> {c.bytes_after:,} bytes")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """The database's invariants: memberships, sizes, groups inside stories, indexes."""
+    from storage.check import check
+
+    with _reader(_settings(args)) as conn:
+        result = check(conn)
+    if args.json:
+        print_json({**dataclasses.asdict(result), "ok": result.ok})
+    else:
+        print(
+            f"{result.articles} articles, {result.stories} stories, {result.groups} duplicate "
+            f"groups: {'consistent' if result.ok else 'PROBLEMS'}"
+        )
+        for what, n in result.problems.items():
+            print(f"  {n}: {what}")
+    return EXIT_OK if result.ok else EXIT_ERROR
+
+
+# --- running as a service ---------------------------------------------------------------
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    """The project's Prefect server in the background: start, stop, status."""
+    from mediawatch import service
+
+    settings = _settings(args)
+    if args.action == "start":
+        state = service.start(settings)
+        print(f"Prefect server running at {state.url} (pid {state.pid}; log {state.log})")
+        print(f"  the Prefect UI:  {state.url}/")
+        print("  next:            mediawatch serve   (runs the schedules in the settings)")
+        print(f"  one-shot runs report to it too with: export PREFECT_API_URL={state.api_url}")
+        return EXIT_OK
+    if args.action == "stop":
+        state = service.stop()
+        print(f"stopped the Prefect server (pid {state.pid})" if state else "no server running")
+        return EXIT_OK
+    status = service.status(settings)
+    print(status.message)
+    return EXIT_OK if status.healthy and status.running else EXIT_ERROR
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the scheduled flows from the settings with Prefect's serve, until interrupted."""
+    import os
+
+    from mediawatch import service
+
+    settings = _settings(args)
+    url = service.api_url(settings)
+    if not os.environ.get("PREFECT_API_URL") and not service.healthy(url.removesuffix("/api")):
+        raise CommandError(
+            f"no Prefect server answers at {url.removesuffix('/api')}: start one with "
+            "`mediawatch server start` (or set PREFECT_API_URL)"
+        )
+    os.environ["PREFECT_API_URL"] = url  # before Prefect is imported
+    _check_database(settings)
+    from flows.service import serve_schedules
+
+    print(f"serving the schedules of {args.config or 'the settings'} into {settings.db_path}")
+    print(f"  runs, logs and artifacts: {url.removesuffix('/api')}/deployments  (Ctrl-C stops)")
+    serve_schedules(settings, args.config, args.names)
+    return EXIT_OK
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -277,6 +378,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
             missing = [i for i, x in ((args.article_a, a), (args.article_b, b)) if x is None]
             raise CommandError("no such article: " + ", ".join(map(str, missing)))
         texts = queries.article_texts(conn, [a.article_id, b.article_id])
+    pruned = [i for i in (a.article_id, b.article_id) if texts.get(i) is None]
+    if pruned:
+        from mediawatch.explain import PRUNED_NOTE
+
+        raise CommandError(
+            "nothing to compare: the text of "
+            + " and ".join(f"article {i}" for i in dict.fromkeys(pruned))
+            + f" {PRUNED_NOTE}"
+        )
     diff = diff_texts(texts.get(a.article_id) or "", texts.get(b.article_id) or "")
     if args.json:
         print_json({"a": a, "b": b, "counts": diff.counts, "diff": _diff_json(diff)})
@@ -377,10 +487,23 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from storage import queries
+    import socket
 
-    with _reader(_settings(args)) as conn:
+    from storage import queries, runlock
+
+    settings = _settings(args)
+    with _reader(settings) as conn:
         rows = queries.list_runs(conn, limit=args.limit)
+    # A run still marked 'running' whose process is gone crashed; the next run records it.
+    host = socket.gethostname()
+    rows = [
+        dataclasses.replace(r, state="crashed", error="the process ended before the run finished")
+        if r.state == "running"
+        and r.host in (None, host)
+        and not runlock.is_alive(settings.db_path, r.run_id)
+        else r
+        for r in rows
+    ]
     if args.json:
         print_json(rows)
     else:
@@ -590,6 +713,36 @@ def build_parser() -> argparse.ArgumentParser:
         "exposes the archive to the network)",
     )
     p.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    p = add(
+        "vacuum",
+        cmd_vacuum,
+        "retention: prune the texts of old closed stories (keeping metadata, memberships and "
+        "fingerprints), then compact the database file",
+        as_json,
+    )
+    p.add_argument(
+        "--prune-days",
+        type=int,
+        metavar="N",
+        help="prune texts older than N days (default: retention.prune_text_after_days; 0: none)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="count what would be pruned, change nothing"
+    )
+    p.add_argument("--no-compact", action="store_true", help="do not rewrite the file")
+    add("check", cmd_check, "check the database's consistency (read-only)", as_json)
+    p = add(
+        "server",
+        cmd_server,
+        "the project's Prefect server in the background (UI, schedules, run history)",
+    )
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p = add(
+        "serve",
+        cmd_serve,
+        "run the flows on their schedules ([[service.schedules]]) until interrupted",
+    )
+    p.add_argument("names", nargs="*", metavar="SCHEDULE", help="only these schedules")
     add(
         "migrate",
         cmd_migrate,
@@ -617,6 +770,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from mediawatch.ingest.local import SourceError
+    from mediawatch.service import ServiceError
     from storage.connection import DatabaseBusy, NoDatabase, SchemaError, UnreadableDatabase
 
     try:
@@ -629,6 +783,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         SchemaError,
         DatabaseBusy,
         UnreadableDatabase,
+        ServiceError,
     ) as exc:
         print(f"mediawatch: {exc}", file=sys.stderr)
         return EXIT_ERROR

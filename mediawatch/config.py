@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -107,12 +108,65 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    # Article texts older than this many days, in stories closed for the window, are
+    # pruned by `mediawatch vacuum` (metadata, memberships and fingerprints stay); 0: never.
+    prune_text_after_days: int = 0
+    # When `mediawatch serve` runs the vacuum (cron, UTC); empty: never.
+    vacuum_cron: str = "30 3 * * *"
+
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One scheduled ingest of `mediawatch serve`: a group of feeds and/or local sources,
+    every ``interval_minutes`` or on a ``cron`` expression."""
+
+    name: str  # the Prefect deployment's name: lowercase letters, digits, dashes
+    feeds: tuple[str, ...] = ()  # "all", or names or URLs of configured [[feeds.sources]]
+    sources: tuple[str, ...] = ()  # local paths (relative to the project) and feed URLs
+    interval_minutes: float = 0.0
+    cron: str = ""
+    due_only: bool = False  # poll only feeds whose own poll_minutes have passed
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ConfigError(
+                f"schedule name {self.name!r}: use lowercase letters, digits and dashes"
+            )
+        if (self.interval_minutes > 0) == bool(self.cron.strip()):
+            raise ConfigError(
+                f"schedule {self.name!r}: give either interval_minutes or cron, not both"
+            )
+        if not self.feeds and not self.sources:
+            raise ConfigError(f"schedule {self.name!r}: nothing to ingest (feeds or sources)")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    # The Prefect server of `mediawatch server start`: this machine only by default.
+    host: str = "127.0.0.1"
+    port: int = 4200
+    # Seconds `mediawatch server start` waits for the server to answer.
+    start_timeout_seconds: float = 120.0
+    # Flow runs `mediawatch serve` runs at once (their writes queue for the database).
+    max_runs_at_once: int = 2
+    schedules: tuple[Schedule, ...] = (
+        Schedule(name="main", feeds=("all",), sources=("seeds",), interval_minutes=30.0),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     run: RunSettings = field(default_factory=RunSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     match: MatchSettings = field(default_factory=MatchSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     root: Path = PROJECT_ROOT
 

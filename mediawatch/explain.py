@@ -78,6 +78,11 @@ def explain_pair(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> Expla
     if a is None or b is None:
         return None
     data = explain_db.pair_data(conn, id_a, id_b)
+    pruned = [art.article_id for art, t in ((a, data.text_a), (b, data.text_b)) if t is None]
+    if pruned:
+        return Explanation(
+            a, b, [_pruned_section(pruned), _story_section(data)], _stored(a, b, data), []
+        )
     sections = [_duplicate_section(data), _story_section(data)]
     return Explanation(
         a,
@@ -91,7 +96,23 @@ def explain_pair(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> Expla
     )
 
 
+PRUNED_NOTE = (
+    "was pruned by retention (retention.prune_text_after_days); its metadata, story and "
+    "duplicate group are kept"
+)
+
+
+def _pruned_section(article_ids: list[int]) -> Section:
+    which = " and ".join(f"article {i}" for i in article_ids)
+    return Section(
+        "Duplicate test (exact, near_copy, rewrite)",
+        [],
+        f"cannot be recomputed: the text of {which} {PRUNED_NOTE}",
+    )
+
+
 def _duplicate_section(data: explain_db.PairData) -> Section:
+    assert data.text_a is not None and data.text_b is not None
     d = verify(data.text_a, data.text_b, data.furniture)
     rows = [
         ScoreRow(name, d.scores.get(name), d.thresholds.get(key) if key else None, meaning)

@@ -7,10 +7,13 @@ match, cluster and store in one transaction (``store_batch``).
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from mediawatch.cluster.stories import ArticleFeatures, Params, assign_batch
 from mediawatch.config import FeedSource, Settings
@@ -28,11 +31,13 @@ from mediawatch.records import Failure, Fingerprinted, RawDocument
 from storage import articles as articles_db
 from storage import dedup as dedup_db
 from storage import feeds as feeds_db
+from storage import retention as retention_db
+from storage import runlock
 from storage import runs as runs_db
 from storage import search as search_db
 from storage import sites as sites_db
 from storage import stories as stories_db
-from storage.connection import reader, transaction, writer
+from storage.connection import Compaction, compact, reader, transaction, writer
 
 
 @dataclass
@@ -41,6 +46,7 @@ class BatchReport:
 
     new_articles: int = 0
     already_known: int = 0
+    extracted: int = 0  # articles that came out of extraction (and were fingerprinted)
     exact_copies: int = 0
     revisions: int = 0
     new_groups: int = 0
@@ -62,6 +68,7 @@ class RunSummary:
     documents: int = 0
     new_articles: int = 0
     already_known: int = 0
+    extracted: int = 0
     exact_copies: int = 0
     revisions: int = 0
     new_groups: int = 0
@@ -82,6 +89,7 @@ class RunSummary:
         self.already_known += already_known + report.already_known
         for name in (
             "new_articles",
+            "extracted",
             "exact_copies",
             "revisions",
             "new_groups",
@@ -94,11 +102,22 @@ class RunSummary:
         self.new_article_ids.extend(report.new_article_ids)
         self.elapsed = time.monotonic() - self.started
 
-    def counts(self) -> dict[str, int | float]:
+    def failed_by_stage(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.failures:
+            out[f.stage] = out.get(f.stage, 0) + 1
+        return dict(sorted(out.items()))
+
+    def counts(self) -> dict[str, int | float | dict[str, int]]:
+        """What the run did, stage by stage: items read, skipped as already stored,
+        extracted, stored (new articles and revisions), failed per stage."""
         return {
             "documents": self.documents,
-            "new_articles": self.new_articles,
             "already_known": self.already_known,
+            "extracted": self.extracted,
+            "stored": self.new_articles + self.revisions,
+            "new_articles": self.new_articles,
+            "failed_by_stage": self.failed_by_stage(),
             "exact_copies": self.exact_copies,
             "revisions": self.revisions,
             "new_groups": self.new_groups,
@@ -150,22 +169,136 @@ def _writer(settings: Settings):
     return writer(settings.db_path, wait=settings.storage.writer_wait_seconds)
 
 
+def _reader(settings: Settings):
+    """A run's own reads wait as long as its writes would: another run storing a batch
+    is no reason to fail."""
+    s = settings.storage
+    return reader(settings.db_path, wait=max(s.reader_wait_seconds, s.writer_wait_seconds))
+
+
+# The lock of each run this process has open (released by finish_run, or by the
+# kernel when the process dies): other runs can tell it is alive.
+_RUN_LOCKS: dict[tuple[str, int], runlock.RunLock] = {}
+
+
 def start_run(settings: Settings, sources: list[str], kind: str, flow_run_id: str = "") -> int:
-    with _writer(settings) as conn, transaction(conn):
-        return runs_db.start_run(conn, kind, sources, flow_run_id)
+    """Record a new run; runs left 'running' by a process that is gone become 'crashed'."""
+    host = socket.gethostname()
+    lock: runlock.RunLock | None = None
+    try:
+        with _writer(settings) as conn, transaction(conn):
+            dead = dead_runs(settings, runs_db.open_runs(conn), host)
+            runs_db.mark_crashed(conn, dead)
+            run_id = runs_db.start_run(conn, kind, sources, flow_run_id, os.getpid(), host)
+            lock = runlock.acquire(settings.db_path, run_id)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    for r in dead:
+        runlock.forget(settings.db_path, r)
+    _RUN_LOCKS[(str(settings.db_path), run_id)] = lock
+    return run_id
 
 
-def finish_run(settings: Settings, summary: RunSummary, error: str | None = None) -> None:
+def dead_runs(settings: Settings, runs: list[runs_db.OpenRun], host: str) -> list[int]:
+    """The runs among ``runs`` whose process is gone. A run of another host is never
+    judged from here (its lock lives on that machine); a run without a host was
+    recorded before runs had locks, and is not alive."""
+    return [
+        r.run_id
+        for r in runs
+        if (r.host is None or r.host == host) and not runlock.is_alive(settings.db_path, r.run_id)
+    ]
+
+
+def finish_run(
+    settings: Settings,
+    summary: RunSummary,
+    error: str | None = None,
+    counts: dict[str, Any] | None = None,
+) -> None:
     summary.elapsed = time.monotonic() - summary.started
     with _writer(settings) as conn, transaction(conn):
-        runs_db.finish_run(conn, summary.run_id, summary.counts(), error)
+        runs_db.finish_run(conn, summary.run_id, counts or summary.counts(), error)
+    lock = _RUN_LOCKS.pop((str(settings.db_path), summary.run_id), None)
+    if lock is not None:
+        lock.release()
+
+
+@dataclass
+class VacuumReport:
+    """What `mediawatch vacuum` did (or, with dry_run, would do)."""
+
+    run_id: int
+    db: str
+    prune_days: int  # 0: no pruning
+    prune_before: datetime | None  # stories whose latest article is older were pruned
+    pruned: retention_db.PruneResult | None
+    compaction: Compaction | None
+    dry_run: bool = False
+
+    def counts(self) -> dict[str, Any]:
+        p, c = self.pruned, self.compaction
+        return {
+            "pruned_articles": p.articles if p else 0,
+            "pruned_revisions": p.revisions if p else 0,
+            "pruned_stories": p.stories if p else 0,
+            "bytes_before": c.bytes_before if c else None,
+            "bytes_after": c.bytes_after if c else None,
+        }
+
+
+def vacuum(
+    settings: Settings,
+    prune_days: int | None = None,
+    compact_file: bool = True,
+    dry_run: bool = False,
+    flow_run_id: str = "",
+) -> VacuumReport:
+    """Retention: prune the texts of old, closed stories (``retention.prune_text_after_days``
+    unless ``prune_days`` is given; 0: none), then compact the file to give the space back.
+
+    A story is closed once its latest article is older than the matching window; its
+    texts go when that article is also older than the retention period.
+    """
+    days = settings.retention.prune_text_after_days if prune_days is None else prune_days
+    now = _now()
+    before = now - timedelta(days=max(days, settings.match.window_days)) if days > 0 else None
+    if dry_run:  # counts only: no run recorded, nothing written
+        report = VacuumReport(0, str(settings.db_path), days, before, None, None, True)
+        if before is not None:
+            with _reader(settings) as conn:
+                report.pruned = retention_db.prune_texts(conn, before, now, dry_run=True)
+        return report
+    run_id = start_run(settings, [str(settings.db_path)], "vacuum", flow_run_id)
+    report = VacuumReport(run_id, str(settings.db_path), days, before, None, None)
+    summary = RunSummary(run_id=run_id, db=report.db)
+    try:
+        if before is not None:
+            with _writer(settings) as conn, transaction(conn):
+                report.pruned = retention_db.prune_texts(conn, before, now)
+        if compact_file:
+            report.compaction = compact(settings.db_path, wait=settings.storage.writer_wait_seconds)
+    except BaseException as exc:
+        finish_run(settings, summary, f"{type(exc).__name__}: {exc}", report.counts())
+        raise
+    finish_run(settings, summary, counts=report.counts())
+    return report
+
+
+def run_changes(settings: Settings, run_id: int, wait: float | None = None) -> runs_db.RunChanges:
+    """What a run changed (new and grown stories, groups, failures), read back."""
+    wait = settings.storage.reader_wait_seconds if wait is None else wait
+    with reader(settings.db_path, wait=wait) as conn:
+        return runs_db.changes(conn, run_id)
 
 
 def skip_known(docs: list[RawDocument], settings: Settings) -> tuple[list[RawDocument], int]:
     """Drop items stored before with the same content: nothing to extract again."""
     if not docs or not settings.db_path.exists():
         return docs, 0
-    with reader(settings.db_path, wait=settings.storage.reader_wait_seconds) as conn:
+    with _reader(settings) as conn:
         known = articles_db.known(conn, (url_key(d.url) for d in docs))
     fresh = [
         d for d in docs if (k := known.get(url_key(d.url))) is None or k.raw_hash != raw_hash(d)
@@ -186,7 +319,7 @@ def store_batch(
     ``items`` (feed items behind the batch) are recorded in the same transaction, so
     an item counts as done only once its article is stored.
     """
-    report = BatchReport(failures=list(failures))
+    report = BatchReport(failures=list(failures), extracted=len(batch))
     items = items or []
     revise_of = {u.doc_url: u.article_id for u in items if u.doc_url and u.article_id is not None}
     with _writer(settings) as conn, transaction(conn):
@@ -515,7 +648,7 @@ def poll_feeds(
     """Fetch every feed (conditional GET with the stored validators) and parse it."""
     stored: dict[str, poll.StoredFeed] = {}
     if settings.db_path.exists():
-        with reader(settings.db_path, wait=settings.storage.reader_wait_seconds) as conn:
+        with _reader(settings) as conn:
             urls = [s.url for s in sources]
             kids = {u: feeds_db.children(conn, [u]) for u in urls}
             states = feeds_db.states(conn, [*urls, *(c for cs in kids.values() for c in cs)])
@@ -530,7 +663,7 @@ def plan_feed_items(polls: list[FeedPoll], settings: Settings) -> poll.Plan:
     """Which items need their page: known items with unchanged feed data do not."""
     keys = [(top.owner, i.key) for top in polls for p in top.walk() for i in p.items]
     links = [url_key(i.link) for top in polls for p in top.walk() for i in p.items]
-    with reader(settings.db_path, wait=settings.storage.reader_wait_seconds) as conn:
+    with _reader(settings) as conn:
         items = {
             k: poll.KnownItem(s.article_id, s.item_hash)
             for k, s in feeds_db.item_states(conn, keys).items()

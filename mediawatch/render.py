@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +18,7 @@ if TYPE_CHECKING:
     from mediawatch.diff import DiffRow, Sentence, TextDiff
     from mediawatch.explain import Explanation
     from mediawatch.pipeline import RunSummary
+    from mediawatch.progress import ProgressEvent
     from mediawatch.spans import Segment
     from storage.feeds import FeedRow
     from storage.queries import (
@@ -295,24 +299,41 @@ def runs_table(rows: list[RunRow]) -> None:
         "state",
         "started",
         "finished",
-        "new",
+        "read",
+        "skipped",
+        "extracted",
+        "stored",
         "failed",
         "sources",
         box=box.SIMPLE_HEAD,
         title="Runs",
     )
     for r in rows:
+        c = r.counts
+        stored = c.get("stored", c.get("new_articles"))
         table.add_row(
             str(r.run_id),
             r.kind,
             r.state,
             _when(r.started_at),
             _when(r.finished_at),
-            str(r.counts.get("new_articles", "–")),
-            str(r.failures),
+            str(c.get("documents", "–")),
+            str(c.get("already_known", "–")),
+            str(c.get("extracted", "–")),
+            str(stored if stored is not None else r.articles),
+            _failed(r.failures, c.get("failed_by_stage")),
             Text(_short(", ".join(r.sources), 50)),
         )
     console.print(table if rows else "No runs yet.")
+    for r in rows:
+        if r.error and r.state != "completed":
+            console.print(Text(f"  run {r.run_id}: {r.error}"))
+
+
+def _failed(total: int, by_stage: dict[str, int] | None) -> str:
+    if not total or not by_stage:
+        return str(total)
+    return f"{total} (" + ", ".join(f"{k} {v}" for k, v in by_stage.items()) + ")"
 
 
 def failures_table(rows: list[FailureRow]) -> None:
@@ -400,3 +421,71 @@ def feeds_table(rows: list[FeedRow]) -> None:
     console.print(table if rows else "No feeds polled or configured yet.")
     for url, error in errors:
         console.print(Text(f"  {url}: {error}"))
+
+
+# --- progress of a run ----------------------------------------------------------------
+
+PLAIN_PROGRESS_SECONDS = 30.0  # logs and CI: one plain line at most this often
+
+
+def progress_listener(
+    stream_console: Console | None = None, plain_every: float = PLAIN_PROGRESS_SECONDS
+) -> Callable[[ProgressEvent], None]:
+    """A live progress line (items done of total, rate) when standard error is a
+    terminal; otherwise a plain line now and then, so logs stay readable."""
+    out = stream_console or Console(stderr=True, highlight=False)
+    if out.is_terminal:
+        return _LiveProgress(out)
+    return _PlainProgress(out.file if stream_console is not None else sys.stderr, plain_every)
+
+
+class _LiveProgress:
+    def __init__(self, out: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("items  {task.fields[rate]:.1f}/s"),
+            TimeElapsedColumn(),
+            console=out,
+            transient=False,
+        )
+        self.task: int | None = None
+
+    def __call__(self, e: ProgressEvent) -> None:
+        if self.task is None:
+            if e.finished:
+                return
+            self.bar.start()
+            self.task = self.bar.add_task("ingest", total=e.total or None, rate=0.0)
+        self.bar.update(self.task, completed=e.done, total=e.total or None, rate=e.rate)
+        if e.finished:
+            self.bar.stop()
+
+
+class _PlainProgress:
+    def __init__(self, file, every: float) -> None:
+        self.file = file
+        self.every = every
+        self.last = time.monotonic()
+
+    def __call__(self, e: ProgressEvent) -> None:
+        now = time.monotonic()
+        if e.finished or now - self.last < self.every:
+            return  # the run's summary follows anyway
+        self.last = now
+        share = f" ({e.done / e.total:.0%})" if e.total else ""
+        print(
+            f"mediawatch: {e.done} of {e.total} items{share}, {e.rate:.1f} items/s, "
+            f"{e.elapsed:.0f} s",
+            file=self.file,
+            flush=True,
+        )

@@ -150,10 +150,15 @@ def parse_query(text: str) -> Query:
     return Query(text.strip(), terms, phrases)
 
 
+PRUNED = "(pruned)"
+
+
 def snippet(text: str | None, query: Query, width: int = 30) -> list[Segment]:
     """About ``width`` words around the first hit, hits marked; the start of the
-    text when nothing matches (a title-only hit)."""
-    text = text or ""
+    text when nothing matches (a title-only hit); "(pruned)" for a pruned text (its
+    index rows are kept: it is still found)."""
+    if text is None:
+        return [Segment(PRUNED)]
     spans = word_spans(text)
     if not spans:
         return []

@@ -5,8 +5,15 @@ process can open it, not even read-only. So:
 - writers take an exclusive advisory lock (``<db>.lock``) first, which queues
   concurrent runs instead of failing them, and keep the file open only while
   they write a batch;
-- readers open the file read-only and, when a writer holds it, retry with a
-  short backoff until ``reader_wait_seconds`` have passed.
+- readers pass the same lock (shared, for the instant of opening the file) and
+  then open it read-only: a writer that holds the lock, or waits for the
+  readers already inside to close, is not overtaken by new readers, and a
+  reader is not starved by runs that take turns writing. When the file is held
+  anyway (a process outside mediawatch), readers retry with a short backoff
+  until ``reader_wait_seconds`` have passed.
+
+A read-only connection replays a write-ahead log left by a killed writer in
+memory; the next writer replays it into the file.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -23,11 +31,14 @@ import duckdb
 from storage.migrate import SchemaError, check_current, migrate
 
 __all__ = [
+    "Compaction",
     "DatabaseBusy",
     "NoDatabase",
     "SchemaError",
     "UnreadableDatabase",
+    "compact",
     "reader",
+    "transaction",
     "writer",
 ]
 
@@ -67,25 +78,63 @@ def _connect_retrying(path: Path, read_only: bool, wait: float) -> duckdb.DuckDB
             delay = min(delay * 1.5, 0.5)
 
 
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def _open_lock_file(path: Path, create: bool) -> int | None:
+    lock_path = _lock_path(path)
+    try:
+        if create:
+            return os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        return os.open(lock_path, os.O_RDONLY)
+    except OSError:
+        return None
+
+
+def _flock_waiting(fd: int, mode: int, deadline: float) -> bool:
+    """Take the lock, polling until the deadline; False when it stayed taken."""
+    while True:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+
 @contextmanager
 def _file_lock(path: Path, wait: float) -> Iterator[None]:
-    lock_path = path.with_name(path.name + ".lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock_file(path, create=True)
+    if fd is None:
+        raise UnreadableDatabase(f"cannot create the lock file {_lock_path(path)}")
     try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise DatabaseBusy(
-                        f"another mediawatch run is writing {path}; gave up after {wait:.0f} s"
-                    ) from None
-                time.sleep(0.05)
+        if not _flock_waiting(fd, fcntl.LOCK_EX, time.monotonic() + wait):
+            raise DatabaseBusy(
+                f"another mediawatch run is writing {path}; gave up after {wait:.0f} s"
+            )
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _open_reader(path: Path, wait: float) -> duckdb.DuckDBPyConnection:
+    """Wait for the writer's turn to end (the shared lock), open read-only, let go."""
+    deadline = time.monotonic() + wait
+    fd = _open_lock_file(path, create=True)
+    if fd is None:
+        fd = _open_lock_file(path, create=False)  # a read-only folder: no lock to pass
+    try:
+        if fd is not None and not _flock_waiting(fd, fcntl.LOCK_SH, deadline):
+            raise DatabaseBusy(
+                f"{path} is held by a run writing to it; gave up after {wait:.0f} s "
+                "(storage.reader_wait_seconds)"
+            )
+        return _connect_retrying(path, read_only=True, wait=max(0.0, deadline - time.monotonic()))
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 @contextmanager
@@ -108,7 +157,7 @@ def reader(path: str | Path, wait: float = 60.0) -> Iterator[duckdb.DuckDBPyConn
     path = Path(path)
     if not path.exists():
         raise NoDatabase(f"no database at {path}: run `mediawatch ingest` or `make run` first")
-    conn = _connect_retrying(path, read_only=True, wait=wait)
+    conn = _open_reader(path, wait)
     try:
         check_current(conn)
         yield conn
@@ -126,3 +175,74 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
         conn.rollback()
         raise
     conn.commit()
+
+
+@dataclass(frozen=True)
+class Compaction:
+    bytes_before: int
+    bytes_after: int
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def compact(path: str | Path, wait: float = 600.0) -> Compaction:
+    """Rewrite the file without its free blocks (DuckDB reuses them, but never gives
+    them back): a copy of every table and sequence into a new file that then replaces
+    the old one in one rename.
+
+    Runs as a writer (other runs queue); the copy reads the file read-only, and new
+    readers wait for it like for a run's batch. A crash at any point leaves the old
+    file or the new one, both whole; a leftover partial copy is removed next time.
+    """
+    path = Path(path)
+    tmp = path.with_name(path.name + ".compact")
+    with _file_lock(path, wait):
+        # Replay any write-ahead log into the file first: the copy must not leave a
+        # log behind that belongs to the old file.
+        conn = _connect_retrying(path, read_only=False, wait=wait)
+        try:
+            migrate(conn)
+            conn.execute("CHECKPOINT")
+        finally:
+            conn.close()
+        if Path(str(path) + ".wal").exists():
+            raise UnreadableDatabase(f"{path}: its write-ahead log was not checkpointed")
+        for leftover in (tmp, Path(str(tmp) + ".wal")):
+            leftover.unlink(missing_ok=True)
+        before = path.stat().st_size
+        mem = duckdb.connect(":memory:")
+        try:
+            mem.execute(f"ATTACH {_quoted(path)} AS compact_source (READ_ONLY)")
+            mem.execute(f"ATTACH {_quoted(tmp)} AS compact_target")
+            mem.execute("COPY FROM DATABASE compact_source TO compact_target")
+            tables = [
+                r[0]
+                for r in mem.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = 'compact_source'"
+                ).fetchall()
+            ]
+            for t in tables:
+                a, b = (
+                    mem.execute(f'SELECT count(*) FROM {db}.main."{t}"').fetchone()[0]
+                    for db in ("compact_source", "compact_target")
+                )
+                if a != b:
+                    raise UnreadableDatabase(f"compaction copied {b} of {a} rows of {t}")
+            mem.execute("DETACH compact_target")
+            mem.execute("DETACH compact_source")
+        except BaseException:
+            mem.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        mem.close()
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return Compaction(before, path.stat().st_size)

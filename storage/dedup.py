@@ -33,7 +33,9 @@ def candidate_ids(
     """Stored articles sharing a band key with the batch, inside the window.
 
     A sentence key held by more than SENT_MAX_BUCKET articles is a boilerplate
-    sentence and is skipped: it would pair everything with everything.
+    sentence and is skipped: it would pair everything with everything. Articles whose
+    text was pruned (retention) cannot be verified against and are left out; their
+    bands stay (old bands drop out of the window by their date anyway).
     """
     keys = sorted(set(keys))
     if not keys:
@@ -49,7 +51,8 @@ def candidate_ids(
         crowded AS (
             SELECT key FROM hits WHERE kind = ? GROUP BY key HAVING count(*) > ?
         )
-        SELECT DISTINCT article_id FROM hits WHERE key NOT IN (SELECT key FROM crowded)
+        SELECT DISTINCT h.article_id FROM hits h JOIN articles a USING (article_id)
+        WHERE h.key NOT IN (SELECT key FROM crowded) AND a.text IS NOT NULL
         """,
         [
             [k for k, _ in keys],
@@ -235,7 +238,8 @@ def replace_bands(
 
 
 def group_texts(conn: duckdb.DuckDBPyConnection, article_id: int) -> GroupTexts | None:
-    """The duplicate group of an article with every member's text, or None."""
+    """The duplicate group of an article with every member's text, or None. A group
+    with a pruned member cannot be re-verified: None, and it stays as it is."""
     row = conn.execute(
         "SELECT g.group_id, g.origin_article_id FROM dup_members m JOIN dup_groups g"
         " USING (group_id) WHERE m.article_id = ?",
@@ -243,13 +247,15 @@ def group_texts(conn: duckdb.DuckDBPyConnection, article_id: int) -> GroupTexts 
     ).fetchone()
     if row is None:
         return None
+    rows = conn.execute(
+        "SELECT m.article_id, m.relation, m.via_article_id, a.text, a.date"
+        " FROM dup_members m JOIN articles a USING (article_id) WHERE m.group_id = ?",
+        [row[0]],
+    ).fetchall()
+    if any(text is None for _, _, _, text, _ in rows):
+        return None
     members = {
-        aid: MemberText(aid, relation, via, text or "", day)
-        for aid, relation, via, text, day in conn.execute(
-            "SELECT m.article_id, m.relation, m.via_article_id, a.text, a.date"
-            " FROM dup_members m JOIN articles a USING (article_id) WHERE m.group_id = ?",
-            [row[0]],
-        ).fetchall()
+        aid: MemberText(aid, relation, via, text, day) for aid, relation, via, text, day in rows
     }
     return GroupTexts(row[0], row[1], members)
 

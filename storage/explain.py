@@ -14,8 +14,8 @@ from storage.stories import SPACES
 
 @dataclass(frozen=True)
 class PairData:
-    text_a: str
-    text_b: str
+    text_a: str | None  # None: pruned by retention
+    text_b: str | None
     terms_a: tuple[dict, dict, dict]
     terms_b: tuple[dict, dict, dict]
     published_a: datetime | None
@@ -52,8 +52,8 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
             )
     n_docs = conn.execute("SELECT value FROM pipeline_state WHERE name = 'n_docs'").fetchone()[0]
     return PairData(
-        text_a or "",
-        text_b or "",
+        text_a,
+        text_b,
         tuple(ta.get(s, {}) for s in SPACES),
         tuple(tb.get(s, {}) for s in SPACES),
         pub_a,

@@ -67,6 +67,7 @@ class ArticleRow:
     relation: str | None
     story_reason: str | None = None
     story_score: float | None = None
+    pruned_at: datetime | None = None  # when its text was pruned (retention)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,10 @@ class RunRow:
     counts: dict[str, Any]
     error: str | None
     failures: int
+    flow_run_id: str | None = None
+    pid: int | None = None
+    host: str | None = None
+    articles: int = 0  # articles stored by the run (a crashed run's committed batches too)
 
 
 @dataclass(frozen=True)
@@ -276,7 +281,8 @@ def _articles(
     rows = conn.execute(
         f"""
         SELECT a.article_id, a.url, a.title, a.source, a.published_at, a.date, a.word_count,
-               a.extractor, sm.story_id, dm.group_id, dm.relation, sm.reason, sm.score
+               a.extractor, sm.story_id, dm.group_id, dm.relation, sm.reason, sm.score,
+               a.pruned_at
         FROM articles a
         LEFT JOIN story_members sm USING (article_id)
         LEFT JOIN dup_members dm USING (article_id)
@@ -339,7 +345,9 @@ def list_runs(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> list[RunRow]:
     rows = conn.execute(
         """
         SELECT r.run_id, r.kind, r.state, r.started_at, r.finished_at, r.sources, r.counts,
-               r.error, (SELECT count(*) FROM failures f WHERE f.run_id = r.run_id)
+               r.error, (SELECT count(*) FROM failures f WHERE f.run_id = r.run_id),
+               r.flow_run_id, r.pid, r.host,
+               (SELECT count(*) FROM articles a WHERE a.run_id = r.run_id)
         FROM runs r ORDER BY r.run_id DESC LIMIT ?
         """,
         [limit],
@@ -355,6 +363,10 @@ def list_runs(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> list[RunRow]:
             json.loads(r[6]) if r[6] else {},
             r[7],
             r[8],
+            r[9],
+            r[10],
+            r[11],
+            r[12],
         )
         for r in rows
     ]
@@ -378,7 +390,8 @@ EXPORTS: dict[str, str] = {
         SELECT a.article_id, a.url, a.title, a.text, a.published_at, a.source,
                sm.story_id, dm.group_id AS duplicate_group_id, dm.relation,
                a.author, a.language, a.fetched_at, a.extractor, a.text_hash,
-               dm.similarity, dm.containment, sm.score AS story_score, a.guid, a.summary
+               dm.similarity, dm.containment, sm.score AS story_score, a.guid, a.summary,
+               a.pruned_at
         FROM articles a
         LEFT JOIN story_members sm USING (article_id)
         LEFT JOIN dup_members dm USING (article_id)

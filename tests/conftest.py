@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,89 @@ def ui_server(db: Path, *extra: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# --- a real Prefect server, for the service tests and the runs in subprocesses ---------
+
+
+@dataclass(frozen=True)
+class PrefectServer:
+    home: Path  # its PREFECT_HOME (a temporary one)
+    url: str  # http://127.0.0.1:PORT: the UI; the API is under /api
+    env: dict[str, str]  # for subprocesses that use it: PREFECT_HOME, PREFECT_API_URL, ...
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def mediawatch(*args: str, env: dict[str, str], timeout: float = 180, **kwargs):
+    """`mediawatch ARGS` in a subprocess (as a user runs it), its output captured."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "mediawatch.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kwargs,
+    )
+
+
+def processes_with_env(name: str, value: str) -> list[str]:
+    """Live processes whose environment has name=value (orphans of a test)."""
+    wanted = f"{name}={value}".encode()
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if wanted in (proc / "environ").read_bytes().split(b"\0"):
+                cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found.append(f"{proc.name}: {cmd}")
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """`mediawatch server start` with a temporary Prefect home on a free port, for the
+    whole session (a start costs 10-20 s); stopped at the end, leaving no process.
+
+    The tests that use it run Prefect only in subprocesses with its environment, so
+    the session's test harness (in this process) is never involved."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "MEDIAWATCH_SERVICE_PORT": str(port),
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
+    }
+    env.pop("PREFECT_API_URL", None)
+    started = mediawatch("server", "start", env=env)
+    assert started.returncode == 0, started.stdout + started.stderr
+    url = f"http://127.0.0.1:{port}"
+    assert url in started.stdout
+    client = {
+        **env,
+        "PREFECT_API_URL": url + "/api",
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # serve: look for due runs every second
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+    }
+    try:
+        yield PrefectServer(home, url, client)
+    finally:
+        stopped = mediawatch("server", "stop", env=env)
+        assert stopped.returncode == 0, stopped.stderr
+        assert processes_with_env("PREFECT_HOME", str(home)) == []

@@ -449,6 +449,15 @@ def assign_batch(
     for art in articles:
         for s in index.candidates(art):
             cand[s.story_id] = s
+    # The story of a stored version of a batch article is a candidate whatever the term
+    # index says (its terms may not look alike at all, e.g. while the archive is too
+    # small for idf): a duplicate group never spans two stories.
+    must_link = [list(group) for group in must_link]
+    for group in must_link:
+        for aid in group:
+            sid = index.story_of.get(aid)
+            if sid is not None and sid in index.stories:
+                cand[sid] = index.stories[sid]
     batch_ids = [a.article_id for a in sorted(articles, key=lambda a: a.article_id)]
 
     # Units of the agglomeration: single articles, or (frozen mode) whole candidate stories.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from mediawatch.config import ExtractSettings
 from mediawatch.extract.html import ExtractionError, extract_html
 from mediawatch.extract.text import normalise_paragraphs, split_title, strip_markdown
 from mediawatch.ingest.urls import canonical_url, host_of
+from mediawatch.lifeline import exit_with_parent
 from mediawatch.records import Article, Failure, RawDocument
 
 __all__ = ["ExtractionError", "extract_batch", "extract_document"]
@@ -97,7 +99,12 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     if workers not in _pools:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["mediawatch.extract"])
-        _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        _pools[workers] = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=exit_with_parent,  # a killed run leaves no worker behind
+            initargs=(os.getpid(),),
+        )
         atexit.register(_pools[workers].shutdown, cancel_futures=True)
     return _pools[workers]
 

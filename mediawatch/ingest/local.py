@@ -38,15 +38,41 @@ def iter_local(
 ) -> Iterator[RawDocument | Failure]:
     """Yield the documents (or failures) of every local path, in a stable order."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
+    for path in _files(paths, settings):
+        yield from _iter_file(path, settings, now)
+
+
+def _files(paths: list[str], settings: IngestSettings) -> Iterator[Path]:
+    """The files behind the paths, in a stable order: folders recursively (known kinds,
+    hidden files left out), files as given."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
                 hidden = any(part.startswith(".") for part in file.relative_to(path).parts)
                 if not hidden and _kind(file, settings) is not None:
-                    yield from _iter_file(file, settings, now)
+                    yield file
         else:
-            yield from _iter_file(path, settings, now)
+            yield path
+
+
+def count_items(paths: list[str], settings: IngestSettings) -> int:
+    """About how many items ``iter_local`` will yield (for progress): one per page or
+    text file, one per non-blank line of a JSONL list or CSV row (header aside)."""
+    n = 0
+    for path in _files(paths, settings):
+        kind = _kind(path, settings)
+        if kind not in ("jsonl", "csv"):
+            n += 1
+            continue
+        try:
+            with path.open("rb") as fh:
+                lines = sum(1 for line in fh if line.strip())
+        except OSError:
+            n += 1
+            continue
+        n += max(lines - (kind == "csv"), 1)
+    return n
 
 
 def _kind(path: Path, settings: IngestSettings) -> str | None:

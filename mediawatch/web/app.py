@@ -239,7 +239,11 @@ class Inspector:
             texts = queries.article_texts(conn, [a, b])
         members = {m.article_id: m for m in group.members}
         stored = _stored_decision(members[a], members[b])
-        diff = diff_texts(texts.get(a) or "", texts.get(b) or "") if a != b else None
+        pruned = [i for i in dict.fromkeys((a, b)) if texts.get(i) is None]
+        diff = diff_texts(texts[a], texts[b]) if a != b and not pruned else None
+        if pruned:
+            which = " and ".join(f"article {i}" for i in pruned)
+            note = f"The text of {which} was pruned (retention): there is nothing to compare."
         return self.render(
             request,
             "group.html",

@@ -1,0 +1,76 @@
+"""What `mediawatch serve` serves: one deployment of the ingest flow per schedule in the
+settings ([[service.schedules]]: an interval or a cron expression each), and the
+nightly vacuum when retention.prune_text_after_days is set.
+
+Prefect's ``serve`` runs them: it registers the deployments with the Prefect server
+(PREFECT_API_URL), and starts each scheduled flow run in a subprocess of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from prefect import serve
+from prefect.schedules import Cron, Interval
+
+import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
+from flows.ingest import ingest_flow
+from flows.vacuum import vacuum_flow
+from mediawatch.config import ConfigError, Settings
+from mediawatch.service import schedule_parameters
+
+FIRST_RUN_SECONDS = 15  # an interval schedule's first run, after `mediawatch serve` starts
+
+
+def deployments(settings: Settings, config: str | None = None, names: list[str] | None = None):
+    """The deployments of the named schedules (all when ``names`` is empty)."""
+    config = str(Path(config).absolute()) if config else None
+    schedules = list(settings.service.schedules)
+    if names:
+        unknown = set(names) - {s.name for s in schedules}
+        if unknown:
+            raise ConfigError(f"no schedule named {', '.join(sorted(unknown))} in the settings")
+        schedules = [s for s in schedules if s.name in names]
+    out = []
+    now = datetime.now(UTC)
+    for s in schedules:
+        if s.interval_minutes > 0:
+            # Anchored so that the first run starts a few seconds from now, then every
+            # interval (Prefect's default anchor puts the first run an interval away).
+            every = timedelta(minutes=s.interval_minutes)
+            timing = Interval(every, anchor_date=now - every + timedelta(seconds=FIRST_RUN_SECONDS))
+            when = f"every {s.interval_minutes:g} minutes"
+        else:
+            timing, when = Cron(s.cron), s.cron
+        out.append(
+            ingest_flow.to_deployment(
+                name=s.name,
+                parameters=schedule_parameters(s, settings, config),
+                description=f"mediawatch schedule {s.name!r}: {when}",
+                tags=["mediawatch"],
+                schedule=timing,
+            )
+        )
+    r = settings.retention
+    if not names and r.prune_text_after_days > 0 and r.vacuum_cron.strip():
+        out.append(
+            vacuum_flow.to_deployment(
+                name="vacuum",
+                parameters={"db": str(settings.db_path), "config": config},
+                schedule=Cron(r.vacuum_cron),
+                description="mediawatch retention: prune old texts, compact the file",
+                tags=["mediawatch"],
+            )
+        )
+    return out
+
+
+def serve_schedules(settings: Settings, config: str | None = None, names=None) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM); in-flight runs are cancelled then,
+    and the next run picks up what they had not stored."""
+    serve(
+        *deployments(settings, config, names),
+        limit=settings.service.max_runs_at_once,
+        print_starting_message=True,
+    )
