@@ -263,7 +263,8 @@ def extract_features(title: str, text: str, title_weight: float = 2.0) -> Featur
         body = body[1:]
     raws = [_tokenise_line(title) if title else [], *(_tokenise_line(ln) for ln in body)]
     lowercase = {_norm(t) for raw in raws for t, _ in raw if t[0].islower()}
-    lines = [[_Tok(t, i, _is_headline(raw, lowercase)) for t, i in raw] for raw in raws]
+    heads = [_is_headline(raw, lowercase) for raw in raws]  # once per line, not per token
+    lines = [[_Tok(t, i, h) for t, i in raw] for raw, h in zip(raws, heads, strict=True)]
     weights = [title_weight] + [1.0] * len(body)
 
     words: Counter[str] = Counter()
