@@ -6,7 +6,6 @@ match, cluster and store in one transaction (``store_batch``).
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from mediawatch.ingest.urls import host_of, url_key
 from mediawatch.match.batch import NewArticle, fingerprint_from_keys, match_batch
 from mediawatch.match.revise import reverify
 from mediawatch.match.verify import line_keys
+from mediawatch.prepare import raw_hash
 from mediawatch.records import Failure, Fingerprinted, RawDocument
 from storage import articles as articles_db
 from storage import dedup as dedup_db
@@ -112,16 +112,6 @@ class RunSummary:
             "requests": self.requests,
             "elapsed_seconds": round(self.elapsed, 3),
         }
-
-
-def raw_hash(doc: RawDocument) -> str:
-    """Fingerprint of what the source delivered: unchanged items are not extracted again."""
-    h = hashlib.blake2b(digest_size=16)
-    content = doc.content if isinstance(doc.content, bytes) else doc.content.encode("utf-8")
-    for part in (content, (doc.title or "").encode("utf-8")):
-        h.update(part)
-        h.update(b"\x00")
-    return h.hexdigest()
 
 
 def batches(
