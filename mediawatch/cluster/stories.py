@@ -180,8 +180,10 @@ class StoryIndex:
 
     def vector(self, art: ArticleFeatures, space: str) -> Vector:
         """Unit (1 + log tf) * IDF vector under the current document frequencies."""
+        df, n1, log = self.docfreq.df[space], 1 + self.docfreq.n_docs, math.log
+        # DocFreq.idf inlined (the same arithmetic): this runs for every neighbourhood article
         w = {
-            t: (1.0 + math.log(c)) * self.docfreq.idf(space, t)
+            t: (1.0 + log(c)) * log(n1 / (1 + df.get(t, 0)))
             for t, c in art.counts(space).items()
             if c > 0
         }
@@ -406,19 +408,27 @@ def _agglomerate(
 
 
 def _similarities(vecs: list[dict[str, Vector]]) -> np.ndarray:
-    """(S, n, n) cosine matrices over a neighbourhood-local vocabulary."""
+    """(S, n, n) cosine matrices over a neighbourhood-local vocabulary.
+
+    Sparse rows: a neighbourhood of n articles has tens of thousands of distinct terms,
+    each article a few hundred, so a dense (n x vocabulary) matrix would be mostly zeros.
+    """
+    from scipy import sparse  # a datasketch dependency; imported where it is used
+
     n = len(vecs)
     out = np.zeros((len(SPACES), n, n))
     for s, space in enumerate(SPACES):
         vocab: dict[str, int] = {}
+        cols: list[int] = []
+        vals: list[float] = []
+        ptr = [0]
         for v in vecs:
-            for t in v[space]:
-                vocab.setdefault(t, len(vocab))
-        x = np.zeros((n, max(len(vocab), 1)))
-        for r, v in enumerate(vecs):
             for t, val in v[space].items():
-                x[r, vocab[t]] = val
-        out[s] = x @ x.T
+                cols.append(vocab.setdefault(t, len(vocab)))
+                vals.append(val)
+            ptr.append(len(cols))
+        x = sparse.csr_matrix((vals, cols, ptr), shape=(n, max(len(vocab), 1)))
+        out[s] = (x @ x.T).toarray()
         np.fill_diagonal(out[s], 0.0)
     return out
 
