@@ -96,9 +96,6 @@ def record_feeds_task(
     return pipeline.finish_feeds(polls, deferred, pending, new, run_id, settings)
 
 
-DASK_MIN_CHUNK = 32  # documents per Dask task at least: Prefect costs milliseconds per task
-
-
 @dataclass
 class _Started:
     """A batch whose extraction runs (in worker processes or on Dask) while the flow goes on."""
@@ -125,7 +122,7 @@ def _start(
     read = len(docs) + len(failures)
     docs, known = skip_known_task(docs, settings)
     if _on_dask():  # chunks as tasks: the Dask scheduler spreads them over its workers
-        size = max(settings.run.chunk_size, DASK_MIN_CHUNK)
+        size = settings.run.chunk_size
         futures = [prepare_task.submit(c, settings, in_process=True) for c in chunks(docs, size)]
     else:  # one task: it feeds this machine's worker processes
         futures = [prepare_task.submit(docs, settings)] if docs else []
@@ -226,3 +223,24 @@ def ingest_flow(
         raise
     pipeline.finish_run(settings, summary)
     return summary
+
+
+def run_ingest(
+    sources: list[str], db: str | None = None, config: str | None = None, **options
+) -> pipeline.RunSummary:
+    """The ingest flow on the task runner the settings ask for: this machine's worker
+    processes, or a Dask cluster (``run.dask_address``, or ``dask_address=``)."""
+    address = options.pop("dask_address", None)
+    if address is None:
+        address = load_settings(config, db=db).run.dask_address
+    run = ingest_flow
+    if address:
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError:
+            raise RuntimeError(
+                "run.dask_address needs Prefect's Dask task runner: "
+                "pip install 'mediawatch[scale]' (prefect-dask, dask[distributed])"
+            ) from None
+        run = ingest_flow.with_options(task_runner=DaskTaskRunner(address=address))
+    return run(sources=sources, db=db, config=config, **options)
