@@ -216,11 +216,13 @@ def fingerprint_batch(articles: Sequence[Article]) -> list[Fingerprinted]:
     """
     from mediawatch.cluster.features import extract_features
     from mediawatch.match.batch import band_rows
+    from mediawatch.search import index_terms
 
     fps = fingerprint_many([a.text for a in articles])
     out = []
     for article, fp in zip(articles, fps, strict=True):
         feats = extract_features(article.title or "", article.text)
         terms = {"words": feats.words, "entities": feats.entities, "numbers": feats.numbers}
-        out.append(Fingerprinted(article, fp.text_hash, tuple(band_rows(fp)), terms))
+        search = dict(index_terms(article.title, article.text)[0])
+        out.append(Fingerprinted(article, fp.text_hash, tuple(band_rows(fp)), terms, "", search))
     return out

@@ -183,7 +183,7 @@ def store_batch(
         runs_db.record_failures(conn, run_id, failures)
         if batch:
             _store(conn, batch, run_id, settings, raw_hashes or {}, report, revise_of)
-            search_db.index_stored(conn, report.new_article_ids + report.revised_article_ids)
+            search_db.index_stored(conn, report.revised_article_ids)
         if items:
             _save_items(conn, items, failures, report)
     return report
@@ -286,6 +286,13 @@ def _store(
         ],
     )
     dedup_db.save(conn, outcome, run_id, now)
+    search_db.add(
+        conn,
+        [
+            (i, f.search_terms if f.search_terms is not None else _search_terms(f))
+            for i, f in zip(ids, fresh, strict=True)
+        ],
+    )
     report.new_articles = len(fresh)
     report.new_article_ids = ids
     report.new_groups, report.grown_groups = outcome.new_groups, outcome.grown_groups
@@ -344,6 +351,12 @@ def _store(
     old_ids = set(loaded.loaded_story_ids)
     report.new_stories = len(touched - old_ids)
     report.grown_stories = len({a.story_id for a in assignments if a.story_id in old_ids})
+
+
+def _search_terms(f: Fingerprinted) -> dict[str, int]:
+    from mediawatch.search import index_terms
+
+    return dict(index_terms(f.article.title, f.article.text)[0])
 
 
 def _revise(
