@@ -19,6 +19,7 @@ database writer is never held while the network is used.
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -96,6 +97,9 @@ def record_feeds_task(
     return pipeline.finish_feeds(polls, deferred, pending, new, run_id, settings)
 
 
+PIPELINE_AHEAD = 2  # batches extracted ahead of the one being stored
+
+
 @dataclass
 class _Started:
     """A batch whose extraction runs (in worker processes or on Dask) while the flow goes on."""
@@ -143,16 +147,19 @@ def _pipelined(
     run_id: int,
     settings: Settings,
 ) -> Iterator[tuple[_Started, pipeline.BatchReport]]:
-    """Store batch N while the workers extract batch N+1: the main process's matching,
-    clustering and writing overlap the extraction instead of leaving the workers idle."""
-    previous: _Started | None = None
+    """Store batch N while the workers extract the next ones: the main process's matching,
+    clustering and writing overlap the extraction instead of leaving the workers idle.
+    Up to ``PIPELINE_AHEAD`` batches are started ahead, so the workers never wait for a
+    store to finish before they get more pages."""
+    started: deque[_Started] = deque()
     for docs, failures, items in batches:
-        current = _start(docs, failures, settings, items)
-        if previous is not None:
-            yield previous, _finish(previous, run_id, settings)
-        previous = current
-    if previous is not None:
-        yield previous, _finish(previous, run_id, settings)
+        started.append(_start(docs, failures, settings, items))
+        if len(started) > PIPELINE_AHEAD:
+            first = started.popleft()
+            yield first, _finish(first, run_id, settings)
+    while started:
+        first = started.popleft()
+        yield first, _finish(first, run_id, settings)
 
 
 def _poll(

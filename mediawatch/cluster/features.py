@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -97,6 +98,7 @@ class _Tok:
     headline: bool  # from a Title-Case / ALL-CAPS line, where capitals say nothing
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and called for every token of every article
 def stem(word: str) -> str:
     """Light suffix stripping so 'sentenced'/'sentences'/'sentencing' meet; no corpus needed."""
     w = word
@@ -117,6 +119,7 @@ def stem(word: str) -> str:
     return w
 
 
+@lru_cache(maxsize=1 << 16)
 def _norm(tok: str) -> str:
     t = tok.lower().replace(".", "")
     return t[:-2] if t.endswith("'s") else t.rstrip("'")
