@@ -27,10 +27,7 @@ def insert_rows(
     # Python object it is, None as NULL
     conn.register(
         view,
-        {
-            c: np.fromiter(v, dtype=object, count=len(v))
-            for c, v in zip(columns, cols, strict=True)
-        },
+        {c: np.fromiter(v, dtype=object, count=len(v)) for c, v in zip(columns, cols, strict=True)},
     )
     try:
         names = ", ".join(columns)
