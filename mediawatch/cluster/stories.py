@@ -327,8 +327,12 @@ class _Clusters:
     members: list[list[int]]
 
 
-def _scores(c: _Clusters, rows: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised average-link of clusters `rows` against all: (combined, per-space, time)."""
+def _scores(
+    c: _Clusters, rows: np.ndarray | slice, p: Params, parts: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Normalised average-link of clusters `rows` against all: (combined, per-space, time).
+    ``rows`` may be ``slice(None)`` for every cluster (a view, not a copy of the cross
+    sums); ``parts=False`` skips the per-space array that only a join step reports."""
     w = np.asarray(p.weights)[:, None, None]
     m = p.prior_pairs
     coh = np.maximum((c.within + p.prior_coherence * m) / (c.size * (c.size - 1) + m), 0.02)
@@ -345,6 +349,8 @@ def _scores(c: _Clusters, rows: np.ndarray, p: Params) -> tuple[np.ndarray, np.n
     floor = np.asarray(p.veto_floor)[:, None, None]
     big = np.minimum(n_r, n_all) >= p.veto_min_size
     comb = np.where(big & (pres & (per < floor)).any(axis=0), -1.0, comb)
+    if not parts:
+        return comb, None
     return comb, np.concatenate([per * pres, time[None]], axis=0)
 
 
@@ -381,8 +387,7 @@ def _agglomerate(
             _join(c, live[0], j)
             for u in c.members[live[0]]:
                 root[u] = live[0]
-    allrows = np.arange(n)
-    sc, _ = _scores(c, allrows, p)
+    sc, _ = _scores(c, slice(None), p, parts=False)
     np.fill_diagonal(sc, -np.inf)
     sc[~c.alive, :] = -np.inf
     sc[:, ~c.alive] = -np.inf
@@ -399,7 +404,7 @@ def _agglomerate(
         _join(c, i, j)
         sc[j, :] = -np.inf
         sc[:, j] = -np.inf
-        row, _ = _scores(c, np.array([i]), p)
+        row, _ = _scores(c, np.array([i]), p, parts=False)
         row = np.where(c.alive, row[0], -np.inf)
         row[i] = -np.inf
         sc[i, :] = row
