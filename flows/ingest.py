@@ -28,6 +28,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
 from mediawatch import pipeline
@@ -124,12 +125,14 @@ def _start(
 ) -> _Started:
     """skip-known, then start extract-fingerprint for one batch and return at once."""
     read = len(docs) + len(failures)
-    docs, known = skip_known_task(docs, settings)
+    docs, known = skip_known_task(quote(docs), settings)
     if _on_dask():  # chunks as tasks: the Dask scheduler spreads them over its workers
         size = settings.run.chunk_size
-        futures = [prepare_task.submit(c, settings, in_process=True) for c in chunks(docs, size)]
+        futures = [
+            prepare_task.submit(quote(c), settings, in_process=True) for c in chunks(docs, size)
+        ]
     else:  # one task: it feeds this machine's worker processes
-        futures = [prepare_task.submit(docs, settings)] if docs else []
+        futures = [prepare_task.submit(quote(docs), settings)] if docs else []
     return _Started(futures, failures, known, read, items)
 
 
@@ -139,7 +142,11 @@ def _finish(started: _Started, run_id: int, settings: Settings) -> pipeline.Batc
     batch = [p for p in prepared if isinstance(p, Fingerprinted)]
     failures = started.failures + [p for p in prepared if isinstance(p, Failure)]
     raw = {f.article.original_url: f.raw_hash for f in batch}
-    return store_task(batch, failures, run_id, settings, raw, started.items)
+    # quote: Prefect would otherwise walk (and rebuild) every article's term dictionaries to
+    # look for futures in the parameters, seconds per batch in the process that stores
+    return store_task(
+        quote(batch), quote(failures), run_id, settings, quote(raw), quote(started.items)
+    )
 
 
 def _pipelined(
