@@ -11,7 +11,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,scale]'
 	touch $(STAMP)
 
 run: install
@@ -31,8 +31,9 @@ format: install
 evaluate: install
 	$(BIN)/mediawatch evaluate all
 
+# The benchmark suite (README: Performance); `make bench ARGS=--quick` for a smoke run.
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(ARGS)
 
 # Re-pin every dependency to what is installed now (after changing pyproject.toml).
 lock: install

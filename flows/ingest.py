@@ -2,7 +2,12 @@
 
 Work goes through in batches (``run.batch_size``): each batch is one task per
 stage (a task per article would cost more in overhead than the work itself), and
-each batch is stored in one transaction.
+each batch is stored in one transaction. Extraction and fingerprinting run in worker
+processes (one per core, ``run.workers``) and are pipelined: while the main process
+stores batch N, the workers extract batch N+1. With Prefect's Dask task runner
+(``run.dask_address``, the `scale` extra) a batch goes out as chunk tasks that the
+Dask scheduler spreads over its workers, on this machine or others; storing stays
+here, in the one process that writes the DuckDB file.
 
 Feeds and sitemaps (URL sources, or every configured feed) add three stages in
 front: poll the feeds, plan which items need their page (known, unchanged items do
@@ -18,32 +23,40 @@ changed (new and grown stories, the largest duplicate groups touched, failures).
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
 from mediawatch import pipeline, progress
 from mediawatch.config import FeedSource, Settings, load_settings
-from mediawatch.extract import extract_batch
-from mediawatch.fingerprint import fingerprint_batch
 from mediawatch.ingest.fetch import FetchSession
 from mediawatch.ingest.local import count_items
 from mediawatch.ingest.poll import FeedPoll, PageOutcome, Plan, WorkItem
-from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
+from mediawatch.prepare import Prepared, chunks, prepare_batch, prepare_chunk
+from mediawatch.records import Failure, Fingerprinted, RawDocument
 from mediawatch.report import run_markdown
 
 
-@task(name="extract", cache_policy=NO_CACHE)
-def extract_task(docs: list[RawDocument], settings: Settings) -> list[Article | Failure]:
-    return extract_batch(docs, settings.extract, workers=settings.worker_count)
-
-
-@task(name="fingerprint", cache_policy=NO_CACHE)
-def fingerprint_task(articles: list[Article]) -> list[Fingerprinted]:
-    return fingerprint_batch(articles)
+@task(name="extract-fingerprint", cache_policy=NO_CACHE)
+def prepare_task(
+    docs: list[RawDocument], settings: Settings, in_process: bool = False
+) -> list[Prepared]:
+    """Extract and fingerprint documents: in this machine's worker processes, or (on a Dask
+    worker, ``in_process``) in the process that runs the task."""
+    if in_process:
+        return prepare_chunk(docs, settings.extract)
+    return prepare_batch(
+        docs, settings.extract, workers=settings.worker_count, chunk_size=settings.run.chunk_size
+    )
 
 
 @task(name="match-cluster-store", cache_policy=NO_CACHE)
@@ -92,21 +105,74 @@ def record_feeds_task(
     return pipeline.finish_feeds(polls, deferred, pending, new, run_id, settings)
 
 
-def _process(
+PIPELINE_AHEAD = 2  # batches extracted ahead of the one being stored
+
+
+@dataclass
+class _Started:
+    """A batch whose extraction runs (in worker processes or on Dask) while the flow goes on."""
+
+    futures: list[PrefectFuture]
+    failures: list[Failure]
+    known: int
+    read: int
+    items: list[pipeline.ItemUpdate] | None = None
+
+
+def _on_dask() -> bool:
+    ctx = FlowRunContext.get()
+    return ctx is not None and type(ctx.task_runner).__name__ == "DaskTaskRunner"
+
+
+def _start(
     docs: list[RawDocument],
     failures: list[Failure],
-    run_id: int,
     settings: Settings,
     items: list[pipeline.ItemUpdate] | None = None,
-) -> tuple[pipeline.BatchReport, int]:
-    """skip-known -> extract -> fingerprint -> store, for one batch of documents."""
-    docs, known = skip_known_task(docs, settings)
-    extracted = extract_task(docs, settings)
-    articles = [a for a in extracted if isinstance(a, Article)]
-    failures = failures + [f for f in extracted if isinstance(f, Failure)]
-    batch = fingerprint_task(articles)
-    raw = {d.url: pipeline.raw_hash(d) for d in docs}
-    return store_task(batch, failures, run_id, settings, raw, items), known
+) -> _Started:
+    """skip-known, then start extract-fingerprint for one batch and return at once."""
+    read = len(docs) + len(failures)
+    docs, known = skip_known_task(quote(docs), settings)
+    if _on_dask():  # chunks as tasks: the Dask scheduler spreads them over its workers
+        size = settings.run.chunk_size
+        # no quote() here: Dask reads a tuple in a task's arguments as a task of its own
+        futures = [prepare_task.submit(c, settings, in_process=True) for c in chunks(docs, size)]
+    else:  # one task: it feeds this machine's worker processes
+        futures = [prepare_task.submit(quote(docs), settings)] if docs else []
+    return _Started(futures, failures, known, read, items)
+
+
+def _finish(started: _Started, run_id: int, settings: Settings) -> pipeline.BatchReport:
+    """Wait for a started batch's extraction, then match, cluster and store it."""
+    prepared = [p for f in started.futures for p in f.result()]
+    batch = [p for p in prepared if isinstance(p, Fingerprinted)]
+    failures = started.failures + [p for p in prepared if isinstance(p, Failure)]
+    raw = {f.article.original_url: f.raw_hash for f in batch}
+    # quote: Prefect would otherwise walk (and rebuild) every article's term dictionaries to
+    # look for futures in the parameters, seconds per batch in the process that stores
+    return store_task(
+        quote(batch), quote(failures), run_id, settings, quote(raw), quote(started.items)
+    )
+
+
+def _pipelined(
+    batches: Iterable[tuple[list[RawDocument], list[Failure], list[pipeline.ItemUpdate] | None]],
+    run_id: int,
+    settings: Settings,
+) -> Iterator[tuple[_Started, pipeline.BatchReport]]:
+    """Store batch N while the workers extract the next ones: the main process's matching,
+    clustering and writing overlap the extraction instead of leaving the workers idle.
+    Up to ``PIPELINE_AHEAD`` batches are started ahead, so the workers never wait for a
+    store to finish before they get more pages."""
+    started: deque[_Started] = deque()
+    for docs, failures, items in batches:
+        started.append(_start(docs, failures, settings, items))
+        if len(started) > PIPELINE_AHEAD:
+            first = started.popleft()
+            yield first, _finish(first, run_id, settings)
+    while started:
+        first = started.popleft()
+        yield first, _finish(first, run_id, settings)
 
 
 def _poll(
@@ -124,16 +190,22 @@ def _poll(
         pending: set[str] = set()
         new: dict[str, int] = {}
         progress.expect(len(plan.work))
-        for chunk in plan.chunks(settings.run.batch_size):
-            outcomes = fetch_pages_task(session, chunk)
-            pages = pipeline.page_batch(chunk, outcomes)
-            summary.pages_fetched += len(pages.docs)
-            pending |= pages.pending
-            report, known = _process(pages.docs, pages.failures, run_id, settings, pages.items)
+        sizes: deque[int] = deque()  # items per chunk, reported done once stored
+
+        def fetched():
+            nonlocal pending
+            for chunk in plan.chunks(settings.run.batch_size):
+                sizes.append(len(chunk))
+                pages = pipeline.page_batch(chunk, fetch_pages_task(session, chunk))
+                summary.pages_fetched += len(pages.docs)
+                pending |= pages.pending
+                yield pages.docs, pages.failures, pages.items
+
+        for started, report in _pipelined(fetched(), run_id, settings):
             for url, n in report.feed_new.items():
                 new[url] = new.get(url, 0) + n
-            summary.add(report, documents=0, already_known=known)
-            progress.advance(len(chunk))
+            summary.add(report, documents=0, already_known=started.known)
+            progress.advance(sizes.popleft())
         summary.failures.extend(
             record_feeds_task(polls, plan.deferred, pending, new, run_id, settings)
         )
@@ -167,11 +239,10 @@ def ingest_flow(
     try:
         if local and progress.active():
             progress.expect(count_items(local, settings.ingest))
-        for docs, failures in pipeline.batches(local, settings):
-            read = len(docs) + len(failures)
-            batch_report, known = _process(docs, failures, run_id, settings)
-            summary.add(batch_report, documents=read, already_known=known)
-            progress.advance(read)
+        local_batches = ((d, f, None) for d, f in pipeline.batches(local, settings))
+        for started, report in _pipelined(local_batches, run_id, settings):
+            summary.add(report, documents=started.read, already_known=started.known)
+            progress.advance(started.read)
         if feed_list:
             _poll(feed_list, run_id, settings, summary)
     except BaseException as exc:
@@ -201,3 +272,24 @@ def publish_summary(
         )
     except Exception as exc:  # the summary is a courtesy; the run's data is stored
         get_run_logger().warning("could not publish the run summary: %s", exc)
+
+
+def run_ingest(
+    sources: list[str], db: str | None = None, config: str | None = None, **options
+) -> pipeline.RunSummary:
+    """The ingest flow on the task runner the settings ask for: this machine's worker
+    processes, or a Dask cluster (``run.dask_address``, or ``dask_address=``)."""
+    address = options.pop("dask_address", None)
+    if address is None:
+        address = load_settings(config, db=db).run.dask_address
+    run = ingest_flow
+    if address:
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError:
+            raise RuntimeError(
+                "run.dask_address needs Prefect's Dask task runner: "
+                "pip install 'mediawatch[scale]' (prefect-dask, dask[distributed])"
+            ) from None
+        run = ingest_flow.with_options(task_runner=DaskTaskRunner(address=address))
+    return run(sources=sources, db=db, config=config, **options)

@@ -114,11 +114,11 @@ def _check_database(settings: Settings) -> None:
 
 
 def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
-    from flows.ingest import ingest_flow
+    from flows.ingest import run_ingest
     from mediawatch import progress, render
 
     with progress.listen(render.progress_listener()):
-        return ingest_flow(
+        return run_ingest(
             sources=[s if _is_url(s) else str(Path(s).absolute()) for s in sources],
             db=str(settings.db_path),
             config=getattr(args, "config", None),

@@ -36,6 +36,8 @@ class RunSettings:
     sources: tuple[str, ...] = ("seeds",)
     batch_size: int = 500
     workers: int = 0
+    chunk_size: int = 8
+    dask_address: str = ""
 
 
 @dataclass(frozen=True)

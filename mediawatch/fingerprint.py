@@ -175,6 +175,11 @@ def _minhash_kwargs(kind: str) -> dict[str, object]:
 
 def fingerprint_many(texts: Sequence[str]) -> list[Fingerprint]:
     """Fingerprints for a batch, using MinHash.bulk per kind (shared permutations)."""
+    return _fingerprints(texts)[0]
+
+
+def _fingerprints(texts: Sequence[str]) -> tuple[list[Fingerprint], list[list[str]]]:
+    """fingerprint_many, and the texts' tokens (the search index counts them too)."""
     # Imported here: datasketch pulls in scipy (~0.4 s), which the read commands that only
     # need tokens (search, diff, the web inspector) should not pay for.
     from datasketch import MinHash
@@ -194,7 +199,7 @@ def fingerprint_many(texts: Sequence[str]) -> list[Fingerprint]:
         k["exact"] = [int.from_bytes(bytes.fromhex(h)[:8], "little", signed=True)]
         k["sent"] = sentence_keys(text)
         out.append(Fingerprint(h, len(tk), k))
-    return out
+    return out, toks
 
 
 def fingerprint(text: str) -> Fingerprint:
@@ -216,11 +221,13 @@ def fingerprint_batch(articles: Sequence[Article]) -> list[Fingerprinted]:
     """
     from mediawatch.cluster.features import extract_features
     from mediawatch.match.batch import band_rows
+    from mediawatch.search import index_terms
 
-    fps = fingerprint_many([a.text for a in articles])
+    fps, toks = _fingerprints([a.text for a in articles])
     out = []
-    for article, fp in zip(articles, fps, strict=True):
+    for article, fp, tk in zip(articles, fps, toks, strict=True):
         feats = extract_features(article.title or "", article.text)
         terms = {"words": feats.words, "entities": feats.entities, "numbers": feats.numbers}
-        out.append(Fingerprinted(article, fp.text_hash, tuple(band_rows(fp)), terms))
+        search = dict(index_terms(article.title, article.text, tk)[0])
+        out.append(Fingerprinted(article, fp.text_hash, tuple(band_rows(fp)), terms, "", search))
     return out

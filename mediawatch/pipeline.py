@@ -6,7 +6,6 @@ match, cluster and store in one transaction (``store_batch``).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import time
@@ -27,6 +26,7 @@ from mediawatch.ingest.urls import host_of, url_key
 from mediawatch.match.batch import NewArticle, fingerprint_from_keys, match_batch
 from mediawatch.match.revise import reverify
 from mediawatch.match.verify import line_keys
+from mediawatch.prepare import raw_hash
 from mediawatch.records import Failure, Fingerprinted, RawDocument
 from storage import articles as articles_db
 from storage import dedup as dedup_db
@@ -131,16 +131,6 @@ class RunSummary:
             "requests": self.requests,
             "elapsed_seconds": round(self.elapsed, 3),
         }
-
-
-def raw_hash(doc: RawDocument) -> str:
-    """Fingerprint of what the source delivered: unchanged items are not extracted again."""
-    h = hashlib.blake2b(digest_size=16)
-    content = doc.content if isinstance(doc.content, bytes) else doc.content.encode("utf-8")
-    for part in (content, (doc.title or "").encode("utf-8")):
-        h.update(part)
-        h.update(b"\x00")
-    return h.hexdigest()
 
 
 def batches(
@@ -326,7 +316,7 @@ def store_batch(
         runs_db.record_failures(conn, run_id, failures)
         if batch:
             _store(conn, batch, run_id, settings, raw_hashes or {}, report, revise_of)
-            search_db.index_stored(conn, report.new_article_ids + report.revised_article_ids)
+            search_db.index_stored(conn, report.revised_article_ids)
         if items:
             _save_items(conn, items, failures, report)
     return report
@@ -429,6 +419,13 @@ def _store(
         ],
     )
     dedup_db.save(conn, outcome, run_id, now)
+    search_db.add(
+        conn,
+        [
+            (i, f.search_terms if f.search_terms is not None else _search_terms(f))
+            for i, f in zip(ids, fresh, strict=True)
+        ],
+    )
     report.new_articles = len(fresh)
     report.new_article_ids = ids
     report.new_groups, report.grown_groups = outcome.new_groups, outcome.grown_groups
@@ -487,6 +484,12 @@ def _store(
     old_ids = set(loaded.loaded_story_ids)
     report.new_stories = len(touched - old_ids)
     report.grown_stories = len({a.story_id for a in assignments if a.story_id in old_ids})
+
+
+def _search_terms(f: Fingerprinted) -> dict[str, int]:
+    from mediawatch.search import index_terms
+
+    return dict(index_terms(f.article.title, f.article.text)[0])
 
 
 def _revise(

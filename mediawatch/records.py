@@ -72,3 +72,5 @@ class Fingerprinted:
     text_hash: str  # hash of the normalised text: exact copies share it
     band_keys: tuple[tuple[int, int], ...]  # (signature kind, key) rows for the LSH index
     terms: dict[str, dict[str, float]] = field(default_factory=dict)  # space -> term -> count
+    raw_hash: str = ""  # hash of the delivered item (mediawatch.prepare.raw_hash)
+    search_terms: dict[str, int] | None = None  # full-text index counts (mediawatch.search)

@@ -28,10 +28,13 @@ def indexable(tok: str) -> bool:
     return tok not in STOPWORDS
 
 
-def index_terms(title: str | None, text: str | None) -> tuple[Counter[str], int]:
-    """Term counts of one article (title words weighted) and its indexed length."""
+def index_terms(
+    title: str | None, text: str | None, text_tokens: list[str] | None = None
+) -> tuple[Counter[str], int]:
+    """Term counts of one article (title words weighted) and its indexed length.
+    ``text_tokens``: tokens(text), when the caller has them already."""
     counts: Counter[str] = Counter()
-    for tok in tokens(text or ""):
+    for tok in tokens(text or "") if text_tokens is None else text_tokens:
         if indexable(tok):
             counts[tok] += 1
     for tok in tokens(title or ""):

@@ -46,6 +46,19 @@ def index(
     return len(ids)
 
 
+def add(conn: duckdb.DuckDBPyConnection, docs: Iterable[tuple[int, dict[str, int]]]) -> int:
+    """Index new articles from their term counts (mediawatch.search.index_terms, computed
+    where they were fingerprinted); new ids have no rows to replace."""
+    lengths: list[tuple[int, int]] = []
+    rows: list[tuple[str, int, int]] = []
+    for article_id, counts in docs:
+        lengths.append((article_id, sum(counts.values())))
+        rows.extend((term, article_id, tf) for term, tf in counts.items())
+    insert_rows(conn, "search_terms", ["term", "article_id", "tf"], rows)
+    insert_rows(conn, "search_docs", ["article_id", "length"], lengths)
+    return len(lengths)
+
+
 def index_stored(conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) -> int:
     """(Re)index stored articles from their stored title and text (new or revised)."""
     ids = sorted(set(article_ids))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from mediawatch.config import ExtractSettings
-from mediawatch.extract import extract_batch, extract_document
+from mediawatch.extract import extract_document
 from mediawatch.ingest.urls import canonical_url, url_key
-from mediawatch.records import Article, Failure, RawDocument
+from mediawatch.prepare import prepare_batch
+from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
 
 NOW = datetime(2026, 3, 1, 12, 0)
 BODY = " ".join(
@@ -69,10 +70,14 @@ def test_too_little_text_is_a_failure_with_a_reason() -> None:
 
 def test_batches_in_worker_processes_match_the_serial_result() -> None:
     docs = [doc(PAGE.encode(), url=f"https://h.example/{i}") for i in range(16)]
-    serial = extract_batch(docs, ExtractSettings(), workers=1)
-    parallel = extract_batch(docs, ExtractSettings(), workers=2)
-    assert [a.text for a in serial] == [a.text for a in parallel]
-    assert [a.url for a in parallel] == [f"https://h.example/{i}" for i in range(16)]
+    docs[5] = doc(b"<html><body><nav>Home</nav></body></html>", url="https://h.example/5")
+    serial = prepare_batch(docs, ExtractSettings(), workers=1)
+    parallel = prepare_batch(docs, ExtractSettings(), workers=2, chunk_size=3)
+    assert serial == parallel  # extracted, fingerprinted and hashed alike, in order
+    assert isinstance(parallel[5], Failure) and parallel[5].reason == "no article text found"
+    ok = [p for p in parallel if isinstance(p, Fingerprinted)]
+    assert [p.article.url for p in ok] == [f"https://h.example/{i}" for i in range(16) if i != 5]
+    assert all(p.band_keys and p.terms["words"] and len(p.raw_hash) == 32 for p in ok)
 
 
 def test_url_variants_share_one_key() -> None:

@@ -73,13 +73,12 @@ def test_check_finds_damage(tmp_path: Path, capsys) -> None:
     path = write_jsonl(tmp_path / "few.jsonl", articles(n_events=2))
     from mediawatch import pipeline
     from mediawatch.config import load_settings
-    from mediawatch.extract import extract_batch
-    from mediawatch.fingerprint import fingerprint_batch
     from mediawatch.ingest.local import iter_local
+    from mediawatch.prepare import prepare_batch
 
     settings = load_settings(db=db)
     docs = list(iter_local([str(path)], settings.ingest))
-    batch = fingerprint_batch(extract_batch(docs, settings.extract))
+    batch = prepare_batch(docs, settings.extract)
     run_id = pipeline.start_run(settings, [str(path)], "ingest")
     pipeline.store_batch(batch, [], run_id, settings)
     assert main(["check", "--db", str(db), "--json"]) == 0

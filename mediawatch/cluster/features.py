@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -97,6 +98,7 @@ class _Tok:
     headline: bool  # from a Title-Case / ALL-CAPS line, where capitals say nothing
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and called for every token of every article
 def stem(word: str) -> str:
     """Light suffix stripping so 'sentenced'/'sentences'/'sentencing' meet; no corpus needed."""
     w = word
@@ -117,6 +119,7 @@ def stem(word: str) -> str:
     return w
 
 
+@lru_cache(maxsize=1 << 16)
 def _norm(tok: str) -> str:
     t = tok.lower().replace(".", "")
     return t[:-2] if t.endswith("'s") else t.rstrip("'")
@@ -263,7 +266,8 @@ def extract_features(title: str, text: str, title_weight: float = 2.0) -> Featur
         body = body[1:]
     raws = [_tokenise_line(title) if title else [], *(_tokenise_line(ln) for ln in body)]
     lowercase = {_norm(t) for raw in raws for t, _ in raw if t[0].islower()}
-    lines = [[_Tok(t, i, _is_headline(raw, lowercase)) for t, i in raw] for raw in raws]
+    heads = [_is_headline(raw, lowercase) for raw in raws]  # once per line, not per token
+    lines = [[_Tok(t, i, h) for t, i in raw] for raw, h in zip(raws, heads, strict=True)]
     weights = [title_weight] + [1.0] * len(body)
 
     words: Counter[str] = Counter()

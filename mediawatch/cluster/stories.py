@@ -180,8 +180,10 @@ class StoryIndex:
 
     def vector(self, art: ArticleFeatures, space: str) -> Vector:
         """Unit (1 + log tf) * IDF vector under the current document frequencies."""
+        df, n1, log = self.docfreq.df[space], 1 + self.docfreq.n_docs, math.log
+        # DocFreq.idf inlined (the same arithmetic): this runs for every neighbourhood article
         w = {
-            t: (1.0 + math.log(c)) * self.docfreq.idf(space, t)
+            t: (1.0 + log(c)) * log(n1 / (1 + df.get(t, 0)))
             for t, c in art.counts(space).items()
             if c > 0
         }
@@ -325,8 +327,12 @@ class _Clusters:
     members: list[list[int]]
 
 
-def _scores(c: _Clusters, rows: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised average-link of clusters `rows` against all: (combined, per-space, time)."""
+def _scores(
+    c: _Clusters, rows: np.ndarray | slice, p: Params, parts: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Normalised average-link of clusters `rows` against all: (combined, per-space, time).
+    ``rows`` may be ``slice(None)`` for every cluster (a view, not a copy of the cross
+    sums); ``parts=False`` skips the per-space array that only a join step reports."""
     w = np.asarray(p.weights)[:, None, None]
     m = p.prior_pairs
     coh = np.maximum((c.within + p.prior_coherence * m) / (c.size * (c.size - 1) + m), 0.02)
@@ -343,6 +349,8 @@ def _scores(c: _Clusters, rows: np.ndarray, p: Params) -> tuple[np.ndarray, np.n
     floor = np.asarray(p.veto_floor)[:, None, None]
     big = np.minimum(n_r, n_all) >= p.veto_min_size
     comb = np.where(big & (pres & (per < floor)).any(axis=0), -1.0, comb)
+    if not parts:
+        return comb, None
     return comb, np.concatenate([per * pres, time[None]], axis=0)
 
 
@@ -379,8 +387,7 @@ def _agglomerate(
             _join(c, live[0], j)
             for u in c.members[live[0]]:
                 root[u] = live[0]
-    allrows = np.arange(n)
-    sc, _ = _scores(c, allrows, p)
+    sc, _ = _scores(c, slice(None), p, parts=False)
     np.fill_diagonal(sc, -np.inf)
     sc[~c.alive, :] = -np.inf
     sc[:, ~c.alive] = -np.inf
@@ -397,7 +404,7 @@ def _agglomerate(
         _join(c, i, j)
         sc[j, :] = -np.inf
         sc[:, j] = -np.inf
-        row, _ = _scores(c, np.array([i]), p)
+        row, _ = _scores(c, np.array([i]), p, parts=False)
         row = np.where(c.alive, row[0], -np.inf)
         row[i] = -np.inf
         sc[i, :] = row
@@ -406,19 +413,27 @@ def _agglomerate(
 
 
 def _similarities(vecs: list[dict[str, Vector]]) -> np.ndarray:
-    """(S, n, n) cosine matrices over a neighbourhood-local vocabulary."""
+    """(S, n, n) cosine matrices over a neighbourhood-local vocabulary.
+
+    Sparse rows: a neighbourhood of n articles has tens of thousands of distinct terms,
+    each article a few hundred, so a dense (n x vocabulary) matrix would be mostly zeros.
+    """
+    from scipy import sparse  # a datasketch dependency; imported where it is used
+
     n = len(vecs)
     out = np.zeros((len(SPACES), n, n))
     for s, space in enumerate(SPACES):
         vocab: dict[str, int] = {}
+        cols: list[int] = []
+        vals: list[float] = []
+        ptr = [0]
         for v in vecs:
-            for t in v[space]:
-                vocab.setdefault(t, len(vocab))
-        x = np.zeros((n, max(len(vocab), 1)))
-        for r, v in enumerate(vecs):
             for t, val in v[space].items():
-                x[r, vocab[t]] = val
-        out[s] = x @ x.T
+                cols.append(vocab.setdefault(t, len(vocab)))
+                vals.append(val)
+            ptr.append(len(cols))
+        x = sparse.csr_matrix((vals, cols, ptr), shape=(n, max(len(vocab), 1)))
+        out[s] = (x @ x.T).toarray()
         np.fill_diagonal(out[s], 0.0)
     return out
 

@@ -119,6 +119,12 @@ def variants(full: bool) -> list[tuple[str, Runner]]:
                     )
                 ),
             ),
+            (
+                "  slow settings (no fast mode, full page, extensive dates)",
+                ours_runner(
+                    replace(final, fast=False, strip_noise=False, extensive_date_search=True)
+                ),
+            ),
             ("  without short-result fallback", ours_runner(replace(final, fallback=False))),
             ("  without container merge", ours_runner(replace(final, merge_containers=False))),
             ("  without head clean-up", ours_runner(replace(final, clean_head=False))),

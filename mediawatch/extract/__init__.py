@@ -1,25 +1,19 @@
-"""Extraction stage: RawDocument -> Article (or a Failure with its reason)."""
+"""Extraction stage: RawDocument -> Article (or a Failure with its reason).
+
+Batches run in worker processes together with fingerprinting: mediawatch.prepare.
+"""
 
 from __future__ import annotations
 
-import atexit
-import logging
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 
 from mediawatch.config import ExtractSettings
 from mediawatch.extract.html import ExtractionError, extract_html
 from mediawatch.extract.text import normalise_paragraphs, split_title, strip_markdown
 from mediawatch.ingest.urls import canonical_url, host_of
-from mediawatch.lifeline import exit_with_parent
 from mediawatch.records import Article, Failure, RawDocument
 
-__all__ = ["ExtractionError", "extract_batch", "extract_document"]
-
-log = logging.getLogger(__name__)
+__all__ = ["ExtractionError", "extract_document"]
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -85,43 +79,3 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
         guid=doc.guid,
         summary=doc.summary,
     )
-
-
-_pools: dict[int, ProcessPoolExecutor] = {}
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """One pool per process, kept across batches: starting workers costs a second.
-
-    forkserver, not fork: the caller may run Prefect's threads, and forking a
-    threaded process can deadlock the child.
-    """
-    if workers not in _pools:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["mediawatch.extract"])
-        _pools[workers] = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=ctx,
-            initializer=exit_with_parent,  # a killed run leaves no worker behind
-            initargs=(os.getpid(),),
-        )
-        atexit.register(_pools[workers].shutdown, cancel_futures=True)
-    return _pools[workers]
-
-
-def extract_batch(
-    docs: list[RawDocument], settings: ExtractSettings, workers: int = 1
-) -> list[Article | Failure]:
-    """Extract in worker processes: trafilatura is CPU-bound and holds the GIL."""
-    if workers <= 1 or len(docs) < 4 * workers:
-        return [extract_document(d, settings) for d in docs]
-    chunk = max(1, min(16, len(docs) // (workers * 4)))
-    try:
-        pool = _pool(workers)
-        return list(pool.map(extract_document, docs, [settings] * len(docs), chunksize=chunk))
-    except (BrokenProcessPool, RuntimeError, OSError) as exc:
-        # e.g. started from a script without an `if __name__ == "__main__":` guard,
-        # or a worker killed by the system: extraction still happens, in this process.
-        _pools.pop(workers, None)
-        log.warning("extraction workers unavailable (%s); extracting in-process", exc)
-        return [extract_document(d, settings) for d in docs]

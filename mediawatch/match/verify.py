@@ -6,7 +6,7 @@ be shown *why* two articles were grouped (or not).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -14,7 +14,6 @@ from typing import Literal
 from mediawatch.fingerprint import (
     SENT_MIN_WORDS,
     content_words,
-    normalised_text,
     sentences,
     shingles,
     tokens,
@@ -92,29 +91,28 @@ class TextFeatures:
     cover_shingles: frozenset[str]
     content: frozenset[str]
     sents: tuple[frozenset[str], ...]  # content-word sets of eligible sentences
+    cover_seq: tuple[str, ...] = ()  # the COVER_K-word passages in text order
 
 
 @lru_cache(maxsize=4096)
 def features(text: str) -> TextFeatures:
-    """Parse once; cached because one article is verified against many."""
+    """Parse once (each sentence tokenised once); cached because one article is verified
+    against many."""
     toks = tuple(tokens(text))
-    all_sents = sentences(text)
-    sents = tuple(
-        s
-        for s in (frozenset(content_words(tokens(x))) for x in all_sents)
-        if len(s) >= SENT_MIN_WORDS
-    )
+    sent_toks = [tokens(x) for x in sentences(text)]
+    sent_words = [frozenset(content_words(st)) for st in sent_toks]
+    seq = tuple(" ".join(toks[i : i + COVER_K]) for i in range(len(toks) - COVER_K + 1))
     return TextFeatures(
         toks=toks,
-        n_substantive=len(sents),
+        n_substantive=sum(len(s) >= SENT_MIN_WORDS for s in sent_words),
         sent_lens=tuple(
-            (len(tokens(x)), len(set(content_words(tokens(x)))) >= SENT_MIN_WORDS)
-            for x in all_sents
+            (len(st), len(s) >= SENT_MIN_WORDS) for st, s in zip(sent_toks, sent_words, strict=True)
         ),
-        norm=normalised_text(text),
-        cover_shingles=frozenset(shingles(toks, COVER_K)),
+        norm=" ".join(toks),  # = normalised_text(text)
+        cover_shingles=frozenset(seq) if seq else frozenset(shingles(toks, COVER_K)),
         content=frozenset(content_words(toks)),
-        sents=sents,
+        sents=tuple(s for s in sent_words if len(s) >= SENT_MIN_WORDS),
+        cover_seq=seq,
     )
 
 
@@ -124,16 +122,32 @@ def coverage_mask(toks: tuple[str, ...], other: frozenset[str], k: int = COVER_K
     n = len(toks)
     if n < k:
         return [bool(n) and " ".join(toks) in other] * n
+    return _mask([" ".join(toks[i : i + k]) for i in range(n - k + 1)], n, other, k)
+
+
+def _mask(seq: Sequence[str], n: int, other: frozenset[str], k: int = COVER_K) -> list[bool]:
+    """coverage_mask from the text's passages, already joined (TextFeatures.cover_seq)."""
     covered = [False] * n
-    for i in range(n - k + 1):
-        if " ".join(toks[i : i + k]) in other:
-            covered[i : i + k] = [True] * k
+    run = [True] * k
+    for i, passage in enumerate(seq):
+        if passage in other:
+            covered[i : i + k] = run
     return covered
+
+
+def _feature_mask(f: TextFeatures, other: frozenset[str]) -> list[bool]:
+    if len(f.toks) < COVER_K:
+        return coverage_mask(f.toks, other)
+    return _mask(f.cover_seq, len(f.toks), other)
 
 
 def coverage(toks: tuple[str, ...], other: frozenset[str], k: int = COVER_K) -> float:
     """Share of `toks` covered by passages shared with `other`."""
     mask = coverage_mask(toks, other, k)
+    return sum(mask) / len(mask) if mask else 0.0
+
+
+def _share(mask: list[bool]) -> float:
     return sum(mask) / len(mask) if mask else 0.0
 
 
@@ -163,24 +177,51 @@ def sentence_alignment(
 ) -> tuple[float, int]:
     """In-order alignment (LCS over matching sentences) of `short` into `long`.
     Returns (share of short's content words in aligned sentences, #aligned):
-    a paraphrase keeps order and most sentences, independent coverage does not."""
+    a paraphrase keeps order and most sentences, independent coverage does not.
+
+    The best chain of matching pairs (increasing in both texts; weight, then count) is
+    found over the matching pairs only: a word index proposes the pairs that share
+    words, and a Fenwick tree of prefix maxima extends chains, so the cost follows the
+    pairs that match rather than every pair of sentences."""
     n, m = len(short), len(long)
     if n == 0 or m == 0:
         return 0.0, 0
-    match = [[_sentences_match(x, y) for y in long] for x in short]
-    # dp[i][j] = (weight, count) of best alignment of short[:i] with long[:j]
-    dp = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
-    for i in range(1, n + 1):
-        w = len(short[i - 1])
-        row, prev = dp[i], dp[i - 1]
-        for j in range(1, m + 1):
-            best = max(prev[j], row[j - 1])
-            if match[i - 1][j - 1]:
-                d = prev[j - 1]
-                best = max(best, (d[0] + w, d[1] + 1))
-            row[j] = best
+    need, dice = THRESHOLDS["sentence_match_shared"], THRESHOLDS["sentence_match_dice"]
+    postings: dict[str, list[int]] = {}
+    for j, y in enumerate(long):
+        for w in y:
+            postings.setdefault(w, []).append(j)
+    tree = [(0, 0)] * (m + 1)  # 1-based: best (weight, count) of chains ending at or before j
+
+    def best_before(j: int) -> tuple[int, int]:
+        best = (0, 0)
+        while j > 0:
+            if tree[j] > best:
+                best = tree[j]
+            j -= j & -j
+        return best
+
+    for x in short:
+        shared: dict[int, int] = {}
+        for w in x:
+            for j in postings.get(w, ()):
+                shared[j] = shared.get(j, 0) + 1
+        nx = len(x)
+        # every extension of this sentence reads the chains of earlier sentences only
+        grown = [
+            (j + 1, best_before(j))
+            for j, c in shared.items()
+            if c >= need and 2 * c / (nx + len(long[j])) >= dice
+        ]
+        for pos, (w, k) in grown:
+            value = (w + nx, k + 1)
+            while pos <= m:
+                if value > tree[pos]:
+                    tree[pos] = value
+                pos += pos & -pos
+    weight, count = best_before(m)
     total = sum(len(s) for s in short)
-    return dp[n][m][0] / total, dp[n][m][1]
+    return weight / total, count
 
 
 def _scores(fa: TextFeatures, fb: TextFeatures) -> dict[str, float]:
@@ -191,7 +232,7 @@ def _scores(fa: TextFeatures, fb: TextFeatures) -> dict[str, float]:
     cs, cl = fs.content, fl.content
     ss, sl = (fs.sents, fl.sents) if len(fs.sents) <= len(fl.sents) else (fl.sents, fs.sents)
     align, aligned = sentence_alignment(ss, sl)
-    mask = coverage_mask(fs.toks, fl.cover_shingles)
+    mask = _feature_mask(fs, fl.cover_shingles)
     return {
         "tokens_a": float(len(fa.toks)),
         "tokens_b": float(len(fb.toks)),
@@ -202,7 +243,7 @@ def _scores(fa: TextFeatures, fb: TextFeatures) -> dict[str, float]:
         "coverage_shorter": sum(mask) / max(1, len(mask)),
         "covered_tokens": float(sum(mask)),
         "covered_sentences": float(covered_sentences(fs, mask)),
-        "coverage_longer": coverage(fl.toks, fs.cover_shingles),
+        "coverage_longer": _share(_feature_mask(fl, fs.cover_shingles)),
         "word_jaccard": len(cs & cl) / max(1, len(cs | cl)),
         "word_containment": len(cs & cl) / max(1, min(len(cs), len(cl))),
         "sentence_alignment": align,

@@ -1,0 +1,112 @@
+"""Extract and fingerprint in one step, in worker processes: one round trip per chunk.
+
+Extraction (trafilatura) is CPU-bound and holds the GIL, and fingerprinting (MinHash band
+keys, story term counts, search terms) is a pure function of the extracted text, so both
+run where the page is parsed: a worker gets a chunk of delivered documents and sends back
+fingerprinted articles (about 11 KB each) or failures, never the page again.
+
+Where the chunks run:
+- ``prepare_batch(..., workers=N)``: a persistent pool of N forkserver processes on this
+  machine (default: one per core), chunks of ``chunk_size`` documents;
+- ``prepare_chunk``: one chunk in the calling process, what a Dask worker runs when the
+  flow uses Prefect's Dask task runner (flows/ingest.py).
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+
+from mediawatch.config import ExtractSettings
+from mediawatch.extract import extract_document
+from mediawatch.fingerprint import fingerprint_batch
+from mediawatch.lifeline import exit_with_parent
+from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
+
+log = logging.getLogger(__name__)
+
+Prepared = Fingerprinted | Failure
+
+
+def raw_hash(doc: RawDocument) -> str:
+    """Fingerprint of what the source delivered: unchanged items are not extracted again."""
+    h = hashlib.blake2b(digest_size=16)
+    content = doc.content if isinstance(doc.content, bytes) else doc.content.encode("utf-8")
+    for part in (content, (doc.title or "").encode("utf-8")):
+        h.update(part)
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def prepare_chunk(docs: Sequence[RawDocument], settings: ExtractSettings) -> list[Prepared]:
+    """Extract, then fingerprint the chunk's articles together (MinHash.bulk); in order."""
+    extracted = [extract_document(d, settings) for d in docs]
+    pairs = [(d, a) for d, a in zip(docs, extracted, strict=True) if isinstance(a, Article)]
+    fps = fingerprint_batch([a for _, a in pairs])
+    done = iter(replace(f, raw_hash=raw_hash(d)) for (d, _), f in zip(pairs, fps, strict=True))
+    return [next(done) if isinstance(x, Article) else x for x in extracted]
+
+
+def chunks(docs: Sequence[RawDocument], size: int) -> list[list[RawDocument]]:
+    size = max(1, size)
+    return [list(docs[i : i + size]) for i in range(0, len(docs), size)]
+
+
+_pools: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """One pool per process, kept across batches: starting workers costs a second.
+
+    forkserver, not fork: the caller may run Prefect's threads, and forking a
+    threaded process can deadlock the child.
+    """
+    if workers not in _pools:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["mediawatch.prepare"])
+        _pools[workers] = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=exit_with_parent,  # a killed run leaves no worker behind
+            initargs=(os.getpid(),),
+        )
+        atexit.register(_pools[workers].shutdown, cancel_futures=True)
+    return _pools[workers]
+
+
+def submit_batch(
+    docs: Sequence[RawDocument], settings: ExtractSettings, workers: int, chunk_size: int
+) -> list[Future[list[Prepared]]] | None:
+    """Start a batch in the worker pool and return at once (None: no pool to be had)."""
+    try:
+        pool = _pool(workers)
+        return [pool.submit(prepare_chunk, c, settings) for c in chunks(docs, chunk_size)]
+    except (BrokenProcessPool, RuntimeError, OSError) as exc:
+        _pools.pop(workers, None)
+        log.warning("worker processes unavailable (%s); preparing in-process", exc)
+        return None
+
+
+def prepare_batch(
+    docs: Sequence[RawDocument], settings: ExtractSettings, workers: int = 1, chunk_size: int = 8
+) -> list[Prepared]:
+    """Extract and fingerprint a batch, in ``workers`` processes when that is worth it."""
+    if workers <= 1 or len(docs) < 2 * workers:
+        return prepare_chunk(docs, settings)
+    futures = submit_batch(docs, settings, workers, chunk_size)
+    if futures is not None:
+        try:
+            return [p for f in futures for p in f.result()]
+        except BrokenProcessPool as exc:
+            # e.g. started from a script without an `if __name__ == "__main__":` guard, or
+            # a worker killed by the system: the batch still gets done, in this process.
+            _pools.pop(workers, None)
+            log.warning("worker processes failed (%s); preparing in-process", exc)
+    return prepare_chunk(docs, settings)
