@@ -228,8 +228,8 @@ def main(argv: list[str] | None = None) -> dict:
                 copy = Path(tmp) / "copy.duckdb"
                 shutil.copyfile(path, copy)
                 runs.append(_subprocess("batch", copy, batches_file))
-                for p in Path(tmp).glob("copy.duckdb*"):
-                    p.unlink()
+                for p in Path(tmp).glob("copy.duckdb*"):  # the file, its WAL, lock and runs
+                    shutil.rmtree(p) if p.is_dir() else p.unlink()
             batch = statistics.median(r["batch"] for r in runs)
             results[n] = {"lookup": look, "batch": batch, "runs": runs, "mb": _mb(path)}
             r0 = runs[0]

@@ -622,11 +622,17 @@ def _explain(
         onehot[mem, ci] = 1.0
     size = unit_size @ onehot
     n_present = present @ onehot  # (S, C) members having each space
+    label = np.full(sims.shape[1], n_cl)  # each unit's cluster (n_cl: none)
+    for ci, mem in enumerate(clusters):
+        label[mem] = ci
     out = []
     for art in articles:
         k = pos[art.article_id]
         own = int(np.argmax(onehot[k]))
-        cross = sims[:, k, :] @ onehot  # (S, C)
+        # (S, C) sums of k's similarities per cluster: bincount, not a dense (n x C) product
+        cross = np.stack(
+            [np.bincount(label, weights=row, minlength=n_cl + 1)[:n_cl] for row in sims[:, k, :]]
+        )
         n_other = size - onehot[k]
         wthn = within - 2 * cross * onehot[k][None, :]
         m = p.prior_pairs
@@ -637,8 +643,7 @@ def _explain(
         den = (w * pres).sum(axis=0)
         fit = np.where(den > 0, (w * per * pres).sum(axis=0) / np.maximum(den, 1e-12), 0.0)
         fit = np.where(n_other > 0, fit, 0.0)
-        rivals = [(float(fit[cj]), cj) for cj in range(n_cl) if cj != own and n_other[cj] > 0]
-        rival = max(rivals, default=(0.0, -1))
+        rival = _best_rival(fit, own, n_other)
         score, step = first_join.get(k, (0.0, [0.0] * len(SPACES) + [1.0]))
         sid = index.story_of[art.article_id]
         if k in linked and k not in first_join:
@@ -661,6 +666,18 @@ def _explain(
             )
         )
     return out
+
+
+def _best_rival(fit: np.ndarray, own: int, n_other: np.ndarray) -> tuple[float, int]:
+    """The best-fitting other cluster with members: (fit, index), or (0.0, -1) if none.
+    Ties go to the later cluster."""
+    ok = n_other > 0
+    ok[own] = False
+    if not ok.any():
+        return 0.0, -1
+    masked = np.where(ok, fit, -np.inf)
+    cj = len(masked) - 1 - int(np.argmax(masked[::-1]))
+    return float(masked[cj]), cj
 
 
 def story_labels(index: StoryIndex) -> dict[str, int]:
