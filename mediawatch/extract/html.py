@@ -1,6 +1,6 @@
 """Article extraction for mediawatch: trafilatura plus generic, measurable clean-ups.
 
-Pipeline (see REPORT.md for the numbers behind each step):
+Pipeline (`mediawatch evaluate extraction` measures each choice; README, Quality):
 
 1. ``decode_html``: bytes -> str (BOM, declared charset, charset-normalizer).
 2. Scripts (JSON-LD kept), styles, comments and SVG are cut from the string; the page is
@@ -63,7 +63,8 @@ __all__ = [
     "host_of_url",
 ]
 
-#: Settings of the first pass; measured best single configuration (REPORT.md).
+#: Settings of the first pass; measured best single configuration
+#: (`mediawatch evaluate extraction`).
 TRAFILATURA_KWARGS: dict[str, Any] = {
     "favor_precision": True,
     "include_comments": False,
@@ -100,12 +101,12 @@ class Config:
     """Switches and thresholds; the defaults are the evaluated final extractor.
 
     The numbers are round, page-size-independent values (not fitted to the benchmark;
-    REPORT.md shows a 2-fold check): a first pass under ``short_chars`` is "short",
+    the evaluation prints a 2-fold check by host): a first pass under ``short_chars`` is "short",
     a fallback wins only if ``fallback_ratio`` times longer.
     """
 
     favor_precision: bool = True
-    # Cost switches (REPORT.md's quality holds with them; `mediawatch evaluate extraction`):
+    # Cost switches (the measured quality holds with them; `mediawatch evaluate extraction`):
     fast: bool = True  # trafilatura's fast mode: no readability/jusText comparison per page
     strip_noise: bool = True  # drop scripts (not JSON-LD), styles, comments, SVG before parsing
     extensive_date_search: bool = False  # htmldate's free-text date search
