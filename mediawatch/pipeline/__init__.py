@@ -1,0 +1,53 @@
+"""The pipeline's glue between stages, as plain functions the flow calls as tasks.
+
+Per batch: skip what is stored unchanged (``store``) -> extract and fingerprint in worker
+processes (``mediawatch.prepare``) -> match, cluster and store in one transaction
+(``store.store_batch``). Around it: local sources in batches (``sources``), feeds
+(``feeds``), run records and retention (``runs``), and the counts they report
+(``summary``).
+"""
+
+from mediawatch.pipeline.feeds import (
+    ItemUpdate,
+    PageBatch,
+    feed_sources,
+    fetch_feed_pages,
+    finish_feeds,
+    page_batch,
+    plan_feed_items,
+    poll_feeds,
+)
+from mediawatch.pipeline.runs import (
+    VacuumReport,
+    dead_runs,
+    finish_run,
+    run_changes,
+    start_run,
+    vacuum,
+)
+from mediawatch.pipeline.sources import batches, is_web_url
+from mediawatch.pipeline.store import skip_known, store_batch
+from mediawatch.pipeline.summary import BatchReport, RunSummary
+
+__all__ = [
+    "BatchReport",
+    "ItemUpdate",
+    "PageBatch",
+    "RunSummary",
+    "VacuumReport",
+    "batches",
+    "dead_runs",
+    "feed_sources",
+    "fetch_feed_pages",
+    "finish_feeds",
+    "finish_run",
+    "is_web_url",
+    "page_batch",
+    "plan_feed_items",
+    "poll_feeds",
+    "run_changes",
+    "skip_known",
+    "start_run",
+    "store_batch",
+    "vacuum",
+]

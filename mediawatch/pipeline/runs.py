@@ -1,0 +1,135 @@
+"""Runs: start (with a lock that says the run is alive), finish, vacuum, changes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from mediawatch.config import Settings
+from mediawatch.pipeline.db import open_reader, open_writer, utcnow
+from mediawatch.pipeline.summary import RunSummary
+from storage import retention as retention_db
+from storage import runlock
+from storage import runs as runs_db
+from storage.connection import Compaction, compact, reader, transaction
+
+# The lock of each run this process has open (released by finish_run, or by the
+# kernel when the process dies): other runs can tell it is alive.
+_RUN_LOCKS: dict[tuple[str, int], runlock.RunLock] = {}
+
+
+def start_run(settings: Settings, sources: list[str], kind: str, flow_run_id: str = "") -> int:
+    """Record a new run; runs left 'running' by a process that is gone become 'crashed'."""
+    host = socket.gethostname()
+    lock: runlock.RunLock | None = None
+    try:
+        with open_writer(settings) as conn, transaction(conn):
+            dead = dead_runs(settings, runs_db.open_runs(conn), host)
+            runs_db.mark_crashed(conn, dead)
+            run_id = runs_db.start_run(conn, kind, sources, flow_run_id, os.getpid(), host)
+            lock = runlock.acquire(settings.db_path, run_id)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    for r in dead:
+        runlock.forget(settings.db_path, r)
+    _RUN_LOCKS[(str(settings.db_path), run_id)] = lock
+    return run_id
+
+
+def dead_runs(settings: Settings, runs: list[runs_db.OpenRun], host: str) -> list[int]:
+    """The runs among ``runs`` whose process is gone. A run of another host is never
+    judged from here (its lock lives on that machine); a run without a host was
+    recorded before runs had locks, and is not alive."""
+    return [
+        r.run_id
+        for r in runs
+        if (r.host is None or r.host == host) and not runlock.is_alive(settings.db_path, r.run_id)
+    ]
+
+
+def finish_run(
+    settings: Settings,
+    summary: RunSummary,
+    error: str | None = None,
+    counts: dict[str, Any] | None = None,
+) -> None:
+    summary.elapsed = time.monotonic() - summary.started
+    with open_writer(settings) as conn, transaction(conn):
+        runs_db.finish_run(conn, summary.run_id, counts or summary.counts(), error)
+    lock = _RUN_LOCKS.pop((str(settings.db_path), summary.run_id), None)
+    if lock is not None:
+        lock.release()
+
+
+@dataclass
+class VacuumReport:
+    """What `mediawatch vacuum` did (or, with dry_run, would do)."""
+
+    run_id: int
+    db: str
+    prune_days: int  # 0: no pruning
+    prune_before: datetime | None  # stories whose latest article is older were pruned
+    pruned: retention_db.PruneResult | None
+    compaction: Compaction | None
+    dry_run: bool = False
+
+    def counts(self) -> dict[str, Any]:
+        p, c = self.pruned, self.compaction
+        return {
+            "pruned_articles": p.articles if p else 0,
+            "pruned_revisions": p.revisions if p else 0,
+            "pruned_stories": p.stories if p else 0,
+            "bytes_before": c.bytes_before if c else None,
+            "bytes_after": c.bytes_after if c else None,
+        }
+
+
+def vacuum(
+    settings: Settings,
+    prune_days: int | None = None,
+    compact_file: bool = True,
+    dry_run: bool = False,
+    flow_run_id: str = "",
+) -> VacuumReport:
+    """Retention: prune the texts of old, closed stories (``retention.prune_text_after_days``
+    unless ``prune_days`` is given; 0: none), then compact the file to give the space back.
+
+    A story is closed once its latest article is older than the matching window; its
+    texts go when that article is also older than the retention period.
+    """
+    days = settings.retention.prune_text_after_days if prune_days is None else prune_days
+    now = utcnow()
+    before = now - timedelta(days=max(days, settings.match.window_days)) if days > 0 else None
+    if dry_run:  # counts only: no run recorded, nothing written
+        report = VacuumReport(0, str(settings.db_path), days, before, None, None, True)
+        if before is not None:
+            with open_reader(settings) as conn:
+                report.pruned = retention_db.prune_texts(conn, before, now, dry_run=True)
+        return report
+    run_id = start_run(settings, [str(settings.db_path)], "vacuum", flow_run_id)
+    report = VacuumReport(run_id, str(settings.db_path), days, before, None, None)
+    summary = RunSummary(run_id=run_id, db=report.db)
+    try:
+        if before is not None:
+            with open_writer(settings) as conn, transaction(conn):
+                report.pruned = retention_db.prune_texts(conn, before, now)
+        if compact_file:
+            report.compaction = compact(settings.db_path, wait=settings.storage.writer_wait_seconds)
+    except BaseException as exc:
+        finish_run(settings, summary, f"{type(exc).__name__}: {exc}", report.counts())
+        raise
+    finish_run(settings, summary, counts=report.counts())
+    return report
+
+
+def run_changes(settings: Settings, run_id: int, wait: float | None = None) -> runs_db.RunChanges:
+    """What a run changed (new and grown stories, groups, failures), read back."""
+    wait = settings.storage.reader_wait_seconds if wait is None else wait
+    with reader(settings.db_path, wait=wait) as conn:
+        return runs_db.changes(conn, run_id)
