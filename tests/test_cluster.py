@@ -83,6 +83,31 @@ def test_order_inside_a_batch_does_not_matter() -> None:
     assert len(seen) == 1
 
 
+def test_a_story_bigger_than_recluster_max_size_joins_as_one_frozen_unit() -> None:
+    index = StoryIndex(Params(recluster_max_size=1))
+    assign_batch(arts(["a1", "a2", "b1", "b2"]), index)
+    out = assign_batch(arts(["a3", "b3"]), index)
+    assert index.last_neighbourhood == 2 + 2  # the batch one by one, each story whole
+    assert {a.reason for a in out} == {"attached"}
+    assert partition(story_labels(index)) == EXPECTED
+
+
+def test_the_neighbourhood_stays_within_its_budget_best_candidates_first() -> None:
+    full = StoryIndex()
+    assign_batch(arts(["a1", "a2", "b1", "b2"]), full)
+    assign_batch(arts(["a3", "b3"]), full)
+    assert full.last_neighbourhood == 6  # both stories, every member
+
+    tight = StoryIndex(Params(max_neighbourhood=4))
+    assign_batch(arts(["a1", "a2", "b1", "b2"]), tight)
+    out = assign_batch(arts(["a3"]), tight)
+    # a3 and its best candidate (a1, a2): story b would pass the budget, so it stays out
+    assert tight.last_neighbourhood == 3
+    assert out[0].reason == "attached" and out[0].runner_up is None
+    assign_batch(arts(["b3"]), tight)
+    assert partition(story_labels(tight)) == EXPECTED
+
+
 def test_assignments_explain_the_decision() -> None:
     index = StoryIndex()
     assign_batch(arts(["a1", "a2", "b1"]), index)

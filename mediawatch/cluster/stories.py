@@ -61,6 +61,11 @@ class Params:
     index_keys: int = 15  # postings per story and space (words, entities)
     query_keys: int = 15  # looked-up terms per article and space
     max_candidates: int = 20  # candidate stories per batch article
+    # The neighbourhood a batch is clustered in: at most this many units (its similarity
+    # matrices grow with the square), filled by candidate rank across the batch; stories
+    # bigger than recluster_max_size join as one frozen unit (their members stay put).
+    max_neighbourhood: int = 1500
+    recluster_max_size: int = 100
     window_days: float = 14.0  # a story idle this long is closed
     time_weight: float = 0.3  # share of the score the time term can take away
     time_scale_days: float = 3.0  # e-folding of the time term beyond the stories' spans
@@ -412,6 +417,38 @@ def _agglomerate(
     return first_join
 
 
+def _frozen(story: StoryState, p: Params) -> bool:
+    """Does this candidate story join the neighbourhood as one unit?"""
+    return not p.recluster_members or story.size > p.recluster_max_size
+
+
+def _neighbourhood(
+    linked: list[StoryState], ranked: list[list[StoryState]], n_batch: int, p: Params
+) -> dict[int, StoryState]:
+    """The candidate stories a batch is clustered with, within ``max_neighbourhood`` units.
+
+    The stories of linked versions come first (always); then every article's best
+    candidate, every article's second best, and so on, while the units fit: a busy day's
+    batch sees fewer candidates per article, never a neighbourhood that outgrows memory.
+    """
+    cand: dict[int, StoryState] = {}
+    units = n_batch
+    for st in linked:
+        if st.story_id not in cand:
+            cand[st.story_id] = st
+            units += 1 if _frozen(st, p) else st.size
+    for rank in range(max((len(r) for r in ranked), default=0)):
+        for stories in ranked:
+            if rank >= len(stories) or stories[rank].story_id in cand:
+                continue
+            st = stories[rank]
+            cost = 1 if _frozen(st, p) else st.size
+            if units + cost <= p.max_neighbourhood:
+                cand[st.story_id] = st
+                units += cost
+    return cand
+
+
 def _similarities(vecs: list[dict[str, Vector]]) -> np.ndarray:
     """(S, n, n) cosine matrices over a neighbourhood-local vocabulary.
 
@@ -460,28 +497,34 @@ def assign_batch(
     if now is not None:
         index.close_stale(now)
 
-    cand: dict[int, StoryState] = {}
-    for art in articles:
-        for s in index.candidates(art):
-            cand[s.story_id] = s
+    batch_ids = [a.article_id for a in sorted(articles, key=lambda a: a.article_id)]
     # The story of a stored version of a batch article is a candidate whatever the term
     # index says (its terms may not look alike at all, e.g. while the archive is too
     # small for idf): a duplicate group never spans two stories.
     must_link = [list(group) for group in must_link]
-    for group in must_link:
-        for aid in group:
-            sid = index.story_of.get(aid)
-            if sid is not None and sid in index.stories:
-                cand[sid] = index.stories[sid]
-    batch_ids = [a.article_id for a in sorted(articles, key=lambda a: a.article_id)]
+    linked_stories = [
+        index.stories[sid]
+        for group in must_link
+        for aid in group
+        if (sid := index.story_of.get(aid)) is not None and sid in index.stories
+    ]
+    ranked = [index.candidates(index.articles[aid]) for aid in batch_ids]
+    cand = _neighbourhood(linked_stories, ranked, len(batch_ids), p)
 
     # Units of the agglomeration: single articles, or (frozen mode) whole candidate stories.
     units: list[list[str]] = []
     vecs: list[dict[str, Vector]] = []
     size, within, present, first, last = [], [], [], [], []
     if p.recluster_members:
-        singles = sorted(set(batch_ids) | {m for st in cand.values() for m in st.members})
-        frozen: list[StoryState] = []
+        in_batch = set(batch_ids)  # a story holding a batch article (a revision) stays open
+        frozen = [
+            cand[k]
+            for k in sorted(cand)
+            if _frozen(cand[k], p) and in_batch.isdisjoint(cand[k].members)
+        ]
+        frozen_ids = {st.story_id for st in frozen}
+        members = {m for st in cand.values() if st.story_id not in frozen_ids for m in st.members}
+        singles = sorted(set(batch_ids) | members)
     else:
         singles = batch_ids
         frozen = [cand[k] for k in sorted(cand)]
