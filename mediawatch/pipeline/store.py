@@ -282,8 +282,8 @@ def _revise(
         articles_db.refresh_stories(conn, articles_db.story_of(conn, changed).values())
 
 
-def _strip_site_boilerplate(conn, fs: list[Fingerprinted], min_pages: int) -> list[Fingerprinted]:
-    """Drop the lines known as this host's boilerplate, without counting the page again."""
+def _site_lines(conn, fs: list[Fingerprinted], min_pages: int) -> tuple[SiteBoilerplate, set[str]]:
+    """The stored page counts of the batch's lines, per host: (boilerplate, hosts)."""
     boilerplate = SiteBoilerplate(min_pages=min_pages)
     wanted = [
         (host, line_hash(line))
@@ -292,6 +292,12 @@ def _strip_site_boilerplate(conn, fs: list[Fingerprinted], min_pages: int) -> li
         for line in f.article.text.split("\n")
     ]
     boilerplate.load_rows(sites_db.line_counts(conn, wanted))
+    return boilerplate, {h for h, _ in wanted}
+
+
+def _strip_site_boilerplate(conn, fs: list[Fingerprinted], min_pages: int) -> list[Fingerprinted]:
+    """Drop the lines known as this host's boilerplate, without counting the page again."""
+    boilerplate, _ = _site_lines(conn, fs, min_pages)
     out, changed = list(fs), []
     for i, f in enumerate(fs):
         host = host_of(f.article.url)
@@ -312,14 +318,7 @@ def _drop_site_boilerplate(conn, fresh: list[Fingerprinted], min_pages: int) -> 
     Counts persist in ``site_lines``; an article whose text changes is fingerprinted
     again (a few milliseconds).
     """
-    boilerplate = SiteBoilerplate(min_pages=min_pages)
-    wanted = [
-        (host, line_hash(line))
-        for f in fresh
-        if (host := host_of(f.article.url))
-        for line in f.article.text.split("\n")
-    ]
-    boilerplate.load_rows(sites_db.line_counts(conn, wanted))
+    boilerplate, hosts = _site_lines(conn, fresh, min_pages)
     out: list[Fingerprinted] = []
     changed: list[int] = []
     for f in fresh:
@@ -338,6 +337,5 @@ def _drop_site_boilerplate(conn, fresh: list[Fingerprinted], min_pages: int) -> 
         again = fingerprint_batch([out[i].article for i in changed])
         for i, f in zip(changed, again, strict=True):
             out[i] = f
-    hosts = {h for h, _ in wanted}
     sites_db.save(conn, [r for r in boilerplate.rows() if r[0] in hosts])
     return out
