@@ -136,6 +136,21 @@ def test_story_page_has_timeline_chart_sources_groups_and_origin(client, ids) ->
     assert 'href="/group/' in page and "story origin" in page
 
 
+def test_a_big_story_page_shows_its_first_rows_and_links_to_all(client, ids, monkeypatch) -> None:
+    harbourton = next(
+        i for i in ids["stories"] if "Sea wall breach" in client.get(f"/story/{i}").text
+    )
+    monkeypatch.setattr(web, "STORY_ROWS", 2)
+    monkeypatch.setattr(web, "GROUP_ROWS", 1)
+    page = client.get(f"/story/{harbourton}").text
+    assert page.count('class="timeline-row') == 2
+    assert f'href="/story/{harbourton}?all=1"' in page and "The first 2 of 4 articles" in page
+    assert "2 more versions: the whole group" in page  # the group of 3 shows its origin only
+    assert page.count("<circle") == 4  # the chart keeps every article
+    whole = client.get(f"/story/{harbourton}?all=1").text
+    assert whole.count('class="timeline-row') == 4 and "?all=1" not in whole
+
+
 def test_group_page_compares_any_two_members(client, ids) -> None:
     group = client.get("/group/1").text
     assert "Stored decision" in group and "Computed now for A and B" in group

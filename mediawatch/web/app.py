@@ -43,6 +43,8 @@ from storage.connection import DatabaseBusy, NoDatabase, SchemaError, reader
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
+STORY_ROWS = 200  # timeline and independent rows on a story page, unless ?all=1
+GROUP_ROWS = 20  # members per duplicate-group card on a story page (the group page has all)
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 UI_MAX_WAIT = 30.0  # seconds a page waits for a run to release the database
 
@@ -203,11 +205,17 @@ class Inspector:
                 queries.article_texts(conn, [origin_id]).get(origin_id) if origin else None
             )
         sizes = {g.group_id: g.size for g in detail.groups}
+        show_all = request.query_params.get("all") == "1"
+        rows = None if show_all else STORY_ROWS
         return self.render(
             request,
             "story.html",
             d=detail,
             s=detail.story,
+            articles=detail.articles[:rows],
+            independent=detail.independent[:rows],
+            hidden=0 if show_all else max(0, len(detail.articles) - STORY_ROWS),
+            group_rows=GROUP_ROWS,
             origin=origin,
             origin_paragraphs=_excerpt(origin_text, 70),
             chart=timeline(detail.articles, origin_id),
