@@ -113,7 +113,23 @@ def _check_database(settings: Settings) -> None:
         search.backfill(conn)
 
 
+def _report_to_running_server() -> None:
+    """A one-shot run reports to the Prefect server `mediawatch server start` runs, when
+    it answers: no temporary server to start (about 10 s), and the run shows in the UI.
+    Must run before Prefect is imported; an explicit PREFECT_API_URL wins."""
+    import os
+
+    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+        return
+    from mediawatch import service
+
+    state = service.read_state()
+    if state is not None and service.healthy(state.url, timeout=1.0):
+        os.environ["PREFECT_API_URL"] = state.api_url
+
+
 def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
+    _report_to_running_server()
     from flows.ingest import run_ingest
     from mediawatch import progress, render
 
@@ -194,7 +210,7 @@ def cmd_server(args: argparse.Namespace) -> int:
         print(f"Prefect server running at {state.url} (pid {state.pid}; log {state.log})")
         print(f"  the Prefect UI:  {state.url}/")
         print("  next:            mediawatch serve   (runs the schedules in the settings)")
-        print(f"  one-shot runs report to it too with: export PREFECT_API_URL={state.api_url}")
+        print("  one-shot runs (mediawatch run, ingest) report to it while it runs")
         return EXIT_OK
     if args.action == "stop":
         state = service.stop()

@@ -168,6 +168,23 @@ def test_the_work_pool_form_runs_a_deployment_on_a_worker(
     assert json.loads(rows[0][2])["new_articles"] == 14
 
 
+def test_a_one_shot_run_reports_to_the_running_server(
+    prefect_server: PrefectServer, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in prefect_server.env.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "INFO"  # a temporary server says so
+    db = tmp_path / "one-shot.duckdb"
+    done = mediawatch("ingest", str(SEEDS), "--db", str(db), "--json", env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Finished in state Completed" in done.stderr  # the console does log INFO
+    assert "Starting temporary server" not in done.stderr
+    with reader(db) as conn:
+        (flow_run_id,) = conn.execute("SELECT flow_run_id FROM runs").fetchone()
+    response = httpx.get(f"{prefect_server.api_url}/flow_runs/{flow_run_id}", timeout=10)
+    assert response.status_code == 200
+    assert response.json()["state"]["type"] == "COMPLETED"
+
+
 def test_a_server_that_is_gone_is_reported_and_forgotten(tmp_path: Path, monkeypatch) -> None:
     from mediawatch import service
 
