@@ -108,6 +108,15 @@ def test_the_neighbourhood_stays_within_its_budget_best_candidates_first() -> No
     assert partition(story_labels(tight)) == EXPECTED
 
 
+def test_a_linked_story_over_the_budget_joins_frozen_and_keeps_its_version() -> None:
+    index = StoryIndex(Params(max_neighbourhood=2))
+    assign_batch(arts(["a1", "a2", "b1", "b2"]), index)
+    assign_batch(arts(["b3"]), index, must_link=[["b3", "a1"]])  # as if b3 were a1's copy
+    assert index.last_neighbourhood == 2  # b3 and story a as one unit, story b left out
+    labels = story_labels(index)
+    assert labels["b3"] == labels["a1"] == labels["a2"]
+
+
 def test_assignments_explain_the_decision() -> None:
     index = StoryIndex()
     assign_batch(arts(["a1", "a2", "b1"]), index)

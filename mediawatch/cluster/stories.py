@@ -337,26 +337,37 @@ def _scores(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Normalised average-link of clusters `rows` against all: (combined, per-space, time).
     ``rows`` may be ``slice(None)`` for every cluster (a view, not a copy of the cross
-    sums); ``parts=False`` skips the per-space array that only a join step reports."""
-    w = np.asarray(p.weights)[:, None, None]
+    sums); ``parts=False`` skips the per-space array that only a join step reports.
+
+    One space at a time: (rows x n) arrays, never (spaces x rows x n) temporaries.
+    """
     m = p.prior_pairs
     coh = np.maximum((c.within + p.prior_coherence * m) / (c.size * (c.size - 1) + m), 0.02)
     n_r, n_all = c.size[rows][:, None], c.size[None, :]
-    per = c.cross[:, rows, :] / (n_r * n_all) / np.sqrt(coh[:, rows, None] * coh[:, None, :])
-    pres = (c.present[:, rows, None] > 0) & (c.present[:, None, :] > 0)
-    den = (w * pres).sum(axis=0)
-    comb = np.where(den > 0, (w * per * pres).sum(axis=0) / np.maximum(den, 1e-12), 0.0)
+    pairs = n_r * n_all
+    num = np.zeros(np.broadcast_shapes(n_r.shape, n_all.shape))
+    den = np.zeros_like(num)
+    veto = np.zeros(num.shape, dtype=bool)
+    per_space = []
+    for s, (w, floor) in enumerate(zip(p.weights, p.veto_floor, strict=True)):
+        per = c.cross[s, rows, :] / pairs / np.sqrt(coh[s, rows][:, None] * coh[s][None, :])
+        pres = (c.present[s, rows][:, None] > 0) & (c.present[s][None, :] > 0)
+        den += w * pres
+        num += w * per * pres
+        veto |= pres & (per < floor)
+        if parts:
+            per_space.append(per * pres)
+    comb = np.where(den > 0, num / np.maximum(den, 1e-12), 0.0)
     gap = np.fmax(c.first[None, :] - c.last[rows, None], c.first[rows, None] - c.last[None, :])
     gap = np.maximum(gap, 0.0)
     time = 1.0 - p.time_weight + p.time_weight * np.exp(-gap / p.time_scale_days)
     time = np.where(np.isnan(time), 1.0, time)
-    comb = comb * time - p.size_penalty / np.sqrt(n_r * n_all)
-    floor = np.asarray(p.veto_floor)[:, None, None]
+    comb = comb * time - p.size_penalty / np.sqrt(pairs)
     big = np.minimum(n_r, n_all) >= p.veto_min_size
-    comb = np.where(big & (pres & (per < floor)).any(axis=0), -1.0, comb)
+    comb = np.where(big & veto, -1.0, comb)
     if not parts:
         return comb, None
-    return comb, np.concatenate([per * pres, time[None]], axis=0)
+    return comb, np.stack([*per_space, time])
 
 
 def _join(c: _Clusters, i: int, j: int) -> None:
@@ -424,19 +435,24 @@ def _frozen(story: StoryState, p: Params) -> bool:
 
 def _neighbourhood(
     linked: list[StoryState], ranked: list[list[StoryState]], n_batch: int, p: Params
-) -> dict[int, StoryState]:
-    """The candidate stories a batch is clustered with, within ``max_neighbourhood`` units.
+) -> tuple[dict[int, StoryState], set[int]]:
+    """The candidate stories a batch is clustered with, within ``max_neighbourhood`` units,
+    and which of them join frozen (one unit each).
 
-    The stories of linked versions come first (always); then every article's best
-    candidate, every article's second best, and so on, while the units fit: a busy day's
-    batch sees fewer candidates per article, never a neighbourhood that outgrows memory.
+    The stories of linked versions come first and always (frozen when their members do
+    not fit); then every article's best candidate, every article's second best, and so
+    on, while the units fit: a busy day's batch sees fewer candidates per article, never
+    a neighbourhood that outgrows memory.
     """
-    cand: dict[int, StoryState] = {}
-    units = n_batch
-    for st in linked:
-        if st.story_id not in cand:
-            cand[st.story_id] = st
-            units += 1 if _frozen(st, p) else st.size
+    cand: dict[int, StoryState] = {st.story_id: st for st in linked}
+    frozen = {sid for sid, st in cand.items() if _frozen(st, p)}
+    units = n_batch + len(cand)  # every linked story takes at least its one unit
+    for sid, st in cand.items():
+        if sid not in frozen:
+            if units + st.size - 1 <= p.max_neighbourhood:
+                units += st.size - 1
+            else:
+                frozen.add(sid)
     for rank in range(max((len(r) for r in ranked), default=0)):
         for stories in ranked:
             if rank >= len(stories) or stories[rank].story_id in cand:
@@ -446,7 +462,9 @@ def _neighbourhood(
             if units + cost <= p.max_neighbourhood:
                 cand[st.story_id] = st
                 units += cost
-    return cand
+                if cost == 1 and _frozen(st, p):
+                    frozen.add(st.story_id)
+    return cand, frozen
 
 
 def _similarities(vecs: list[dict[str, Vector]]) -> np.ndarray:
@@ -509,25 +527,17 @@ def assign_batch(
         if (sid := index.story_of.get(aid)) is not None and sid in index.stories
     ]
     ranked = [index.candidates(index.articles[aid]) for aid in batch_ids]
-    cand = _neighbourhood(linked_stories, ranked, len(batch_ids), p)
+    cand, freeze = _neighbourhood(linked_stories, ranked, len(batch_ids), p)
 
     # Units of the agglomeration: single articles, or (frozen mode) whole candidate stories.
     units: list[list[str]] = []
     vecs: list[dict[str, Vector]] = []
     size, within, present, first, last = [], [], [], [], []
-    if p.recluster_members:
-        in_batch = set(batch_ids)  # a story holding a batch article (a revision) stays open
-        frozen = [
-            cand[k]
-            for k in sorted(cand)
-            if _frozen(cand[k], p) and in_batch.isdisjoint(cand[k].members)
-        ]
-        frozen_ids = {st.story_id for st in frozen}
-        members = {m for st in cand.values() if st.story_id not in frozen_ids for m in st.members}
-        singles = sorted(set(batch_ids) | members)
-    else:
-        singles = batch_ids
-        frozen = [cand[k] for k in sorted(cand)]
+    in_batch = set(batch_ids)  # a story holding a batch article (a revision) stays open
+    frozen = [cand[k] for k in sorted(cand) if k in freeze and in_batch.isdisjoint(cand[k].members)]
+    frozen_ids = {st.story_id for st in frozen}
+    members = {m for st in cand.values() if st.story_id not in frozen_ids for m in st.members}
+    singles = sorted(in_batch | members)
     for st in frozen:
         units.append(list(st.members))
         vecs.append(st.centroid)
