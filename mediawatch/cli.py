@@ -360,7 +360,9 @@ def cmd_story(args: argparse.Namespace) -> int:
     else:
         from mediawatch import render
 
-        render.story_detail(detail)
+        if args.limit < 0:
+            raise CommandError("--limit must be 0 (every article) or more")
+        render.story_detail(detail, limit=args.limit or None)
     return EXIT_OK
 
 
@@ -681,6 +683,12 @@ def build_parser() -> argparse.ArgumentParser:
         as_json,
     )
     p.add_argument("story_id", type=int, metavar="ID")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=100,
+        help="timeline and independent rows shown (0: all; --json has every article)",
+    )
     p = add("dupes", cmd_dupes, "list duplicate groups (or show one)", as_json)
     p.add_argument("group_id", type=int, nargs="?", metavar="GROUP_ID")
     p.add_argument("--limit", type=int, default=50)

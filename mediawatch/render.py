@@ -99,7 +99,8 @@ def stories_table(rows: list[StoryRow], where: StoryFilter | None = None) -> Non
     console.print(table if rows else "No stories match." if where else "No stories yet.")
 
 
-def story_detail(d: StoryDetail) -> None:
+def story_detail(d: StoryDetail, limit: int | None = None) -> None:
+    """The story in the terminal; ``limit`` rows of its timeline and independent list."""
     s = d.story
     console.print(f"[bold]Story {s.story_id}[/]: {Text(s.title or '(untitled)')}")
     console.print(
@@ -118,7 +119,7 @@ def story_detail(d: StoryDetail) -> None:
         box=box.SIMPLE_HEAD,
         title="Timeline (origin first)",
     )
-    for a in d.articles:
+    for a in d.articles[:limit]:
         relation = a.relation or "independent"
         if a.article_id == s.origin_article_id:
             relation = "story origin" if a.relation in (None, "origin") else f"origin, {relation}"
@@ -132,6 +133,7 @@ def story_detail(d: StoryDetail) -> None:
             Text(_short(a.title, 50)),
         )
     console.print(table)
+    _more(len(d.articles), limit, "articles")
     if d.sources:
         sources = Table(
             "source", "articles", "copies", "first article", box=box.SIMPLE_HEAD, title="Sources"
@@ -153,7 +155,7 @@ def story_detail(d: StoryDetail) -> None:
             "group counts once, by its origin)",
         )
         sizes = {g.group_id: g.size - 1 for g in d.groups}
-        for a in d.independent:
+        for a in d.independent[:limit]:
             table.add_row(
                 str(a.article_id),
                 _when(a.date),
@@ -162,6 +164,12 @@ def story_detail(d: StoryDetail) -> None:
                 Text(_short(a.title, 60)),
             )
         console.print(table)
+        _more(len(d.independent), limit, "independent articles")
+
+
+def _more(total: int, limit: int | None, what: str) -> None:
+    if limit is not None and total > limit:
+        console.print(f"  … and {total - limit} more {what} (--limit 0 shows all)")
 
 
 def search_results(query: str, results: list[tuple[SearchHit, list[Segment]]]) -> None:

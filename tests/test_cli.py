@@ -49,6 +49,15 @@ def test_stories_and_story(db: Path, capsys) -> None:
     assert [s["size"] for s in big] == [4, 3]
 
 
+def test_story_in_the_terminal_shows_limit_rows(db: Path, capsys) -> None:
+    largest = run_json(capsys, "stories", "--db", str(db))[0]
+    assert main(["story", str(largest["story_id"]), "--db", str(db), "--limit", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "and 2 more articles (--limit 0 shows all)" in out
+    assert main(["story", str(largest["story_id"]), "--db", str(db), "--limit", "0"]) == 0
+    assert "more articles" not in capsys.readouterr().out
+
+
 def test_dupes_lists_groups_with_relations_and_scores(db: Path, capsys) -> None:
     groups = run_json(capsys, "dupes", "--db", str(db))
     assert len(groups) == 2
