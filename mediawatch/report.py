@@ -35,49 +35,46 @@ def run_markdown(changes: RunChanges, counts: Mapping[str, Any]) -> str:
         f"articles, {c.get('revisions', 0)} revised, {changes.n_failures} failed"
         + (" (" + ", ".join(f"{k}: {v}" for k, v in failed.items()) + ")" if failed else "")
         + f"; {c.get('elapsed_seconds', 0)} s.",
-        "",
-        f"## New stories ({changes.n_new_stories})",
-        "",
     ]
-    if changes.new_stories:
-        lines += ["| story | articles | title |", "|---:|---:|---|"]
-        lines += [f"| {s.story_id} | {s.size} | {md(s.title)} |" for s in changes.new_stories]
-        lines += _more(changes.n_new_stories, len(changes.new_stories))
-    else:
-        lines.append("None.")
-    lines += ["", f"## Grown stories ({changes.n_grown_stories})", ""]
-    if changes.grown_stories:
-        lines += ["| story | new articles | articles | title |", "|---:|---:|---:|---|"]
-        lines += [
+    lines += _section(
+        f"New stories ({changes.n_new_stories})",
+        "| story | articles | title |\n|---:|---:|---|",
+        [f"| {s.story_id} | {s.size} | {md(s.title)} |" for s in changes.new_stories],
+        _more(changes.n_new_stories, len(changes.new_stories)),
+    )
+    lines += _section(
+        f"Grown stories ({changes.n_grown_stories})",
+        "| story | new articles | articles | title |\n|---:|---:|---:|---|",
+        [
             f"| {s.story_id} | +{s.added} | {s.size} | {md(s.title)} |"
             for s in changes.grown_stories
-        ]
-        lines += _more(changes.n_grown_stories, len(changes.grown_stories))
-    else:
-        lines.append("None.")
-    lines += ["", f"## Largest duplicate groups touched ({changes.n_groups})", ""]
-    if changes.groups:
-        lines += ["| group | story | versions | new | origin title |", "|---:|---:|---:|---:|---|"]
-        lines += [
+        ],
+        _more(changes.n_grown_stories, len(changes.grown_stories)),
+    )
+    lines += _section(
+        f"Largest duplicate groups touched ({changes.n_groups})",
+        "| group | story | versions | new | origin title |\n|---:|---:|---:|---:|---|",
+        [
             f"| {g.group_id} | {g.story_id} | {g.size} | +{g.added} | {md(g.title)} |"
             for g in changes.groups
-        ]
-        lines += _more(changes.n_groups, len(changes.groups))
-    else:
-        lines.append("None.")
-    lines += ["", f"## Failures ({changes.n_failures})", ""]
-    if changes.failures:
-        lines += ["| stage | item | reason |", "|---|---|---|"]
-        lines += [
-            f"| {md(f.stage)} | {md(f.origin, 60)} | {md(f.reason, 120)} |"
-            for f in changes.failures
-        ]
-        more = changes.n_failures - len(changes.failures)
-        if more > 0:
-            lines += ["", f"… and {more} more: `mediawatch failures --run {changes.run_id}`"]
-    else:
-        lines.append("None.")
+        ],
+        _more(changes.n_groups, len(changes.groups)),
+    )
+    more = changes.n_failures - len(changes.failures)
+    hint = f"… and {more} more: `mediawatch failures --run {changes.run_id}`"
+    lines += _section(
+        f"Failures ({changes.n_failures})",
+        "| stage | item | reason |\n|---|---|---|",
+        [f"| {md(f.stage)} | {md(f.origin, 60)} | {md(f.reason, 120)} |" for f in changes.failures],
+        ["", hint] if more > 0 else [],
+    )
     return "\n".join(lines) + "\n"
+
+
+def _section(title: str, header: str, rows: list[str], more: list[str]) -> list[str]:
+    """One titled table, or "None." when it has no rows."""
+    body = [*header.split("\n"), *rows, *more] if rows else ["None."]
+    return ["", f"## {title}", "", *body]
 
 
 def _more(total: int, shown: int) -> list[str]:
