@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 
@@ -169,3 +170,12 @@ def _stored(a: ArticleRow, b: ArticleRow, data: explain_db.PairData) -> str:
         if reason:
             parts.append(f"article {art.article_id} joined its story as '{reason}'")
     return "; ".join(parts)
+
+
+def format_value(value: Any) -> str:
+    """A score or threshold as the terminal and the inspector show it."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:.3f}"
+    return str(value)

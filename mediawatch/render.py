@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
@@ -358,6 +358,8 @@ def _article_line(a) -> None:
 
 
 def explanation(e: Explanation) -> None:
+    from mediawatch.explain import format_value
+
     _article_line(e.a)
     _article_line(e.b)
     console.print()
@@ -366,7 +368,9 @@ def explanation(e: Explanation) -> None:
             "score", "value", "threshold", "meaning", box=box.SIMPLE_HEAD, title=section.title
         )
         for row in section.rows:
-            table.add_row(row.name, _fmt(row.value), _fmt(row.threshold), Text(row.meaning))
+            table.add_row(
+                row.name, format_value(row.value), format_value(row.threshold), Text(row.meaning)
+            )
         console.print(table)
         console.print(f"  [bold]decision:[/] {Text(section.decision)}")
         console.print()
@@ -376,14 +380,6 @@ def explanation(e: Explanation) -> None:
         console.print("[bold]longest shared passages:[/]")
         for p in e.passages:
             console.print(Text(f"  ({p.words} words) “{_short(p.text, 200)}”"))
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:.3f}"
-    return str(value)
 
 
 def feeds_table(rows: list[FeedRow]) -> None:

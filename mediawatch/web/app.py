@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mediawatch.config import Settings
 from mediawatch.diff import diff_texts
+from mediawatch.explain import format_value
 from mediawatch.filters import FilterError, parse_when, story_filter
 from mediawatch.search import parse_query, snippet
 from mediawatch.web.chart import timeline
@@ -91,14 +92,6 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:.3f}"
-    return str(value)
-
-
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -107,7 +100,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=_when, num=_num, pct=_pct, fmt=_fmt)
+    env.filters.update(when=_when, num=_num, pct=_pct, fmt=format_value)
     env.globals.update(safe_href=safe_href, relation_class=relation_class)
     return env
 
