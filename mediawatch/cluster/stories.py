@@ -462,7 +462,7 @@ def _neighbourhood(
             if units + cost <= p.max_neighbourhood:
                 cand[st.story_id] = st
                 units += cost
-                if cost == 1 and _frozen(st, p):
+                if _frozen(st, p):
                     frozen.add(st.story_id)
     return cand, frozen
 
@@ -578,7 +578,7 @@ def assign_batch(
     cluster_of = {aid: ci for ci, mem in enumerate(clusters) for k in mem for aid in units[k]}
 
     # Stable ids: the biggest overlaps between new clusters and old stories keep old ids.
-    batch_set = set(batch_ids)
+    batch_set = in_batch
     overlaps = []
     for ci, mem in enumerate(clusters):
         counts: dict[int, int] = {}

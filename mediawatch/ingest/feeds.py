@@ -11,16 +11,15 @@ their pages are fetched and extracted later.
 from __future__ import annotations
 
 import calendar
-import gzip
 import hashlib
 import html
-import io
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
+from mediawatch.ingest.gzipped import gunzip_bounded
 from mediawatch.ingest.urls import url_key
 
 MAX_SUMMARY_CHARS = 2000
@@ -126,13 +125,9 @@ def parse_feed(
 
 def _gunzip(body: bytes, max_bytes: int) -> bytes:
     try:
-        with gzip.GzipFile(fileobj=io.BytesIO(body)) as gz:
-            data = gz.read(max_bytes + 1)
-    except (OSError, EOFError) as exc:
-        raise FeedError(f"not a readable gzip file ({exc})") from None
-    if len(data) > max_bytes:
-        raise FeedError(f"uncompressed size is over the limit of {max_bytes:,} bytes")
-    return data
+        return gunzip_bounded(body, max_bytes)
+    except ValueError as exc:
+        raise FeedError(str(exc)) from None
 
 
 def _root(head: bytes) -> str | None:

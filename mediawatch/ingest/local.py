@@ -8,7 +8,6 @@ can act on; the remaining items go on.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import re
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mediawatch.config import IngestSettings
+from mediawatch.ingest.gzipped import gunzip_bounded
 from mediawatch.records import Failure, RawDocument
 
 RECORD_FIELDS = ("url", "title", "text", "html", "published_at", "source")
@@ -97,13 +97,7 @@ def _read_bytes(path: Path, limit: int) -> bytes:
         )
     data = path.read_bytes()
     if path.suffix.lower() == ".gz":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-                data = gz.read(limit + 1)
-        except (OSError, EOFError) as exc:
-            raise ValueError(f"not a readable gzip file ({exc})") from None
-        if len(data) > limit:
-            raise ValueError(f"uncompressed size is over the limit of {limit:,} bytes")
+        data = gunzip_bounded(data, limit)
     return data
 
 
