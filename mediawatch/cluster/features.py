@@ -91,11 +91,12 @@ class Features:
     numbers: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Tok:
-    text: str  # original casing, apostrophes normalised
-    initial: bool  # first token of a sentence or line
-    headline: bool  # from a Title-Case / ALL-CAPS line, where capitals say nothing
+# A token of a line: (text as written, normalised form, opens a sentence). Tuples, not
+# objects: an article has hundreds of tokens, and this runs for every article.
+_Token = tuple[str, str, bool]
+
+# Words _number_terms reads when they are not digits.
+_NUMBER_LIKE = frozenset(MONTHS) | WEEKDAYS | frozenset(NUMBER_WORDS)
 
 
 @lru_cache(maxsize=1 << 16)  # pure, and called for every token of every article
@@ -125,48 +126,46 @@ def _norm(tok: str) -> str:
     return t[:-2] if t.endswith("'s") else t.rstrip("'")
 
 
-def _is_cap(tok: str) -> bool:
-    return tok[0].isupper()
-
-
-def _tokenise_line(line: str) -> list[tuple[str, bool]]:
+def _tokenise_line(line: str) -> list[_Token]:
     """Tokens with a sentence-initial flag (after .!?:; unless the dot ends an abbreviation)."""
     line = line.replace("’", "'").replace("‘", "'")
-    raw: list[tuple[str, bool]] = []
-    prev_end, prev = 0, ""
-    for m in TOKEN_RE.finditer(line):
-        gap = line[prev_end : m.start()]
-        initial = not raw or (
-            bool(SENTENCE_END_RE.search(gap))
+    out: list[_Token] = []
+    prev = ""
+    # split() gives the gaps: the text before each token, and one more after the last
+    for gap, tok in zip(TOKEN_RE.split(line), TOKEN_RE.findall(line), strict=False):
+        # most gaps are one space: no sentence end, no regex needed
+        initial = not out or (
+            gap != " "
+            and bool(SENTENCE_END_RE.search(gap))
             and not (
                 gap.lstrip().startswith(".") and (prev.lower() in ABBREVIATIONS or len(prev) == 1)
             )
         )
-        raw.append((m.group(), initial))
-        prev_end, prev = m.end(), m.group()
-    return raw
+        out.append((tok, _norm(tok), initial))
+        prev = tok
+    return out
 
 
-def _is_headline(raw: list[tuple[str, bool]], lowercase: set[str]) -> bool:
+def _is_headline(toks: list[_Token], lowercase: set[str]) -> bool:
     """Title Case or ALL CAPS line: mostly capitalised, and capitals that are not names.
 
     A name-dense news sentence is mostly capitalised too; a headline also capitalises
     function words ("Dies At 91") or words the article uses in lowercase ("Quake Kills 10").
     """
-    alpha = [t for t, _ in raw if t[0].isalpha() and len(t) >= 4]
-    caps = [t for t in alpha if _is_cap(t)]
-    if len(alpha) < 2 or len(caps) < 0.6 * len(alpha):
+    alpha = [t for t, _, _ in toks if t[0].isalpha() and len(t) >= 4]
+    caps = sum(t[0].isupper() for t in alpha)
+    if len(alpha) < 2 or caps < 0.6 * len(alpha):
         return False
     if sum(t.isupper() for t in alpha) >= max(2, 0.6 * len(alpha)):
         return True
     return any(
-        _is_cap(t) and not i and (_norm(t) in STOPWORDS or _norm(t) in lowercase)
-        for t, i in raw
-        if t[0].isalpha() and len(t) > 1 and _norm(t) not in MONTHS and _norm(t) not in WEEKDAYS
+        t[0].isupper() and not i and (n in STOPWORDS or n in lowercase)
+        for t, n, i in toks
+        if t[0].isalpha() and len(t) > 1 and n not in MONTHS and n not in WEEKDAYS
     )
 
 
-def _name_runs(lines: list[list[_Tok]]) -> list[tuple[int, list[str]]]:
+def _name_runs(lines: list[list[_Token]], heads: list[bool]) -> list[tuple[int, list[str]]]:
     """Capitalised-name runs; untrusted capitals (sentence starts, headlines) are dropped.
 
     A capitalised word is trusted when it also appears capitalised mid-sentence in a normal
@@ -175,16 +174,15 @@ def _name_runs(lines: list[list[_Tok]]) -> list[tuple[int, list[str]]]:
     trusted: set[str] = set()
     initial_only: Counter[str] = Counter()
     lowercase: set[str] = set()
-    for toks in lines:
-        for t in toks:
-            if not t.text[0].isalpha():
+    for toks, headline in zip(lines, heads, strict=True):
+        for t, n, initial in toks:
+            if not t[0].isalpha():
                 continue
-            n = _norm(t.text)
-            if not _is_cap(t.text):
+            if not t[0].isupper():
                 lowercase.add(n)
-            elif t.headline:
+            elif headline:
                 continue
-            elif t.initial:
+            elif initial:
                 initial_only[n] += 1
             else:
                 trusted.add(n)
@@ -195,16 +193,15 @@ def _name_runs(lines: list[list[_Tok]]) -> list[tuple[int, list[str]]]:
     for li, toks in enumerate(lines):
         run: list[str] = []
         pending: list[str] = []  # connectors waiting for a following capital
-        for t in toks:
-            n = _norm(t.text)
-            is_name = t.text[0].isalpha() and _is_cap(t.text) and n in trusted
+        for t, n, initial in toks:
+            cap = t[0].isupper()
             # A sentence-opening word is kept only when trusted; otherwise it just ends a run.
-            if is_name:
+            if cap and n in trusted and t[0].isalpha():
                 if run and pending:
                     run.extend(pending)
                 pending = []
                 run.append(n)
-            elif run and not _is_cap(t.text) and n in CONNECTORS and not t.initial:
+            elif run and not cap and n in CONNECTORS and not initial:
                 pending.append(n)
             else:
                 if run:
@@ -215,44 +212,46 @@ def _name_runs(lines: list[list[_Tok]]) -> list[tuple[int, list[str]]]:
     return runs
 
 
-def _number_terms(lines: list[list[_Tok]]) -> Counter[str]:
+def _number_terms(toks: list[_Token]) -> Counter[str]:
     """Years, month-day dates, other numbers, number words and weekdays as typed terms."""
     out: Counter[str] = Counter()
-    for toks in lines:
-        words = [t.text for t in toks]
-        low = [w.lower().rstrip(".") for w in words]
-        for i, w in enumerate(words):
-            lw = low[i]
-            if w[0].isdigit():
-                if ":" in w:
-                    continue  # clock times say little about the event
-                m = NUMERIC_DATE_RE.match(w)
-                if m:
-                    if m.group(1):
-                        mo, d, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-                        y = y + 2000 if y < 50 else (y + 1900 if y < 100 else y)
-                    else:
-                        y, mo, d = int(m.group(4)), int(m.group(5)), int(m.group(6))
-                    if 1 <= mo <= 12 and 1 <= d <= 31:
-                        out[f"d{mo}-{d}"] += 1
-                    out[f"y{y}"] += 1
-                    continue
-                v = w.replace(",", "")
-                if v.isdigit() and len(v) == 4 and 1900 <= int(v) <= 2099:
-                    out[f"y{v}"] += 1
-                elif "/" not in v:
-                    out[f"n{v.rstrip('.')}"] += 1
-            elif lw in MONTHS and (w[0].isupper()) and (lw != "may" or w == "May"):
-                mo = MONTHS[lw]
-                out[f"m{mo}"] += 1
-                for j in (i + 1, i - 1):  # "November 28" or "28 November"
-                    if 0 <= j < len(words) and words[j].isdigit() and 1 <= int(words[j]) <= 31:
-                        out[f"d{mo}-{int(words[j])}"] += 1
+    for i, (w, _, _) in enumerate(toks):
+        if w[0].isdigit():
+            if ":" in w:
+                continue  # clock times say little about the event
+            m = NUMERIC_DATE_RE.match(w)
+            if m:
+                if m.group(1):
+                    mo, d, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+                    y = y + 2000 if y < 50 else (y + 1900 if y < 100 else y)
+                else:
+                    y, mo, d = int(m.group(4)), int(m.group(5)), int(m.group(6))
+                if 1 <= mo <= 12 and 1 <= d <= 31:
+                    out[f"d{mo}-{d}"] += 1
+                out[f"y{y}"] += 1
+                continue
+            v = w.replace(",", "")
+            if v.isdigit() and len(v) == 4 and 1900 <= int(v) <= 2099:
+                out[f"y{v}"] += 1
+            elif "/" not in v:
+                out[f"n{v.rstrip('.')}"] += 1
+            continue
+        lw = w.lower().rstrip(".")
+        if lw not in _NUMBER_LIKE:  # most words: nothing to count
+            continue
+        if lw in MONTHS and (w[0].isupper()) and (lw != "may" or w == "May"):
+            mo = MONTHS[lw]
+            out[f"m{mo}"] += 1
+            for j in (i + 1, i - 1):  # "November 28" or "28 November"
+                if 0 <= j < len(toks):
+                    near = toks[j][0]
+                    if near.isdigit() and 1 <= int(near) <= 31:
+                        out[f"d{mo}-{int(near)}"] += 1
                         break
-            elif lw in WEEKDAYS:
-                out[f"w{lw}"] += 1
-            elif lw in NUMBER_WORDS:
-                out[f"n{NUMBER_WORDS[lw]}"] += 1
+        elif lw in WEEKDAYS:
+            out[f"w{lw}"] += 1
+        elif lw in NUMBER_WORDS:
+            out[f"n{NUMBER_WORDS[lw]}"] += 1
     return out
 
 
@@ -264,21 +263,19 @@ def extract_features(title: str, text: str, title_weight: float = 2.0) -> Featur
     body = [ln for ln in text.splitlines() if ln.strip()]
     if body and title and body[0].strip() == title.strip():
         body = body[1:]
-    raws = [_tokenise_line(title) if title else [], *(_tokenise_line(ln) for ln in body)]
-    lowercase = {_norm(t) for raw in raws for t, _ in raw if t[0].islower()}
-    heads = [_is_headline(raw, lowercase) for raw in raws]  # once per line, not per token
-    lines = [[_Tok(t, i, h) for t, i in raw] for raw, h in zip(raws, heads, strict=True)]
+    lines = [_tokenise_line(title) if title else [], *(_tokenise_line(ln) for ln in body)]
+    lowercase = {n for toks in lines for t, n, _ in toks if t[0].islower()}
+    heads = [_is_headline(toks, lowercase) for toks in lines]  # once per line, not per token
     weights = [title_weight] + [1.0] * len(body)
 
     words: Counter[str] = Counter()
     for toks, w in zip(lines, weights, strict=True):
-        for t in toks:
-            n = _norm(t.text)
-            if t.text[0].isalpha() and len(n) >= 3 and n not in STOPWORDS and "'" not in n:
+        for t, n, _ in toks:
+            if len(n) >= 3 and n not in STOPWORDS and t[0].isalpha() and "'" not in n:
                 words[stem(n)] += w
 
     entities: Counter[str] = Counter()
-    for li, run in _name_runs(lines):
+    for li, run in _name_runs(lines, heads):
         w = weights[li]
         parts = [p for p in run if p not in CONNECTORS and p not in NOT_NAMES]
         if not parts:
@@ -290,6 +287,6 @@ def extract_features(title: str, text: str, title_weight: float = 2.0) -> Featur
 
     numbers: Counter[str] = Counter()
     for toks, w in zip(lines, weights, strict=True):
-        for k, c in _number_terms([toks]).items():
+        for k, c in _number_terms(toks).items():
             numbers[k] += c * w
     return Features(dict(words), dict(entities), dict(numbers))
