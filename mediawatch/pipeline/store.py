@@ -12,6 +12,7 @@ from mediawatch.cluster.stories import ArticleFeatures, Params, assign_batch
 from mediawatch.config import Settings
 from mediawatch.extract.html import SiteBoilerplate, line_hash
 from mediawatch.fingerprint import fingerprint_batch
+from mediawatch.gcpause import gc_paused
 from mediawatch.ingest.urls import host_of, url_key
 from mediawatch.match.batch import NewArticle, fingerprint_from_keys, match_batch
 from mediawatch.match.revise import reverify
@@ -58,7 +59,7 @@ def store_batch(
     report = BatchReport(failures=list(failures), extracted=len(batch))
     items = items or []
     revise_of = {u.doc_url: u.article_id for u in items if u.doc_url and u.article_id is not None}
-    with open_writer(settings) as conn, transaction(conn):
+    with gc_paused(), open_writer(settings) as conn, transaction(conn):
         runs_db.record_failures(conn, run_id, failures)
         if batch:
             _store(conn, batch, run_id, settings, raw_hashes or {}, report, revise_of)
