@@ -183,15 +183,23 @@ class StoryIndex:
         self.events: list[StoryEvent] = []
         self.last_neighbourhood = 0  # units clustered by the last batch: the cost driver
 
-    def vector(self, art: ArticleFeatures, space: str) -> Vector:
-        """Unit (1 + log tf) * IDF vector under the current document frequencies."""
+    def vector(
+        self, art: ArticleFeatures, space: str, idf: dict[str, float] | None = None
+    ) -> Vector:
+        """Unit (1 + log tf) * IDF vector under the current document frequencies.
+
+        ``idf`` memoises IDFs for one space while the frequencies stay as they are (one
+        batch's clustering): a neighbourhood's articles share most of their terms.
+        """
         df, n1, log = self.docfreq.df[space], 1 + self.docfreq.n_docs, math.log
-        # DocFreq.idf inlined (the same arithmetic): this runs for every neighbourhood article
-        w = {
-            t: (1.0 + log(c)) * log(n1 / (1 + df.get(t, 0)))
-            for t, c in art.counts(space).items()
-            if c > 0
-        }
+        memo = {} if idf is None else idf
+        w: dict[str, float] = {}
+        for t, c in art.counts(space).items():
+            if c > 0:
+                v = memo.get(t)
+                if v is None:  # DocFreq.idf inlined: the same arithmetic
+                    v = memo[t] = log(n1 / (1 + df.get(t, 0)))
+                w[t] = (1.0 + log(c)) * v
         norm = math.sqrt(sum(v * v for v in w.values()))
         return {t: v / norm for t, v in w.items() if v > 0} if norm else {}
 
@@ -546,10 +554,11 @@ def assign_batch(
         present.append([st.size if st.centroid[x] else 0 for x in SPACES])
         first.append(_days(st.first_seen))
         last.append(_days(st.last_seen))
+    idf: dict[str, dict[str, float]] = {x: {} for x in SPACES}  # frequencies fixed from here
     for aid in singles:
         art = index.articles[aid]
         units.append([aid])
-        vecs.append({x: index.vector(art, x) for x in SPACES})
+        vecs.append({x: index.vector(art, x, idf[x]) for x in SPACES})
         size.append(1)
         within.append([0.0] * len(SPACES))
         present.append([1 if vecs[-1][x] else 0 for x in SPACES])
