@@ -23,20 +23,24 @@ changed (new and grown stories, the largest duplicate groups touched, failures).
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
+from prefect.logging import get_logger
 from prefect.runtime import flow_run
+from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 from prefect.utilities.annotations import quote
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
-from mediawatch import pipeline, progress
+from mediawatch import pipeline, prepare, progress
 from mediawatch.config import FeedSource, Settings, load_settings
 from mediawatch.ingest.fetch import FetchSession
 from mediawatch.ingest.local import count_items
@@ -221,9 +225,11 @@ def ingest_flow(
     feeds: bool = False,
     due_only: bool = False,
     allow_private_hosts: bool | None = None,
+    read_at: datetime | None = None,
 ) -> pipeline.RunSummary:
     """Ingest local sources (files, folders, JSONL, CSV) and feeds or sitemaps (URLs;
-    ``feeds``: every configured feed, ``due_only``: those whose poll interval passed)."""
+    ``feeds``: every configured feed, ``due_only``: those whose poll interval passed).
+    ``read_at``: the fetch time of the local items (default: when the flow reads them)."""
     settings = load_settings(config, db=db)
     if allow_private_hosts is not None:
         settings = dataclasses.replace(
@@ -239,7 +245,7 @@ def ingest_flow(
     try:
         if local and progress.active():
             progress.expect(count_items(local, settings.ingest))
-        local_batches = ((d, f, None) for d, f in pipeline.batches(local, settings))
+        local_batches = ((d, f, None) for d, f in pipeline.batches(local, settings, read_at))
         for started, report in _pipelined(local_batches, run_id, settings):
             summary.add(report, documents=started.read, already_known=started.known)
             progress.advance(started.read)
@@ -292,4 +298,43 @@ def run_ingest(
                 "pip install 'mediawatch[scale]' (prefect-dask, dask[distributed])"
             ) from None
         run = ingest_flow.with_options(task_runner=DaskTaskRunner(address=address))
-    return run(sources=sources, db=db, config=config, **options)
+    else:
+        # one fetch time for the run's local items, whether read ahead or by the flow
+        options.setdefault("read_at", datetime.now(UTC).replace(tzinfo=None))
+        _head_start(sources, load_settings(config, db=db), options["read_at"])
+    try:
+        return run(sources=sources, db=db, config=config, **options)
+    finally:
+        prepare.drop_ahead()
+
+
+def _head_start(sources: list[str], settings: Settings, read_at: datetime) -> None:
+    """Without a Prefect server to report to, Prefect starts a temporary one (about 10 s,
+    one core busy) before the flow runs: start it here in a thread and, meanwhile, the
+    first batch of local documents in the worker processes, which the flow then finds
+    under way (mediawatch.prepare.start_ahead). Nothing is stored before the flow runs."""
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return  # a server to report to, or none to start
+    if FlowRunContext.get() is not None:
+        return  # called inside a flow: its server runs
+    local = [s for s in sources if not pipeline.is_web_url(s)]
+    if not local or settings.worker_count <= 1:
+        return
+    from prefect.server.api.server import SubprocessASGIServer  # what Prefect would start
+
+    server = threading.Thread(target=SubprocessASGIServer().start, daemon=True)
+    server.start()
+    try:
+        docs, _ = next(pipeline.batches(local, settings, read_at), ([], []))
+        docs, _ = pipeline.skip_known(docs, settings)
+        n = prepare.start_ahead(
+            docs, settings.extract, settings.worker_count, settings.run.chunk_size
+        )
+        if n:
+            get_logger("mediawatch").info(
+                "Extracting the first %d documents (%d chunks) while the server starts",
+                len(docs),
+                n,
+            )
+    finally:
+        server.join()  # a server that failed to start is started (and reported) by Prefect

@@ -81,13 +81,56 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return _pools[workers]
 
 
+# Chunks started ahead of the run that will ask for them (start_ahead): taken only for
+# equal documents (content, fetch time, everything) under equal settings.
+_ahead: dict[tuple[ExtractSettings, tuple[RawDocument, ...]], Future[list[Prepared]]] = {}
+
+
+def _chunk_key(
+    chunk: Sequence[RawDocument], settings: ExtractSettings
+) -> tuple[ExtractSettings, tuple[RawDocument, ...]]:
+    return settings, tuple(chunk)
+
+
+def start_ahead(
+    docs: Sequence[RawDocument], settings: ExtractSettings, workers: int, chunk_size: int
+) -> int:
+    """Start preparing documents that a run is about to submit, before it can: a one-shot
+    run waits about 10 s for Prefect's temporary server, with a core idle. submit_batch
+    then takes these chunks as they are, when it is given the same documents in the same
+    chunks; returns the number of chunks started."""
+    if workers <= 1 or len(docs) < 2 * workers:  # prepare_batch's own rule: in-process
+        return 0
+    try:
+        pool = _pool(workers)
+        for c in chunks(docs, chunk_size):
+            _ahead[_chunk_key(c, settings)] = pool.submit(prepare_chunk, c, settings)
+    except (BrokenProcessPool, RuntimeError, OSError) as exc:
+        log.warning("worker processes unavailable (%s); nothing started ahead", exc)
+    return len(_ahead)
+
+
+def drop_ahead() -> int:
+    """Cancel what was started ahead and not asked for (the run ended, or it read other
+    documents); returns how many chunks that was."""
+    left = list(_ahead.values())
+    _ahead.clear()
+    for f in left:
+        f.cancel()
+    return len(left)
+
+
 def submit_batch(
     docs: Sequence[RawDocument], settings: ExtractSettings, workers: int, chunk_size: int
 ) -> list[Future[list[Prepared]]] | None:
     """Start a batch in the worker pool and return at once (None: no pool to be had)."""
     try:
         pool = _pool(workers)
-        return [pool.submit(prepare_chunk, c, settings) for c in chunks(docs, chunk_size)]
+        return [
+            (_ahead and _ahead.pop(_chunk_key(c, settings), None))
+            or pool.submit(prepare_chunk, c, settings)
+            for c in chunks(docs, chunk_size)
+        ]
     except (BrokenProcessPool, RuntimeError, OSError) as exc:
         _pools.pop(workers, None)
         log.warning("worker processes unavailable (%s); preparing in-process", exc)

@@ -7,7 +7,7 @@ from datetime import datetime
 from mediawatch.config import ExtractSettings
 from mediawatch.extract import extract_document
 from mediawatch.ingest.urls import canonical_url, url_key
-from mediawatch.prepare import prepare_batch
+from mediawatch.prepare import drop_ahead, prepare_batch, start_ahead
 from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
 
 NOW = datetime(2026, 3, 1, 12, 0)
@@ -78,6 +78,21 @@ def test_batches_in_worker_processes_match_the_serial_result() -> None:
     ok = [p for p in parallel if isinstance(p, Fingerprinted)]
     assert [p.article.url for p in ok] == [f"https://h.example/{i}" for i in range(16) if i != 5]
     assert all(p.band_keys and p.terms["words"] and len(p.raw_hash) == 32 for p in ok)
+
+
+def test_chunks_started_ahead_are_taken_by_the_batch_that_asks_for_them() -> None:
+    settings = ExtractSettings()
+    docs = [doc(PAGE.encode(), url=f"https://h.example/{i}") for i in range(8)]
+    assert start_ahead(docs[:3], settings, workers=2, chunk_size=3) == 0  # in-process size
+    assert start_ahead(docs, settings, workers=2, chunk_size=3) == 3
+    taken = prepare_batch(docs, settings, workers=2, chunk_size=3)
+    assert drop_ahead() == 0  # all three chunks were taken
+    assert taken == prepare_batch(docs, settings, workers=1)  # as if extracted just now
+    start_ahead(docs, settings, workers=2, chunk_size=3)
+    edited = doc(PAGE.replace("northern", "southern").encode(), url="https://h.example/7")
+    other = prepare_batch([*docs[:7], edited], settings, workers=2, chunk_size=3)
+    assert "southern quay" in other[7].article.text  # the edited page, not the one ahead
+    assert drop_ahead() == 1  # its chunk, started ahead with the old page, was cancelled
 
 
 def test_url_variants_share_one_key() -> None:

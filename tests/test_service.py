@@ -185,6 +185,56 @@ def test_a_one_shot_run_reports_to_the_running_server(
     assert response.json()["state"]["type"] == "COMPLETED"
 
 
+def _outcome(db: Path) -> dict[str, object]:
+    """What a run decided, by URL: texts, duplicate groups, stories, fetch times."""
+    with reader(db) as conn:
+        rows = conn.execute(
+            """SELECT a.original_url, a.text_hash, a.fetched_at, d.group_id, d.relation,
+                      s.story_id
+               FROM articles a LEFT JOIN dup_members d USING (article_id)
+               LEFT JOIN story_members s USING (article_id) ORDER BY a.original_url"""
+        ).fetchall()
+
+    def partition(col: int) -> set[frozenset[str]]:
+        groups: dict[object, set[str]] = {}
+        for r in rows:
+            if r[col] is not None:
+                groups.setdefault(r[col], set()).add(r[0])
+        return {frozenset(g) for g in groups.values()}
+
+    return {
+        "texts": {r[0]: r[1] for r in rows},
+        "relations": {r[0]: r[4] for r in rows},
+        "groups": partition(3),
+        "stories": partition(5),
+        "fetch times": len({r[2] for r in rows}),
+    }
+
+
+def test_a_one_shot_run_without_a_server_extracts_while_one_starts(
+    prefect_server: PrefectServer, tmp_path: Path
+) -> None:
+    small = {
+        "MEDIAWATCH_RUN_WORKERS": "2",
+        "MEDIAWATCH_RUN_CHUNK_SIZE": "2",
+        "MEDIAWATCH_RUN_BATCH_SIZE": "8",
+    }
+    env = {**prefect_server.env, **small, "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"}
+    with_server = mediawatch("ingest", str(SEEDS), "--db", str(tmp_path / "a.duckdb"), env=env)
+    assert with_server.returncode == 0, with_server.stderr[-2000:]
+    assert "while the server starts" not in with_server.stderr  # nothing to wait for
+    env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")  # no server `mediawatch server start` ran
+    alone = mediawatch("ingest", str(SEEDS), "--db", str(tmp_path / "b.duckdb"), env=env)
+    assert alone.returncode == 0, alone.stderr[-2000:]
+    assert "Starting temporary server" in alone.stderr
+    assert "Extracting the first 8 documents (4 chunks) while the server starts" in alone.stderr
+    ahead, reference = _outcome(tmp_path / "b.duckdb"), _outcome(tmp_path / "a.duckdb")
+    assert len(ahead["texts"]) == 14 and len(ahead["stories"]) > 1
+    assert ahead == reference  # the same run, the same decisions
+    assert ahead["fetch times"] == 1  # read ahead or by the flow: one fetch time for the run
+
+
 def test_a_server_that_is_gone_is_reported_and_forgotten(tmp_path: Path, monkeypatch) -> None:
     from mediawatch import service
 
