@@ -191,7 +191,7 @@ def _fingerprints(texts: Sequence[str]) -> tuple[list[Fingerprint], list[list[st
     keys: list[dict[str, list[int]]] = [{} for _ in texts]
     for kind, (b, r) in BANDING.items():
         # An empty set keeps the all-max signature; skip it so it matches nothing.
-        data = [[s.encode() for s in sorted(f[kind])] for f in feats]
+        data = [[s.encode() for s in f[kind]] for f in feats]  # any order: a minimum is one
         for i, mh in enumerate(MinHash.bulk(data, **_minhash_kwargs(kind))):
             keys[i][kind] = band_keys(kind, mh.hashvalues, b, r) if data[i] else []
     out = []
