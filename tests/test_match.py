@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
+from mediawatch.cluster.features import extract_features
 from mediawatch.fingerprint import (
     fingerprint,
     fingerprint_many,
@@ -12,6 +16,8 @@ from mediawatch.fingerprint import (
 )
 from mediawatch.match.groups import Article, DedupIndex
 from mediawatch.match.verify import longest_shared_passages, verify
+
+from .conftest import SEEDS
 
 SOURCE = """City council approves new riverside park plan
 The city council voted on Tuesday to approve a plan for a new park along the eastern riverbank, ending two years of debate.
@@ -161,3 +167,36 @@ def test_incremental_groups_and_earliest_member_change() -> None:
     assert index.member("rw").relation == "rewrite"
     assert index.member("src").relation is None
     assert index.group_of["event"] != gid
+
+
+def test_stored_fingerprints_do_not_change_silently() -> None:
+    """Band keys and story terms are stored, and new articles are matched against them:
+    a change here (tokens, hashing, banding, term counting) stops new copies from meeting
+    archived ones. If a change is meant, it needs a migration that recomputes them."""
+
+    def digest(value: object) -> str:
+        return hashlib.blake2b(
+            json.dumps(value, sort_keys=True).encode(), digest_size=8
+        ).hexdigest()
+
+    seen = {}
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        fp, f = fingerprint(text), extract_features("", text)
+        seen[path.name] = (
+            fp.text_hash,
+            digest(fp.band_keys),
+            digest([f.words, f.entities, f.numbers]),
+        )
+    assert seen == {
+        "000_16416721b22052af.txt": (
+            "11672950c3ee5368375fe4f70f8545c4",
+            "01483b83176bf6b7",
+            "77b801ad980b25bb",
+        ),
+        "001_1a12cbee7aca723b.txt": (
+            "58e089e4a9c27ee6d05a52da5ee3da80",
+            "01dc324cc411a7d1",
+            "9e39f05a7be604d2",
+        ),
+    }
