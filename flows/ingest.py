@@ -7,7 +7,10 @@ processes (one per core, ``run.workers``) and are pipelined: while the main proc
 stores batch N, the workers extract batch N+1. With Prefect's Dask task runner
 (``run.dask_address``, the `scale` extra) a batch goes out as chunk tasks that the
 Dask scheduler spreads over its workers, on this machine or others; storing stays
-here, in the one process that writes the DuckDB file.
+here, in the one process that writes the DuckDB file. A one-shot run with no Prefect
+server to report to waits some seconds for Prefect's temporary one: ``run_ingest``
+starts it in a thread and, meanwhile, the first batch of local documents in the worker
+processes, which the flow then finds under way.
 
 Feeds and sitemaps (URL sources, or every configured feed) add three stages in
 front: poll the feeds, plan which items need their page (known, unchanged items do
