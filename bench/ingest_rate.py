@@ -84,10 +84,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         e2e, steady = len(files) / wall, len(files) / inside
         line("mediawatch ingest, wall clock with start-up (s)", f"{wall:.1f}")
         line("  of which inside the flow (s)", f"{inside:.1f}")
-        line(
-            "  start-up and shut-down: Prefect's temporary server, imports (s)",
-            f"{wall - inside:.1f}",
-        )
+        line("  start-up and shut-down, Prefect's temporary server (s)", f"{wall - inside:.1f}")
         line(
             "  stored",
             f"{summary['new_articles']} new, {summary['exact_copies']} exact copies, "

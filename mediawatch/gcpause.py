@@ -3,7 +3,7 @@
 A batch allocates millions of small containers (term dictionaries, token tuples, score
 rows) while the process holds many long-lived ones (the batches extracted ahead, caches):
 every few thousand allocations the collector walks them, and on the end-to-end benchmark
-that was a third of the storing process's CPU. The batch's objects are freed by reference
+that was about a fifth of the storing CPU. The batch's objects are freed by reference
 counting anyway; cycles it leaves are collected once the collector runs again afterwards.
 """
 
