@@ -25,6 +25,7 @@ changed (new and grown stories, the largest duplicate groups touched, failures).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from collections import deque
@@ -325,8 +326,13 @@ def _head_start(sources: list[str], settings: Settings, read_at: datetime) -> No
         return
     from prefect.server.api.server import SubprocessASGIServer  # what Prefect would start
 
-    server = threading.Thread(target=SubprocessASGIServer().start, daemon=True)
+    def start_server() -> None:
+        with contextlib.suppress(Exception):  # then Prefect starts it again, and says why not
+            SubprocessASGIServer().start()
+
+    server = threading.Thread(target=start_server, daemon=True)
     server.start()
+    logger = get_logger("mediawatch")
     try:
         docs, _ = next(pipeline.batches(local, settings, read_at), ([], []))
         docs, _ = pipeline.skip_known(docs, settings)
@@ -334,10 +340,12 @@ def _head_start(sources: list[str], settings: Settings, read_at: datetime) -> No
             docs, settings.extract, settings.worker_count, settings.run.chunk_size
         )
         if n:
-            get_logger("mediawatch").info(
+            logger.info(
                 "Extracting the first %d documents (%d chunks) while the server starts",
                 len(docs),
                 n,
             )
+    except Exception as exc:  # a head start only: the flow reads, records and reports
+        logger.info("No head start (%s: %s)", type(exc).__name__, exc)
     finally:
-        server.join()  # a server that failed to start is started (and reported) by Prefect
+        server.join()
