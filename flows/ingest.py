@@ -29,7 +29,7 @@ import contextlib
 import dataclasses
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -285,10 +285,16 @@ def publish_summary(
 
 
 def run_ingest(
-    sources: list[str], db: str | None = None, config: str | None = None, **options
+    sources: list[str],
+    db: str | None = None,
+    config: str | None = None,
+    server_ready: Callable[[], None] | None = None,
+    **options,
 ) -> pipeline.RunSummary:
     """The ingest flow on the task runner the settings ask for: this machine's worker
-    processes, or a Dask cluster (``run.dask_address``, or ``dask_address=``)."""
+    processes, or a Dask cluster (``run.dask_address``, or ``dask_address=``).
+    ``server_ready`` waits for a Prefect server that is still starting (the command
+    line's temporary one); the first batch is extracted meanwhile."""
     address = options.pop("dask_address", None)
     if address is None:
         address = load_settings(config, db=db).run.dask_address
@@ -302,36 +308,37 @@ def run_ingest(
                 "pip install 'mediawatch[scale]' (prefect-dask, dask[distributed])"
             ) from None
         run = ingest_flow.with_options(task_runner=DaskTaskRunner(address=address))
+        if server_ready is not None:
+            server_ready()
     else:
         # one fetch time for the run's local items, whether read ahead or by the flow
         options.setdefault("read_at", datetime.now(UTC).replace(tzinfo=None))
-        _head_start(sources, load_settings(config, db=db), options["read_at"])
+        _head_start(sources, load_settings(config, db=db), options["read_at"], server_ready)
     try:
         return run(sources=sources, db=db, config=config, **options)
     finally:
         prepare.drop_ahead()
 
 
-def _head_start(sources: list[str], settings: Settings, read_at: datetime) -> None:
-    """Without a Prefect server to report to, Prefect starts a temporary one (about 10 s,
-    one core busy) before the flow runs: start it here in a thread and, meanwhile, the
-    first batch of local documents in the worker processes, which the flow then finds
-    under way (mediawatch.prepare.start_ahead). Nothing is stored before the flow runs."""
-    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-        return  # a server to report to, or none to start
-    if FlowRunContext.get() is not None:
-        return  # called inside a flow: its server runs
+def _head_start(
+    sources: list[str],
+    settings: Settings,
+    read_at: datetime,
+    server_ready: Callable[[], None] | None,
+) -> None:
+    """While a Prefect server starts (about 10 s, one core busy), the first batch of local
+    documents already goes to the worker processes; the flow then finds it under way
+    (mediawatch.prepare.start_ahead). Nothing is stored before the flow runs. The server
+    is the caller's (``server_ready`` waits for it) or, with no API to report to, the
+    temporary one Prefect would start, started here in a thread."""
+    if server_ready is None:
+        server_ready = _start_temporary_server()
+    if server_ready is None:
+        return  # a server answers already: nothing to wait for
     local = [s for s in sources if not pipeline.is_web_url(s)]
     if not local or settings.worker_count <= 1:
+        server_ready()
         return
-    from prefect.server.api.server import SubprocessASGIServer  # what Prefect would start
-
-    def start_server() -> None:
-        with contextlib.suppress(Exception):  # then Prefect starts it again, and says why not
-            SubprocessASGIServer().start()
-
-    server = threading.Thread(target=start_server, daemon=True)
-    server.start()
     logger = get_logger("mediawatch")
     try:
         docs, _ = next(pipeline.batches(local, settings, read_at), ([], []))
@@ -348,4 +355,22 @@ def _head_start(sources: list[str], settings: Settings, read_at: datetime) -> No
     except Exception as exc:  # a head start only: the flow reads, records and reports
         logger.info("No head start (%s: %s)", type(exc).__name__, exc)
     finally:
-        server.join()
+        server_ready()
+
+
+def _start_temporary_server() -> Callable[[], None] | None:
+    """Prefect's temporary server, started in a thread (None: there is an API to report to,
+    or no temporary server may start); returns what waits for it."""
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return None
+    if FlowRunContext.get() is not None:
+        return None  # called inside a flow: its server runs
+    from prefect.server.api.server import SubprocessASGIServer  # what Prefect would start
+
+    def start_server() -> None:
+        with contextlib.suppress(Exception):  # then Prefect starts it again, and says why not
+            SubprocessASGIServer().start()
+
+    server = threading.Thread(target=start_server, daemon=True)
+    server.start()
+    return server.join

@@ -128,8 +128,29 @@ def _report_to_running_server() -> None:
         os.environ["PREFECT_API_URL"] = state.api_url
 
 
+def _temporary_server():
+    """With no server to report to, Prefect would start its temporary one once it is
+    imported and the flow runs, some 3 s in; launched here first, it boots meanwhile
+    (mediawatch.service.TemporaryServer). Must run before Prefect is imported; stopped
+    at exit, after Prefect has sent its last logs and events (atexit runs last what was
+    registered first)."""
+    import atexit
+    import os
+
+    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+        return None
+    if os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED", "").lower() in ("0", "false"):
+        return None  # the user wants no temporary server: Prefect says so
+    from mediawatch.service import TemporaryServer
+
+    server = TemporaryServer()
+    atexit.register(server.stop)
+    return server
+
+
 def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
     _report_to_running_server()
+    server = _temporary_server()
     from flows.ingest import run_ingest
     from mediawatch import progress, render
 
@@ -138,6 +159,7 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
             sources=[s if _is_url(s) else str(Path(s).absolute()) for s in sources],
             db=str(settings.db_path),
             config=getattr(args, "config", None),
+            server_ready=server.wait if server is not None else None,
             kind=kind,
             feeds=bool(getattr(args, "feeds", False)),
             due_only=bool(getattr(args, "due", False)),

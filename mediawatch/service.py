@@ -313,3 +313,65 @@ def schedule_parameters(
         "feeds": every,
         "due_only": schedule.due_only,
     }
+
+
+# --------------------------------------------------------------------------- one-shot runs
+
+_SERVE = """
+import sys
+from mediawatch.lifeline import exit_with_parent
+exit_with_parent(int(sys.argv[1]))
+import uvicorn
+uvicorn.main(sys.argv[2:])
+"""
+
+
+class TemporaryServer:
+    """Prefect's temporary server for one one-shot run, launched before Prefect is imported.
+
+    Prefect starts the same server itself (uvicorn over ``create_app``, no UI) when a flow
+    runs with no API to report to, but only after this process has imported Prefect and
+    its server module, some 3 s in. Launched first, the server boots while the run imports
+    and reads its first batch. It ends with the run: stopped at the end, and a lifeline
+    ends it if the run's process is killed.
+    """
+
+    def __init__(self) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port: int = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = server_env()
+        env.update(  # what Prefect sets for its own temporary server
+            PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1", PREFECT__SERVER_FINAL="1"
+        )
+        app = ["--factory", "prefect.server.api.server:create_app", "--lifespan", "on"]
+        where = ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error"]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVE, str(os.getpid()), *app, *where],
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        os.environ["PREFECT_API_URL"] = self.url + "/api"  # before Prefect reads its settings
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Return once the server answers; raise ServiceError if it does not."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ServiceError(f"Prefect's temporary server exited ({self.proc.returncode})")
+            if healthy(self.url, timeout=1.0):
+                return
+            time.sleep(0.1)
+        raise ServiceError(f"Prefect's temporary server did not answer at {self.url}")
+
+    def stop(self, grace: float = 5.0) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

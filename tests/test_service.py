@@ -227,12 +227,42 @@ def test_a_one_shot_run_without_a_server_extracts_while_one_starts(
     env["PREFECT_HOME"] = str(tmp_path / "prefect")  # no server `mediawatch server start` ran
     alone = mediawatch("ingest", str(SEEDS), "--db", str(tmp_path / "b.duckdb"), env=env)
     assert alone.returncode == 0, alone.stderr[-2000:]
-    assert "Starting temporary server" in alone.stderr
     assert "Extracting the first 8 documents (4 chunks) while the server starts" in alone.stderr
+    assert "Starting temporary server" not in alone.stderr  # ours ran, not a second one
+    assert "Error logging to API" not in alone.stderr  # stopped after Prefect's last logs
+    assert processes_with_env("PREFECT_HOME", env["PREFECT_HOME"]) == []  # and stopped
     ahead, reference = _outcome(tmp_path / "b.duckdb"), _outcome(tmp_path / "a.duckdb")
     assert len(ahead["texts"]) == 14 and len(ahead["stories"]) > 1
     assert ahead == reference  # the same run, the same decisions
     assert ahead["fetch times"] == 1  # read ahead or by the flow: one fetch time for the run
+
+
+def test_a_killed_one_shot_run_leaves_no_temporary_server(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "MEDIAWATCH_RUN_WORKERS": "2"}
+    env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "INFO"
+    db = tmp_path / "killed.duckdb"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "mediawatch.cli", "ingest", str(SEEDS), "--db", str(db)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert run.stderr is not None
+    for line in run.stderr:  # the server is starting, the first batch is extracting
+        if "while the server starts" in line:
+            break
+    assert processes_with_env("PREFECT_HOME", env["PREFECT_HOME"]) != []
+    run.kill()
+    run.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while (left := processes_with_env("PREFECT_HOME", env["PREFECT_HOME"])) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
+    assert left == []  # the server and the workers noticed, and ended
 
 
 def test_a_server_that_is_gone_is_reported_and_forgotten(tmp_path: Path, monkeypatch) -> None:
