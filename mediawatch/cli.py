@@ -14,9 +14,12 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediawatch.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from mediawatch.service import TemporaryServer
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -128,7 +131,7 @@ def _report_to_running_server() -> None:
         os.environ["PREFECT_API_URL"] = state.api_url
 
 
-def _temporary_server():
+def _temporary_server() -> TemporaryServer | None:
     """With no server to report to, Prefect would start its temporary one once it is
     imported and the flow runs, some 3 s in; launched here first, it boots meanwhile
     (mediawatch.service.TemporaryServer). Must run before Prefect is imported; stopped
