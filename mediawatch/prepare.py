@@ -9,7 +9,9 @@ Where the chunks run:
 - ``prepare_batch(..., workers=N)``: a persistent pool of N forkserver processes on this
   machine (default: one per core), chunks of ``chunk_size`` documents;
 - ``prepare_chunk``: one chunk in the calling process, what a Dask worker runs when the
-  flow uses Prefect's Dask task runner (flows/ingest.py).
+  flow uses Prefect's Dask task runner (flows/ingest.py);
+- ``start_ahead``: chunks started before the flow runs (while Prefect's server boots),
+  which ``submit_batch`` then takes instead of submitting them again.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def start_ahead(
     docs: Sequence[RawDocument], settings: ExtractSettings, workers: int, chunk_size: int
 ) -> int:
     """Start preparing documents that a run is about to submit, before it can: a one-shot
-    run waits about 10 s for Prefect's temporary server, with a core idle. submit_batch
+    run waits several seconds for Prefect's temporary server to boot. submit_batch
     then takes these chunks as they are, when it is given the same documents in the same
     chunks; returns the number of chunks started."""
     if workers <= 1 or len(docs) < 2 * workers:  # prepare_batch's own rule: in-process
