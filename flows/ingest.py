@@ -8,8 +8,8 @@ stores batch N, the workers extract batch N+1. With Prefect's Dask task runner
 (``run.dask_address``, the `scale` extra) a batch goes out as chunk tasks that the
 Dask scheduler spreads over its workers, on this machine or others; storing stays
 here, in the one process that writes the DuckDB file. A one-shot run with no Prefect
-server to report to waits some seconds for Prefect's temporary one: ``run_ingest``
-starts it in a thread and, meanwhile, the first batch of local documents in the worker
+server to report to waits some seconds for the temporary one the command line launches:
+meanwhile ``run_ingest`` starts the first batch of local documents in the worker
 processes, which the flow then finds under way.
 
 Feeds and sitemaps (URL sources, or every configured feed) add three stages in
@@ -25,9 +25,7 @@ changed (new and grown stories, the largest duplicate groups touched, failures).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -40,7 +38,6 @@ from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.logging import get_logger
 from prefect.runtime import flow_run
-from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 from prefect.utilities.annotations import quote
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
@@ -326,15 +323,12 @@ def _head_start(
     read_at: datetime,
     server_ready: Callable[[], None] | None,
 ) -> None:
-    """While a Prefect server starts (about 10 s, one core busy), the first batch of local
-    documents already goes to the worker processes; the flow then finds it under way
-    (mediawatch.prepare.start_ahead). Nothing is stored before the flow runs. The server
-    is the caller's (``server_ready`` waits for it) or, with no API to report to, the
-    temporary one Prefect would start, started here in a thread."""
+    """While the caller's Prefect server boots (``server_ready`` waits for it: the command
+    line's temporary server), the first batch of local documents already goes to the
+    worker processes; the flow then finds it under way (mediawatch.prepare.start_ahead).
+    Nothing is stored before the flow runs."""
     if server_ready is None:
-        server_ready = _start_temporary_server()
-    if server_ready is None:
-        return  # a server answers already: nothing to wait for
+        return  # a server answers already, or Prefect starts its own when the flow runs
     local = [s for s in sources if not pipeline.is_web_url(s)]
     if not local or settings.worker_count <= 1:
         server_ready()
@@ -356,21 +350,3 @@ def _head_start(
         logger.info("No head start (%s: %s)", type(exc).__name__, exc)
     finally:
         server_ready()
-
-
-def _start_temporary_server() -> Callable[[], None] | None:
-    """Prefect's temporary server, started in a thread (None: there is an API to report to,
-    or no temporary server may start); returns what waits for it."""
-    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-        return None
-    if FlowRunContext.get() is not None:
-        return None  # called inside a flow: its server runs
-    from prefect.server.api.server import SubprocessASGIServer  # what Prefect would start
-
-    def start_server() -> None:
-        with contextlib.suppress(Exception):  # then Prefect starts it again, and says why not
-            SubprocessASGIServer().start()
-
-    server = threading.Thread(target=start_server, daemon=True)
-    server.start()
-    return server.join
