@@ -14,7 +14,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mediawatch.fingerprint import content_words, sentences, shingles
+from mediawatch.fingerprint import content_words, sentences, shingles, text_language
 from mediawatch.match.verify import COVER_K, coverage_mask
 from mediawatch.spans import Segment, WordSpan, segments, word_spans
 
@@ -30,6 +30,7 @@ class Sentence:
     segments: list[Segment]  # marked = inside a passage shared with the other text
     tokens: tuple[str, ...] = field(repr=False, default=())
     shared_tokens: int = 0  # of its tokens, those inside shared passages
+    language: str | None = None  # of the whole text: stems and stopwords of the sentence
 
 
 @dataclass(frozen=True)
@@ -75,15 +76,16 @@ def _marked(parts: list[tuple[str, list[WordSpan]]], other: frozenset[str]) -> l
 def _sentences(text: str, other_text: str) -> list[Sentence]:
     parts = _split(text)
     other = frozenset(shingles([t.token for _, sp in _split(other_text) for t in sp], COVER_K))
+    lang = text_language(text or "")
     return [
-        Sentence(i, s, segments(s, spans, marks), tuple(t.token for t in spans), sum(marks))
+        Sentence(i, s, segments(s, spans, marks), tuple(t.token for t in spans), sum(marks), lang)
         for i, ((s, spans), marks) in enumerate(zip(parts, _marked(parts, other), strict=True))
     ]
 
 
 def similarity(x: Sentence, y: Sentence) -> float:
     """Content-word Dice of two sentences (all words when either has none)."""
-    a, b = set(content_words(x.tokens)), set(content_words(y.tokens))
+    a, b = set(content_words(x.tokens, x.language)), set(content_words(y.tokens, y.language))
     if not a or not b:
         a, b = set(x.tokens), set(y.tokens)
     if not a or not b:

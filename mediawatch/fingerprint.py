@@ -12,17 +12,24 @@ an equi-join, without keeping datasketch's in-memory MinHashLSH around.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from mediawatch.records import Article, Fingerprinted
+from mediawatch.text import detect_language, normalise, sentences
+from mediawatch.text.lexicon import ENGLISH_STOPWORDS
+from mediawatch.text.lexicon import content_words as _content_words
+from mediawatch.text.segment import tokens as _text_tokens
+
+__all__ = ["normalise", "sentences"]  # re-exported: verification and diff read them here
 
 # --- constants (changing any of them invalidates stored band keys) ---------
-SCHEME_VERSION = 1  # bump when anything below changes; stored with the rows
+# Bump when anything below or in mediawatch.text changes what is stored (band keys, story
+# terms, search postings); kept in pipeline_state as "text_scheme", and `mediawatch
+# reindex` recomputes an older database. 2: language-aware text analysis.
+SCHEME_VERSION = 2
 MINHASH_SCHEME = "affine32"  # pinned: datasketch's default may change
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)
@@ -46,38 +53,17 @@ SENT_MIN_WORDS = 5  # a "substantive" sentence; shorter ones are datelines/furni
 SENT_MAX_BUCKET = 50
 SET_KINDS = ("exact", "sent")
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be
-    because been before being below between both but by can could did do does
-    doing down during each few for from further had has have having he her here
-    hers herself him himself his how i if in into is it its itself just me more
-    most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too
-    under until up very was we were what when where which while who whom why
-    will with would you your yours yourself yourselves said says say according
-    told one two new mr mrs ms us s t""".split()  # noqa: SIM905 - a word list reads better
-)
-STEM_LEN = 6  # crude prefix stemming: intimidating/intimidation -> intimi
-
-_QUOTES = ("\u2019", "\u2018", "\u02bc", "`")  # folded to "'"
-_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
-_TOKEN = re.compile(r"[^\W_]+")
-_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"'\u201d)\]]*\s+(?=[\"'\u201c(\[]*[A-Z0-9])")
+STOPWORDS = ENGLISH_STOPWORDS  # the search index and older callers read it here
 
 
-def normalise(text: str) -> str:
-    """NFKC + lowercase + quote folding; apostrophes inside words are dropped
-    so "China's" and "China\u2019s" both become "chinas"."""
-    t = unicodedata.normalize("NFKC", text).lower()
-    for q in _QUOTES:  # str.replace, not str.translate: 40x faster on a whole article
-        t = t.replace(q, "'")
-    return _APOSTROPHE.sub("", t) if "'" in t else t
+def tokens(text: str, language: str | None = None) -> list[str]:
+    """Word tokens of the normalised text, segmented by script (``mediawatch.text``)."""
+    return _text_tokens(text, language)
 
 
-def tokens(text: str) -> list[str]:
-    """Word tokens of the normalised text; punctuation and whitespace vanish."""
-    return _TOKEN.findall(normalise(text))
+def content_words(toks: Sequence[str], language: str | None = None) -> list[str]:
+    """Stemmed non-stopword tokens of ``language``: what a paraphrase keeps of a sentence."""
+    return _content_words(toks, language)
 
 
 def normalised_text(text: str) -> str:
@@ -90,11 +76,6 @@ def text_hash(text: str) -> str:
     return hashlib.blake2b(normalised_text(text).encode(), digest_size=16).hexdigest()
 
 
-def content_words(toks: Sequence[str]) -> list[str]:
-    """Stemmed non-stopword tokens: what a paraphrase keeps of a sentence."""
-    return [w[:STEM_LEN] for w in toks if w not in STOPWORDS and len(w) > 1]
-
-
 def shingles(toks: Sequence[str], k: int = SHINGLE_K) -> set[str]:
     """Word k-shingles; a text shorter than k yields itself as one shingle."""
     if len(toks) < k:
@@ -102,22 +83,11 @@ def shingles(toks: Sequence[str], k: int = SHINGLE_K) -> set[str]:
     return {" ".join(toks[i : i + k]) for i in range(len(toks) - k + 1)}
 
 
-def sentences(text: str) -> list[str]:
-    """Lines, split further at sentence ends: paragraphs in scraped text often
-    hold several sentences, and rewrites are paraphrased sentence by sentence."""
-    out: list[str] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            out.extend(s for s in _SENT_SPLIT.split(line) if s.strip())
-    return out
-
-
-def feature_sets(toks: Sequence[str]) -> dict[str, set[str]]:
+def feature_sets(toks: Sequence[str], language: str | None = None) -> dict[str, set[str]]:
     """The set each signature kind is a MinHash of (from the text's tokens)."""
     return {
         "shingle": shingles(toks, SHINGLE_K),
-        "words": set(content_words(toks)),
+        "words": set(content_words(toks, language)),
         "lead": shingles(toks[:LEAD_WORDS], LEAD_K),
     }
 
@@ -157,13 +127,13 @@ def _key64(data: str) -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
-def sentence_keys(text: str) -> list[int]:
+def sentence_keys(text: str, language: str | None = None) -> list[int]:
     """Sampled hashes of the substantive sentences (content-defined sampling,
     so a copied sentence is sampled in both texts or in neither)."""
     keys = set()
     for sent in sentences(text):
-        st = tokens(sent)
-        if len(set(content_words(st))) >= SENT_MIN_WORDS:
+        st = tokens(sent, language)
+        if len(set(content_words(st, language))) >= SENT_MIN_WORDS:
             k = _key64("sent:" + " ".join(st))
             if k % SENT_SAMPLE == 0:
                 keys.add(k)
@@ -175,19 +145,32 @@ def _minhash_kwargs(kind: str) -> dict[str, object]:
     return {"num_perm": b * r, "seed": MINHASH_SEED, "scheme": MINHASH_SCHEME}
 
 
-def fingerprint_many(texts: Sequence[str]) -> list[Fingerprint]:
-    """Fingerprints for a batch, using MinHash.bulk per kind (shared permutations)."""
-    return _fingerprints(texts)[0]
+def fingerprint_many(
+    texts: Sequence[str], languages: Sequence[str | None] | None = None
+) -> list[Fingerprint]:
+    """Fingerprints for a batch, using MinHash.bulk per kind (shared permutations).
+    ``languages``: each text's language (identified from the text when not given)."""
+    if languages is None:
+        languages = [text_language(t) for t in texts]
+    return _fingerprints(texts, languages)[0]
 
 
-def _fingerprints(texts: Sequence[str]) -> tuple[list[Fingerprint], list[list[str]]]:
+def text_language(text: str) -> str:
+    """The language a text is analysed in when nothing else is known: the same text
+    always gets the same one, so stored and recomputed fingerprints agree."""
+    return detect_language(text).code
+
+
+def _fingerprints(
+    texts: Sequence[str], languages: Sequence[str | None]
+) -> tuple[list[Fingerprint], list[list[str]]]:
     """fingerprint_many, and the texts' tokens (the search index counts them too)."""
     # Imported here: datasketch pulls in scipy (~0.4 s), which the read commands that only
     # need tokens (search, diff, the web inspector) should not pay for.
     from datasketch import MinHash
 
-    toks = [tokens(t) for t in texts]
-    feats = [feature_sets(tk) for tk in toks]
+    toks = [tokens(t, lang) for t, lang in zip(texts, languages, strict=True)]
+    feats = [feature_sets(tk, lang) for tk, lang in zip(toks, languages, strict=True)]
     keys: list[dict[str, list[int]]] = [{} for _ in texts]
     for kind, (b, r) in BANDING.items():
         # An empty set keeps the all-max signature; skip it so it matches nothing.
@@ -195,11 +178,11 @@ def _fingerprints(texts: Sequence[str]) -> tuple[list[Fingerprint], list[list[st
         for i, mh in enumerate(MinHash.bulk(data, **_minhash_kwargs(kind))):
             keys[i][kind] = band_keys(kind, mh.hashvalues, b, r) if data[i] else []
     out = []
-    for text, tk, k in zip(texts, toks, keys, strict=True):
+    for text, tk, k, lang in zip(texts, toks, keys, languages, strict=True):
         h = hashlib.blake2b(" ".join(tk).encode(), digest_size=16).hexdigest()  # = text_hash
         # exact copies always meet, even when too short for useful shingles
         k["exact"] = [int.from_bytes(bytes.fromhex(h)[:8], "little", signed=True)]
-        k["sent"] = sentence_keys(text)
+        k["sent"] = sentence_keys(text, lang)
         out.append(Fingerprint(h, len(tk), k))
     return out, toks
 
@@ -225,11 +208,28 @@ def fingerprint_batch(articles: Sequence[Article]) -> list[Fingerprinted]:
     from mediawatch.match.batch import band_rows
     from mediawatch.search import index_terms
 
-    fps, toks = _fingerprints([a.text for a in articles])
+    articles = [with_language(a) for a in articles]
+    fps, toks = _fingerprints([a.text for a in articles], [a.language for a in articles])
     out = []
     for article, fp, tk in zip(articles, fps, toks, strict=True):
-        feats = extract_features(article.title or "", article.text)
+        feats = extract_features(article.title or "", article.text, language=article.language)
         terms = {"words": feats.words, "entities": feats.entities, "numbers": feats.numbers}
-        search = dict(index_terms(article.title, article.text, tk)[0])
+        search = dict(index_terms(article.title, article.text, tk, article.language)[0])
         out.append(Fingerprinted(article, fp.text_hash, tuple(band_rows(fp)), terms, "", search))
     return out
+
+
+def with_language(article: Article) -> Article:
+    """The article with its identified language; the declared one (page or feed) is kept
+    as ``declared_language`` and only breaks doubt. Identified once: an article that is
+    fingerprinted again (site furniture removed) keeps its language."""
+    if article.language_confidence is not None:
+        return article
+    declared = article.declared_language or article.language
+    found = detect_language(article.text, hint=declared)
+    return replace(
+        article,
+        language=found.code,
+        language_confidence=found.confidence,
+        declared_language=declared,
+    )

@@ -54,9 +54,11 @@ class Article:
     published_at: datetime | None = None
     author: str | None = None
     source: str | None = None  # outlet: site name or host
-    language: str | None = None
+    language: str | None = None  # declared until fingerprinting identifies it from the text
     guid: str | None = None
     summary: str | None = None  # as the feed gave it
+    language_confidence: float | None = None  # set once the language is identified
+    declared_language: str | None = None  # what the page or feed said: a hint only
 
     @property
     def date(self) -> datetime:

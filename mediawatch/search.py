@@ -18,10 +18,14 @@ from dataclasses import dataclass, field
 
 from mediawatch.fingerprint import STOPWORDS, tokens
 from mediawatch.spans import Segment, WordSpan, segments, word_spans
+from mediawatch.text.lexicon import SNOWBALL, stem
 
 TITLE_WEIGHT = 3  # a title word counts as this many body words
 MIN_PREFIX = 2  # shorter prefixes would match half the vocabulary
 MAX_TERMS = 12  # words per query: more add cost, not precision
+
+
+STEM_MARK = "~"  # stem postings: "~haus" finds Haus, Hauses, Häuser
 
 
 def indexable(tok: str) -> bool:
@@ -29,18 +33,43 @@ def indexable(tok: str) -> bool:
 
 
 def index_terms(
-    title: str | None, text: str | None, text_tokens: list[str] | None = None
+    title: str | None,
+    text: str | None,
+    text_tokens: list[str] | None = None,
+    language: str | None = None,
 ) -> tuple[Counter[str], int]:
     """Term counts of one article (title words weighted) and its indexed length.
-    ``text_tokens``: tokens(text), when the caller has them already."""
+    ``text_tokens``: tokens(text, language), when the caller has them already.
+
+    Words are indexed as written (normalised); in a language with a Snowball stemmer
+    other than English (whose inflections the query expands instead), each word's stem
+    is indexed too, marked with ``STEM_MARK``.
+    """
     counts: Counter[str] = Counter()
-    for tok in tokens(text or "") if text_tokens is None else text_tokens:
+    for tok in tokens(text or "", language) if text_tokens is None else text_tokens:
         if indexable(tok):
             counts[tok] += 1
-    for tok in tokens(title or ""):
+    for tok in tokens(title or "", language):
         if indexable(tok):
             counts[tok] += TITLE_WEIGHT
-    return counts, sum(counts.values())
+    n = sum(counts.values())
+    if language != "en" and language in SNOWBALL:
+        for tok, c in list(counts.items()):
+            st = stem(tok, language)
+            if st != tok and len(st) >= MIN_PREFIX:
+                counts[STEM_MARK + st] += c
+    return counts, n
+
+
+def stem_forms(word: str) -> list[str]:
+    """The stem postings a query word may meet: its Snowball stem in every language
+    that has one (a query is too short to tell its language; a stem that means nothing
+    in a language matches nothing there)."""
+    if len(word) < 3 or not word.isalpha():
+        return []
+    return sorted(
+        {STEM_MARK + st for lang in SNOWBALL if lang != "en" and len(st := stem(word, lang)) >= 2}
+    )
 
 
 def _bases(term: str) -> set[str]:
@@ -136,7 +165,7 @@ def parse_query(text: str) -> Query:
             if prefix and len(tok) >= MIN_PREFIX:
                 terms.append(QueryTerm(tok, (tok,), prefix=True))
             elif indexable(tok):
-                terms.append(QueryTerm(tok, tuple(term_variants(tok))))
+                terms.append(QueryTerm(tok, tuple(term_variants(tok) + stem_forms(tok))))
             else:
                 continue
             seen.add((tok, prefix))

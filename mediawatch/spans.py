@@ -7,14 +7,17 @@ text it came from, so diffs and search snippets can mark passages in place.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+import regex
 
 from mediawatch.fingerprint import tokens
 
 # A word as fingerprint.tokens sees it, apostrophes inside words included
 # ("China's" is one token, "chinas").
-_WORD = re.compile(r"[^\W_]+(?:['\u2019\u2018\u02bc`][^\W_]+)*")
+_WORD = regex.compile(
+    r"[\p{L}\p{N}][\p{L}\p{N}\p{M}]*(?:['\u2019\u2018\u02bc`][\p{L}\p{N}][\p{L}\p{N}\p{M}]*)*"
+)
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,19 @@ def word_spans(text: str) -> list[WordSpan]:
     """Every token of ``text`` with its character range; the tokens equal tokens(text)."""
     out: list[WordSpan] = []
     for m in _WORD.finditer(text):
-        for tok in tokens(m.group()):
-            out.append(WordSpan(m.start(), m.end(), tok))
+        toks = tokens(m.group())
+        if len(toks) < 2:
+            out.extend(WordSpan(m.start(), m.end(), tok) for tok in toks)
+            continue
+        # an unspaced run (Chinese, Thai...) segmented into words: find each in turn
+        low, pos = m.group().lower(), 0
+        for tok in toks:
+            at = low.find(tok, pos)
+            if at < 0:
+                out.append(WordSpan(m.start(), m.end(), tok))
+                continue
+            out.append(WordSpan(m.start() + at, m.start() + at + len(tok), tok))
+            pos = at + len(tok)
     return out
 
 

@@ -89,6 +89,8 @@ ARTICLE_COLUMNS = [
     "run_id",
     "stored_at",
     "summary",
+    "language_confidence",
+    "declared_language",
 ]
 
 

@@ -24,16 +24,17 @@ MAX_PREFIX_TERMS = 200  # a prefix expands to at most this many indexed words
 
 
 def index(
-    conn: duckdb.DuckDBPyConnection, docs: Iterable[tuple[int, str | None, str | None]]
+    conn: duckdb.DuckDBPyConnection,
+    docs: Iterable[tuple[int, str | None, str | None, str | None]],
 ) -> int:
-    """(Re)index articles given as (article_id, title, text); replaces their rows."""
+    """(Re)index articles given as (article_id, title, text, language); replaces their rows."""
     from mediawatch.search import index_terms  # tokenising loads datasketch: not for readers
 
     ids: list[int] = []
     lengths: list[tuple[int, int]] = []
     rows: list[tuple[str, int, int]] = []
-    for article_id, title, text in docs:
-        counts, length = index_terms(title, text)
+    for article_id, title, text, language in docs:
+        counts, length = index_terms(title, text, language=language)
         ids.append(article_id)
         lengths.append((article_id, length))
         rows.extend((term, article_id, tf) for term, tf in counts.items())
@@ -52,7 +53,8 @@ def add(conn: duckdb.DuckDBPyConnection, docs: Iterable[tuple[int, dict[str, int
     lengths: list[tuple[int, int]] = []
     rows: list[tuple[str, int, int]] = []
     for article_id, counts in docs:
-        lengths.append((article_id, sum(counts.values())))
+        # stem postings ("~stem") repeat words already counted: not part of the length
+        lengths.append((article_id, sum(c for t, c in counts.items() if t[:1] != "~")))
         rows.extend((term, article_id, tf) for term, tf in counts.items())
     insert_rows(conn, "search_terms", ["term", "article_id", "tf"], rows)
     insert_rows(conn, "search_docs", ["article_id", "length"], lengths)
@@ -65,7 +67,8 @@ def index_stored(conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) ->
     if not ids:
         return 0
     rows = conn.execute(
-        "SELECT article_id, title, text FROM articles WHERE article_id IN (SELECT unnest(?))",
+        "SELECT article_id, title, text, language FROM articles"
+        " WHERE article_id IN (SELECT unnest(?))",
         [ids],
     ).fetchall()
     return index(conn, rows)
@@ -77,7 +80,7 @@ def backfill(conn: duckdb.DuckDBPyConnection, batch: int = 2000) -> int:
     total = 0
     while True:
         rows = conn.execute(
-            """SELECT a.article_id, a.title, a.text FROM articles a
+            """SELECT a.article_id, a.title, a.text, a.language FROM articles a
                ANTI JOIN search_docs d USING (article_id)
                ORDER BY a.article_id LIMIT ?""",
             [batch],

@@ -167,16 +167,21 @@ def _load_features(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str,
     if not ids:
         return {}
     rows = conn.execute(
-        """SELECT t.article_id, t.terms, a.published_at
+        """SELECT t.article_id, t.terms, a.published_at, a.language
            FROM article_terms t JOIN articles a USING (article_id)
            WHERE t.article_id IN (SELECT unnest(?))""",
         [[int(i) for i in ids]],
     ).fetchall()
     out = {}
-    for aid, terms, published in rows:
+    for aid, terms, published, language in rows:
         t = json.loads(terms)
         out[str(aid)] = ArticleFeatures(
-            str(aid), t.get("words", {}), t.get("entities", {}), t.get("numbers", {}), published
+            str(aid),
+            t.get("words", {}),
+            t.get("entities", {}),
+            t.get("numbers", {}),
+            published,
+            language,
         )
     return out
 

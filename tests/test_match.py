@@ -172,7 +172,11 @@ def test_incremental_groups_and_earliest_member_change() -> None:
 def test_stored_fingerprints_do_not_change_silently() -> None:
     """Band keys and story terms are stored, and new articles are matched against them:
     a change here (tokens, hashing, banding, term counting) stops new copies from meeting
-    archived ones. If a change is meant, it needs a migration that recomputes them."""
+    archived ones. If a change is meant, bump SCHEME_VERSION: stored databases are then
+    reindexed (mediawatch.reindex) before their next write."""
+    from mediawatch.fingerprint import SCHEME_VERSION
+
+    assert SCHEME_VERSION == 2  # the values below are scheme 2's
 
     def digest(value: object) -> str:
         return hashlib.blake2b(
@@ -191,12 +195,12 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
     assert seen == {
         "000_16416721b22052af.txt": (
             "11672950c3ee5368375fe4f70f8545c4",
-            "01483b83176bf6b7",
-            "77b801ad980b25bb",
+            "01a51e2c8d5d6b6d",
+            "f344b675abe56b3e",
         ),
         "001_1a12cbee7aca723b.txt": (
             "58e089e4a9c27ee6d05a52da5ee3da80",
-            "01dc324cc411a7d1",
-            "9e39f05a7be604d2",
+            "a52a410e8faf8432",
+            "ce6d6a83353eba73",
         ),
     }

@@ -2,41 +2,43 @@
 
 Same-kind news (two earthquakes, two rehab stays) share most content words; what separates
 two stories is *who*, *where* and *when*. So besides stemmed content words we keep a
-separate space of capitalised names (multiword names and their parts) and a space of
-numbers/dates. Everything is plain regex + small inline lists: no model or corpus download.
+separate space of names (multiword names and their parts) and a space of numbers/dates.
+The language knowledge (tokens by script, stopwords and stems per language, names with
+and without letter case, month names) lives in ``mediawatch.text``; this module counts.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+import regex
+
+from mediawatch.text.dates import MONTHS, NUMBER_LIKE, WEEKDAYS, number_terms
+from mediawatch.text.lexicon import ENGLISH_STOPWORDS, stopwords
+from mediawatch.text.lexicon import stem as snowball
+from mediawatch.text.names import NOUN_CAPITALISING, name_key
+from mediawatch.text.normalise import fold, normalise
+from mediawatch.text.segment import CASELESS, script_of, segment_tagged
 
 
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Small English stopword list; also used to break capitalised-name runs ("The", "He", ...).
-STOPWORDS = _wordset(
-    """a about above after again against all almost also although am among an and another any
-    are around as at be became because been before being below between both but by can could
-    did do does doing down during each either else ever every few for from further had has
-    have having he her here hers herself him himself his how however i if in into is it its
-    itself just least less like many may me might more most much must my myself near neither
-    no nor not now of off often on once one only or other others our ours out over own per
-    perhaps rather same several she should since so some such than that the their theirs them
-    themselves then there these they this those though through thus to too toward towards
-    under until up upon us very via was we were what whatever when where whether which while
-    who whom whose why will with within without would yet you your yours yourself
-    said says say saying told tell according also according just new news report reported
-    reports reporting story mr mrs ms dr jr sr last first next week year years day days time
-    today yesterday tonight ago later earlier still even well back way get got make made take
-    took go going went come came want wanted see seen know known think thought don't didn't
-    doesn't isn't wasn't aren't weren't won't can't couldn't wouldn't it's he's she's they're
-    we're i'm that's there's what's let's"""
+# English words that say nothing about an event (on top of the function words).
+NEWS_WORDS = _wordset(
+    """almost also although among another around became either else ever every however
+    least less like many may might much must near neither often others perhaps rather
+    several since thus toward towards upon whatever whose yet news report reported reports
+    reporting story last first next week year years day days time today yesterday tonight
+    ago later earlier still even well back way get got make made take took go going went
+    come came want wanted see seen know known think thought don't didn't doesn't isn't
+    wasn't aren't weren't won't can't couldn't wouldn't it's he's she's they're we're i'm
+    that's there's what's let's"""
 )
+STOPWORDS = ENGLISH_STOPWORDS | NEWS_WORDS
 # Never names by themselves: honorifics, clock/zone words, dateline boilerplate.
 NOT_NAMES = _wordset(
     "mr mrs ms dr jr sr sen rep gov gen lt sgt col capt prof rev st gmt et est pst edt pdt bst "
@@ -50,36 +52,9 @@ ABBREVIATIONS = _wordset(
     "mr mrs ms dr jr sr st sen rep gov gen lt sgt col capt prof rev no vs inc co corp ltd "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 )
-MONTHS = {
-    m: i + 1
-    for i, ms in enumerate(
-        [
-            "jan january",
-            "feb february",
-            "mar march",
-            "apr april",
-            "may",
-            "jun june",
-            "jul july",
-            "aug august",
-            "sep sept september",
-            "oct october",
-            "nov november",
-            "dec december",
-        ]
-    )
-    for m in ms.split()
-}
-WEEKDAYS = _wordset("monday tuesday wednesday thursday friday saturday sunday")
-_NUMBER_WORDS_TEXT = (
-    "two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty"
-)
-NUMBER_WORDS = {w: i + 2 for i, w in enumerate(_NUMBER_WORDS_TEXT.split(" "))}
-
-TOKEN_RE = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z']*|\d+(?:[.,:/]\d+)*")
-NUMERIC_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
-SENTENCE_END_RE = re.compile(r"[.!?:;]")
+TOKEN_RE = regex.compile(r"(?:\p{Lu}\.){2,}|\p{L}[\p{L}\p{M}']*|\d+(?:[.,:/]\d+)*")
+SENTENCE_END_RE = regex.compile(r"[.!?:;。！？؟।]")
+_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
 
 
 @dataclass(frozen=True)
@@ -91,17 +66,14 @@ class Features:
     numbers: dict[str, float] = field(default_factory=dict)
 
 
-# A token of a line: (text as written, normalised form, opens a sentence). Tuples, not
-# objects: an article has hundreds of tokens, and this runs for every article.
-_Token = tuple[str, str, bool]
-
-# Words _number_terms reads when they are not digits.
-_NUMBER_LIKE = frozenset(MONTHS) | WEEKDAYS | frozenset(NUMBER_WORDS)
+# A token of a line: (text as written, normalised form, opens a sentence, tagged a name).
+# Tuples, not objects: an article has hundreds of tokens, and this runs for every article.
+_Token = tuple[str, str, bool, bool]
 
 
 @lru_cache(maxsize=1 << 16)  # pure, and called for every token of every article
 def stem(word: str) -> str:
-    """Light suffix stripping so 'sentenced'/'sentences'/'sentencing' meet; no corpus needed."""
+    """Light English suffix stripping so 'sentenced'/'sentences'/'sentencing' meet."""
     w = word
     if len(w) > 4 and w.endswith("ies"):
         w = w[:-3] + "y"
@@ -122,11 +94,11 @@ def stem(word: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def _norm(tok: str) -> str:
-    t = tok.lower().replace(".", "")
+    t = tok.lower().replace(".", "") if tok.isascii() else normalise(tok).replace(".", "")
     return t[:-2] if t.endswith("'s") else t.rstrip("'")
 
 
-def _tokenise_line(line: str) -> list[_Token]:
+def _tokenise_line(line: str, language: str | None) -> list[_Token]:
     """Tokens with a sentence-initial flag (after .!?:; unless the dot ends an abbreviation)."""
     line = line.replace("’", "'").replace("‘", "'")
     out: list[_Token] = []
@@ -141,7 +113,14 @@ def _tokenise_line(line: str) -> list[_Token]:
                 gap.lstrip().startswith(".") and (prev.lower() in ABBREVIATIONS or len(prev) == 1)
             )
         )
-        out.append((tok, _norm(tok), initial))
+        if tok[0].isdigit():
+            tok = fold(tok)
+        elif not tok.isascii() and _UNSPACED.search(tok):
+            for k, (word, is_name) in enumerate(segment_tagged(normalise(tok), language)):
+                out.append((word, word, initial and not k, is_name))
+            prev = tok
+            continue
+        out.append((tok, _norm(tok), initial, False))
         prev = tok
     return out
 
@@ -152,7 +131,7 @@ def _is_headline(toks: list[_Token], lowercase: set[str]) -> bool:
     A name-dense news sentence is mostly capitalised too; a headline also capitalises
     function words ("Dies At 91") or words the article uses in lowercase ("Quake Kills 10").
     """
-    alpha = [t for t, _, _ in toks if t[0].isalpha() and len(t) >= 4]
+    alpha = [t for t, _, _, _ in toks if t[0].isalpha() and len(t) >= 4]
     caps = sum(t[0].isupper() for t in alpha)
     if len(alpha) < 2 or caps < 0.6 * len(alpha):
         return False
@@ -160,26 +139,55 @@ def _is_headline(toks: list[_Token], lowercase: set[str]) -> bool:
         return True
     return any(
         t[0].isupper() and not i and (n in STOPWORDS or n in lowercase)
-        for t, n, i in toks
+        for t, n, i, _ in toks
         if t[0].isalpha() and len(t) > 1 and n not in MONTHS and n not in WEEKDAYS
     )
 
 
-def _name_runs(lines: list[list[_Token]], heads: list[bool]) -> list[tuple[int, list[str]]]:
-    """Capitalised-name runs; untrusted capitals (sentence starts, headlines) are dropped.
+def _common_nouns(lines: list[list[_Token]], language: str | None) -> set[str]:
+    """Capitalised words that follow a determiner somewhere in the text: common nouns in
+    a language that capitalises nouns (German "die Regierung"), never names."""
+    determiners = NOUN_CAPITALISING.get(language or "")
+    if not determiners:
+        return set()
+    out: set[str] = set()
+    for toks in lines:
+        for k in range(1, len(toks)):
+            t, n = toks[k][0], toks[k][1]
+            if t[0].isupper() and (
+                toks[k - 1][1] in determiners
+                or (k > 1 and toks[k - 2][1] in determiners and toks[k - 1][0][0].islower())
+            ):
+                out.add(n)
+    return out
+
+
+def _name_runs(
+    lines: list[list[_Token]], heads: list[bool], language: str | None
+) -> list[tuple[int, list[str]]]:
+    """Name runs; untrusted capitals (sentence starts, headlines) are dropped.
 
     A capitalised word is trusted when it also appears capitalised mid-sentence in a normal
-    line, or when it opens a sentence at least twice and never appears in lowercase.
+    line, or when it opens a sentence at least twice and never appears in lowercase. Words
+    of caseless scripts are names when the segmenter tagged them so, or (no tagger for the
+    script) when the text repeats them.
     """
     trusted: set[str] = set()
     initial_only: Counter[str] = Counter()
     lowercase: set[str] = set()
+    caseless: Counter[str] = Counter()
+    stop = stopwords(language) if language != "en" else STOPWORDS
     for toks, headline in zip(lines, heads, strict=True):
-        for t, n, initial in toks:
+        for t, n, initial, tagged in toks:
             if not t[0].isalpha():
                 continue
-            if not t[0].isupper():
+            if tagged:
+                trusted.add(n)
+            elif t[0].islower():
                 lowercase.add(n)
+            elif not t[0].isupper():  # a letter without case
+                if len(n) >= 3 and n not in stop and script_of(t) in CASELESS:
+                    caseless[n] += 1
             elif headline:
                 continue
             elif initial:
@@ -187,21 +195,22 @@ def _name_runs(lines: list[list[_Token]], heads: list[bool]) -> list[tuple[int, 
             else:
                 trusted.add(n)
     trusted |= {n for n, c in initial_only.items() if c >= 2 and n not in lowercase}
-    trusted -= STOPWORDS | NOT_NAMES | WEEKDAYS | set(MONTHS)
+    trusted |= {n for n, c in caseless.items() if c >= 2}
+    trusted -= STOPWORDS | NOT_NAMES | WEEKDAYS | set(MONTHS) | stop
+    trusted -= _common_nouns(lines, language)
 
     runs: list[tuple[int, list[str]]] = []
     for li, toks in enumerate(lines):
         run: list[str] = []
         pending: list[str] = []  # connectors waiting for a following capital
-        for t, n, initial in toks:
-            cap = t[0].isupper()
+        for t, n, initial, _ in toks:
             # A sentence-opening word is kept only when trusted; otherwise it just ends a run.
-            if cap and n in trusted and t[0].isalpha():
+            if n in trusted and t[0].isalpha() and not t[0].islower():
                 if run and pending:
                     run.extend(pending)
                 pending = []
                 run.append(n)
-            elif run and not cap and n in CONNECTORS and not initial:
+            elif run and t[0].islower() and n in CONNECTORS and not initial:
                 pending.append(n)
             else:
                 if run:
@@ -212,81 +221,76 @@ def _name_runs(lines: list[list[_Token]], heads: list[bool]) -> list[tuple[int, 
     return runs
 
 
-def _number_terms(toks: list[_Token]) -> Counter[str]:
-    """Years, month-day dates, other numbers, number words and weekdays as typed terms."""
-    out: Counter[str] = Counter()
-    for i, (w, _, _) in enumerate(toks):
-        if w[0].isdigit():
-            if ":" in w:
-                continue  # clock times say little about the event
-            m = NUMERIC_DATE_RE.match(w)
-            if m:
-                if m.group(1):
-                    mo, d, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-                    y = y + 2000 if y < 50 else (y + 1900 if y < 100 else y)
-                else:
-                    y, mo, d = int(m.group(4)), int(m.group(5)), int(m.group(6))
-                if 1 <= mo <= 12 and 1 <= d <= 31:
-                    out[f"d{mo}-{d}"] += 1
-                out[f"y{y}"] += 1
-                continue
-            v = w.replace(",", "")
-            if v.isdigit() and len(v) == 4 and 1900 <= int(v) <= 2099:
-                out[f"y{v}"] += 1
-            elif "/" not in v:
-                out[f"n{v.rstrip('.')}"] += 1
-            continue
-        lw = w.lower().rstrip(".")
-        if lw not in _NUMBER_LIKE:  # most words: nothing to count
-            continue
-        if lw in MONTHS and (w[0].isupper()) and (lw != "may" or w == "May"):
-            mo = MONTHS[lw]
-            out[f"m{mo}"] += 1
-            for j in (i + 1, i - 1):  # "November 28" or "28 November"
-                if 0 <= j < len(toks):
-                    near = toks[j][0]
-                    if near.isdigit() and 1 <= int(near) <= 31:
-                        out[f"d{mo}-{int(near)}"] += 1
-                        break
-        elif lw in WEEKDAYS:
-            out[f"w{lw}"] += 1
-        elif lw in NUMBER_WORDS:
-            out[f"n{NUMBER_WORDS[lw]}"] += 1
-    return out
+GENERIC = {"small": 0, "weekdays": True, "months": True}
 
 
-def extract_features(title: str, text: str, title_weight: float = 2.0) -> Features:
+def specific(term: str) -> bool:
+    """Is a number term specific to an event? Small counts ("2 people", "4-1"), weekdays
+    and bare months recur in unrelated reports; dates, years and large or exact
+    quantities ("449,000", "2.53") are what two reports of one event share."""
+    kind = term[0]
+    if kind == "n":
+        v = term[1:]
+        return not (v.isdigit() and int(v) < GENERIC["small"])
+    if kind == "w":
+        return bool(GENERIC["weekdays"])
+    if kind == "m":
+        return bool(GENERIC["months"])
+    return True
+
+
+def _word_stem(n: str, language: str | None) -> str:
+    return stem(n) if language in (None, "en", "und") else snowball(n, language)
+
+
+def extract_features(
+    title: str, text: str, title_weight: float = 2.0, language: str | None = "en"
+) -> Features:
     """Count terms in all three spaces; title terms count `title_weight` times.
 
     The title is often also the first line of `text`; it is then not counted twice.
+    ``language``: the article's language (``mediawatch.text.detect_language``).
     """
     body = [ln for ln in text.splitlines() if ln.strip()]
     if body and title and body[0].strip() == title.strip():
         body = body[1:]
-    lines = [_tokenise_line(title) if title else [], *(_tokenise_line(ln) for ln in body)]
-    lowercase = {n for toks in lines for t, n, _ in toks if t[0].islower()}
+    lines = [
+        _tokenise_line(title, language) if title else [],
+        *(_tokenise_line(ln, language) for ln in body),
+    ]
+    lowercase = {n for toks in lines for t, n, _, _ in toks if t[0].islower()}
     heads = [_is_headline(toks, lowercase) for toks in lines]  # once per line, not per token
     weights = [title_weight] + [1.0] * len(body)
+    stop = STOPWORDS if language in (None, "en") else stopwords(language) | STOPWORDS
 
     words: Counter[str] = Counter()
     for toks, w in zip(lines, weights, strict=True):
-        for t, n, _ in toks:
-            if len(n) >= 3 and n not in STOPWORDS and t[0].isalpha() and "'" not in n:
-                words[stem(n)] += w
+        for t, n, _, _ in toks:
+            if (
+                (len(n) >= 3 or (len(n) == 2 and _UNSPACED.match(n)))
+                and n not in stop
+                and t[0].isalpha()
+                and "'" not in n
+            ):
+                words[_word_stem(n, language)] += w
 
     entities: Counter[str] = Counter()
-    for li, run in _name_runs(lines, heads):
+    for li, run in _name_runs(lines, heads, language):
         w = weights[li]
         parts = [p for p in run if p not in CONNECTORS and p not in NOT_NAMES]
-        if not parts:
+        keys = [k for k in (name_key(p, language) for p in parts) if k]
+        if not keys:
             continue
-        if len(parts) > 1:
-            entities["_".join(parts)] += w
-        for p in parts:
-            entities[p] += w
+        if len(keys) > 1:
+            entities["_".join(keys)] += w
+        for k in keys:
+            entities[k] += w
 
     numbers: Counter[str] = Counter()
     for toks, w in zip(lines, weights, strict=True):
-        for k, c in _number_terms(toks).items():
-            numbers[k] += c * w
+        if not any(t[0].isdigit() or n in NUMBER_LIKE for t, n, _, _ in toks):
+            continue
+        for k, c in number_terms([(t, n) for t, n, _, _ in toks]).items():
+            if specific(k):
+                numbers[k] += c * w
     return Features(dict(words), dict(entities), dict(numbers))

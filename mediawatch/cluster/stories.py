@@ -32,6 +32,7 @@ below the floor) never join; at that size the profile is reliable, for single ar
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +43,8 @@ import numpy as np
 from mediawatch.cluster.features import Features
 
 SPACES: tuple[str, ...] = ("words", "entities", "numbers")
+WORDS = 0  # the language-bound space
+UND = "und"  # language not known
 Vector = dict[str, float]
 
 
@@ -56,6 +59,10 @@ class Params:
     size_penalty: float = 0.0  # extra threshold for small pairs: + penalty / sqrt(n_a * n_b)
     veto_min_size: int = 6  # pairs of clusters at least this big must agree in every space:
     veto_floor: tuple[float, float, float] = (0.0, 0.0, 0.3)  # per-space minimum, else no join
+    # Distinct terms from which an article's space weighs fully in the combination (0:
+    # any term); fewer weigh proportionally less: one shared or unshared number in a
+    # short text is weak evidence either way.
+    full_terms: tuple[int, int, int] = (0, 0, 0)
     recluster_members: bool = True  # False: candidate stories join as frozen wholes (cheaper)
     top_k: tuple[int, int, int] = (300, 150, 60)  # stored centroid terms per space
     index_keys: int = 15  # postings per story and space (words, entities)
@@ -99,12 +106,19 @@ class ArticleFeatures:
     entities: dict[str, float]
     numbers: dict[str, float]
     published: datetime | None = None
+    language: str | None = None  # content words compare within one language only
 
     @classmethod
     def from_features(
-        cls, article_id: str, features: Features, published: datetime | None = None
+        cls,
+        article_id: str,
+        features: Features,
+        published: datetime | None = None,
+        language: str | None = None,
     ) -> ArticleFeatures:
-        return cls(article_id, features.words, features.entities, features.numbers, published)
+        return cls(
+            article_id, features.words, features.entities, features.numbers, published, language
+        )
 
     def counts(self, space: str) -> dict[str, float]:
         return getattr(self, space)
@@ -159,6 +173,14 @@ class StoryEvent:
 
 def _top(vec: Mapping[str, float], k: int) -> list[str]:
     return sorted(vec, key=lambda t: (-vec[t], t))[:k]
+
+
+def _presence(vec: Vector, full: int) -> float:
+    """How much of a space an article has: 1 from ``full`` distinct terms (or any, when
+    ``full`` is 0), proportionally less below."""
+    if not vec:
+        return 0.0
+    return 1.0 if full <= 0 else min(1.0, len(vec) / full)
 
 
 def _days(d: datetime | None) -> float:
@@ -338,6 +360,11 @@ class _Clusters:
     last: np.ndarray
     alive: np.ndarray  # (n,) bool
     members: list[list[int]]
+    # (n, L) members per language. Content words of two articles in different languages
+    # are not comparable (their vocabularies differ), so the words space averages over
+    # same-language pairs only, and is missing (neutral) between clusters that share no
+    # language; names and numbers are language-free and compare across languages.
+    lang: np.ndarray | None = None
 
 
 def _scores(
@@ -358,10 +385,22 @@ def _scores(
     veto = np.zeros(num.shape, dtype=bool)
     per_space = []
     for s, (w, floor) in enumerate(zip(p.weights, p.veto_floor, strict=True)):
-        per = c.cross[s, rows, :] / pairs / np.sqrt(coh[s, rows][:, None] * coh[s][None, :])
-        pres = (c.present[s, rows][:, None] > 0) & (c.present[s][None, :] > 0)
-        den += w * pres
-        num += w * per * pres
+        if s == WORDS and c.lang is not None:
+            same = c.lang[rows] @ c.lang.T  # same-language cross pairs
+            own = (c.lang * (c.lang - 1)).sum(axis=1)  # same-language ordered within pairs
+            cw = np.maximum((c.within[s] + p.prior_coherence * m) / (own + m), 0.02)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per = c.cross[s, rows, :] / np.maximum(same, 1)
+                per = per / np.sqrt(cw[rows][:, None] * cw[None, :])
+            pres = (c.present[s, rows][:, None] > 0) & (c.present[s][None, :] > 0) & (same > 0)
+        else:
+            per = c.cross[s, rows, :] / pairs / np.sqrt(coh[s, rows][:, None] * coh[s][None, :])
+            pres = (c.present[s, rows][:, None] > 0) & (c.present[s][None, :] > 0)
+        # A thin space (a text with one or two numbers) weighs less than a full one.
+        frac = c.present[s] / np.maximum(c.size, 1)
+        wt = w * np.sqrt(frac[rows][:, None] * frac[None, :]) * pres
+        den += wt
+        num += wt * per
         veto |= pres & (per < floor)
         if parts:
             per_space.append(per * pres)
@@ -393,6 +432,9 @@ def _join(c: _Clusters, i: int, j: int) -> None:
     c.members[i] += c.members[j]
     c.members[j] = []
     c.alive[j] = False
+    if c.lang is not None:
+        c.lang[i] += c.lang[j]
+        c.lang[j] = 0.0
 
 
 def _agglomerate(
@@ -554,6 +596,11 @@ def assign_batch(
         present.append([st.size if st.centroid[x] else 0 for x in SPACES])
         first.append(_days(st.first_seen))
         last.append(_days(st.last_seen))
+    langs: list[dict[str, int]] = [
+        dict(Counter(index.articles[m].language or UND for m in st.members if m in index.articles))
+        or {UND: st.size}
+        for st in frozen
+    ]
     idf: dict[str, dict[str, float]] = {x: {} for x in SPACES}  # frequencies fixed from here
     for aid in singles:
         art = index.articles[aid]
@@ -561,11 +608,19 @@ def assign_batch(
         vecs.append({x: index.vector(art, x, idf[x]) for x in SPACES})
         size.append(1)
         within.append([0.0] * len(SPACES))
-        present.append([1 if vecs[-1][x] else 0 for x in SPACES])
+        present.append(
+            [_presence(vecs[-1][x], k) for x, k in zip(SPACES, p.full_terms, strict=True)]
+        )
         first.append(_days(art.published))
         last.append(_days(art.published))
+        langs.append({art.language or UND: 1})
     n = len(units)
     index.last_neighbourhood = n
+    codes = sorted({code for counts in langs for code in counts})
+    lang = np.zeros((n, len(codes)))
+    for k, counts in enumerate(langs):
+        for code, cnt in counts.items():
+            lang[k, codes.index(code)] = cnt
     c = _Clusters(
         cross=_similarities(vecs),
         within=np.array(within, dtype=float).T.reshape(len(SPACES), n),
@@ -575,8 +630,9 @@ def assign_batch(
         last=np.array(last),
         alive=np.ones(n, dtype=bool),
         members=[[k] for k in range(n)],
+        lang=lang,
     )
-    sims, present0, size0 = c.cross.copy(), c.present.copy(), c.size.copy()
+    sims, present0, size0, lang0 = c.cross.copy(), c.present.copy(), c.size.copy(), lang.copy()
     unit_index = {aid: k for k in range(n) for aid in units[k]}
     links = [[unit_index[a] for a in group if a in unit_index] for group in must_link]
     links = [g for g in links if len(g) > 1]
@@ -652,6 +708,7 @@ def assign_batch(
         used,
         first_join,
         linked,
+        lang0,
     )
 
 
@@ -668,6 +725,7 @@ def _explain(
     existed: set[int],
     first_join: dict[int, tuple[float, list[float]]],
     linked: set[int] = frozenset(),  # type: ignore[assignment]
+    lang: np.ndarray | None = None,
 ) -> list[Assignment]:
     """Per batch article: the joining step, its fit to its story and to the best rival.
 
@@ -702,6 +760,16 @@ def _explain(
         with np.errstate(divide="ignore", invalid="ignore"):
             per = cross / np.maximum(n_other, 1) / np.sqrt(p.prior_coherence * coh)
         pres = (present[:, k][:, None] > 0) & (n_present - present[:, k][:, None] * onehot[k] > 0)
+        if lang is not None:  # content words: same-language members only
+            n_same = (lang @ lang[k]) @ onehot - onehot[k]
+            coh_w = np.maximum(
+                (wthn[WORDS] + p.prior_coherence * m) / (n_same * (n_same - 1) + m), 0.02
+            )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per[WORDS] = (
+                    cross[WORDS] / np.maximum(n_same, 1) / np.sqrt(p.prior_coherence * coh_w)
+                )
+            pres[WORDS] &= n_same > 0
         den = (w * pres).sum(axis=0)
         fit = np.where(den > 0, (w * per * pres).sum(axis=0) / np.maximum(den, 1e-12), 0.0)
         fit = np.where(n_other > 0, fit, 0.0)
@@ -761,6 +829,8 @@ def pair_score(
     per: dict[str, float] = {}
     num = den = 0.0
     for s, space in enumerate(SPACES):
+        if s == WORDS and (a.language or UND) != (b.language or UND):
+            continue  # content words of two languages are not comparable
         va, vb = index.vector(a, space), index.vector(b, space)
         if not va or not vb:
             continue

@@ -16,6 +16,7 @@ from mediawatch.fingerprint import (
     content_words,
     sentences,
     shingles,
+    text_language,
     tokens,
 )
 
@@ -98,9 +99,10 @@ class TextFeatures:
 def features(text: str) -> TextFeatures:
     """Parse once (each sentence tokenised once); cached because one article is verified
     against many."""
-    toks = tuple(tokens(text))
-    sent_toks = [tokens(x) for x in sentences(text)]
-    sent_words = [frozenset(content_words(st)) for st in sent_toks]
+    lang = text_language(text)
+    toks = tuple(tokens(text, lang))
+    sent_toks = [tokens(x, lang) for x in sentences(text)]
+    sent_words = [frozenset(content_words(st, lang)) for st in sent_toks]
     seq = tuple(" ".join(toks[i : i + COVER_K]) for i in range(len(toks) - COVER_K + 1))
     return TextFeatures(
         toks=toks,
@@ -110,7 +112,7 @@ def features(text: str) -> TextFeatures:
         ),
         norm=" ".join(toks),  # = normalised_text(text)
         cover_shingles=frozenset(seq) if seq else frozenset(shingles(toks, COVER_K)),
-        content=frozenset(content_words(toks)),
+        content=frozenset(content_words(toks, lang)),
         sents=tuple(s for s in sent_words if len(s) >= SENT_MIN_WORDS),
         cover_seq=seq,
     )

@@ -5,6 +5,7 @@ here too: both need the batch and the stored rows at once."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -22,6 +23,8 @@ from mediawatch.pipeline.feeds import ItemUpdate, save_items
 from mediawatch.pipeline.summary import BatchReport
 from mediawatch.prepare import raw_hash
 from mediawatch.records import Failure, Fingerprinted, RawDocument
+from mediawatch.reindex import needed as reindex_needed
+from mediawatch.reindex import reindex
 from storage import articles as articles_db
 from storage import dedup as dedup_db
 from storage import runs as runs_db
@@ -29,6 +32,8 @@ from storage import search as search_db
 from storage import sites as sites_db
 from storage import stories as stories_db
 from storage.connection import transaction
+
+log = logging.getLogger(__name__)
 
 
 def skip_known(docs: list[RawDocument], settings: Settings) -> tuple[list[RawDocument], int]:
@@ -60,6 +65,9 @@ def store_batch(
     items = items or []
     revise_of = {u.doc_url: u.article_id for u in items if u.doc_url and u.article_id is not None}
     with gc_paused(), open_writer(settings) as conn, transaction(conn):
+        if batch and reindex_needed(conn):  # stored by an older text analysis: bring it up
+            log.info("reindexing stored articles for the current text analysis")
+            reindex(conn)
         runs_db.record_failures(conn, run_id, failures)
         if batch:
             _store(conn, batch, run_id, settings, raw_hashes or {}, report, revise_of)
@@ -152,6 +160,8 @@ def _store(
                 run_id,
                 now,
                 a.summary,
+                a.language_confidence,
+                a.declared_language,
             )
             for i, f in zip(ids, fresh, strict=True)
             for a in [f.article]
@@ -187,6 +197,7 @@ def _store(
             f.terms.get("entities", {}),
             f.terms.get("numbers", {}),
             f.article.published_at,
+            f.article.language,
         )
         for i, f in zip(ids, fresh, strict=True)
     ]

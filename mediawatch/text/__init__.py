@@ -1,0 +1,42 @@
+"""Text analysis for every stage, in every language a desk reads.
+
+One place for what the pipeline knows about text, used by fingerprints, verification,
+story features, search, diff and explain:
+
+- ``normalise``: NFKC, case folding, quotes, digits of every script to ASCII, Arabic
+  letter variants and vowel marks (``normalise.py``);
+- ``language``: which language an article is in, with a confidence; a declared
+  language is a hint, not the truth (``language.py``);
+- ``tokens``: words by script: letters with their combining marks, a dictionary
+  segmenter for Chinese, ICU word breaks for Japanese, Thai, Lao, Khmer and Myanmar
+  (``segment.py``);
+- ``stem``, ``stopwords``, ``content_words``: per language (Snowball, stopwords-iso)
+  (``lexicon.py``);
+- ``sentences``: sentence ends of every script (``sentences.py``);
+- ``names``: names with and without letter case, transliterated so that Путин and
+  Putin meet (``names.py``);
+- ``dates``: numbers, years and dates, month names in the languages handled
+  (``dates.py``).
+
+Everything here is a pure function of its input, with no model fetched at run time:
+the segmenters, stemmers, stopword lists and the language identifier ship inside
+their wheels.
+"""
+
+from mediawatch.text.language import Language, detect_language
+from mediawatch.text.lexicon import content_words, stem, stopwords
+from mediawatch.text.normalise import normalise
+from mediawatch.text.segment import script_of, tokens
+from mediawatch.text.sentences import sentences
+
+__all__ = [
+    "Language",
+    "content_words",
+    "detect_language",
+    "normalise",
+    "script_of",
+    "sentences",
+    "stem",
+    "stopwords",
+    "tokens",
+]

@@ -1,0 +1,95 @@
+"""Language identification per article.
+
+CLD2 (pycld2: a small C library with its model compiled in, no download) reads the
+text; a declared language (``<html lang>``, a feed's language) is passed as a hint
+only, since sites declare their template's language, not the article's. When CLD2 is
+unsure (short texts), the script decides where it can (Han -> zh, kana -> ja, ...),
+then the hint, else ``und``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+UNDETERMINED = "und"
+_SAMPLE_CHARS = 4000  # enough for CLD2; it costs about 0.1 ms per 1,000 characters
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# A script that says the language by itself, when the identifier is unsure.
+_SCRIPT_LANGUAGE = {
+    "hani": "zh",
+    "kana": "ja",
+    "hang": "ko",
+    "thai": "th",
+    "arab": "ar",
+    "hebr": "he",
+    "grek": "el",
+    "khmr": "km",
+    "laoo": "lo",
+    "mymr": "my",
+}
+
+
+@dataclass(frozen=True)
+class Language:
+    """An ISO 639-1 code (or ``und``) and how sure the identification is (0..1)."""
+
+    code: str
+    confidence: float
+
+
+def _cld2_code(code: str) -> str:
+    code = code.lower()
+    if code.startswith("zh"):
+        return "zh"  # zh-Hant and zh: one language for matching
+    if code in ("iw",):
+        return "he"
+    if code in ("un", "xxx", ""):
+        return UNDETERMINED
+    return code.split("-")[0]
+
+
+def _script_guess(text: str) -> str | None:
+    from mediawatch.text.segment import script_of
+
+    counts: Counter[str] = Counter()
+    for word in text[:_SAMPLE_CHARS].split():
+        counts[script_of(word)] += len(word)
+    counts.pop("zyyy", None)
+    if not counts:
+        return None
+    script = counts.most_common(1)[0][0]
+    if script == "hani" and counts.get("kana"):
+        return "ja"
+    return _SCRIPT_LANGUAGE.get(script)
+
+
+def detect_language(text: str, hint: str | None = None) -> Language:
+    """The language of ``text``; ``hint`` (a declared language) only breaks doubt."""
+    import pycld2
+
+    hint_code = (hint or "").strip().lower().replace("_", "-").split("-")[0] or None
+    sample = _CONTROL.sub(" ", text[:_SAMPLE_CHARS])
+    data = sample.encode("utf-8", "ignore")
+    reliable, details = False, ()
+    for kwargs in ({"hintLanguage": hint_code} if hint_code else None, {}):
+        if kwargs is None:
+            continue
+        try:
+            reliable, _, details = pycld2.detect(data, bestEffort=True, **kwargs)
+            break
+        except pycld2.error:  # a hint CLD2 does not know, or malformed input
+            continue
+    top = details[0] if details else ("Unknown", "un", 0, 0.0)
+    code = _cld2_code(top[1])
+    if code != UNDETERMINED and reliable:
+        return Language(code, round(min(1.0, top[2] / 100), 2))
+    guess = _script_guess(text)
+    if guess:
+        return Language(guess, 0.5)
+    if code != UNDETERMINED:
+        return Language(code, round(min(1.0, top[2] / 100) * 0.5, 2))
+    if hint_code and len(hint_code) in (2, 3) and hint_code.isalpha():
+        return Language(hint_code, 0.25)
+    return Language(UNDETERMINED, 0.0)
