@@ -152,8 +152,9 @@ def first_note(first: Dated, second: Dated) -> str | None:
     )
     if k1[0] != k2[0]:
         rule = (
-            "a date counts at the end of its day (a month at the end of its month, an undated "
-            "article at its fetch time), so the one known to be out earlier goes first"
+            "a time counts at the end of the period it names (a date at the end of its day, a "
+            "month at the end of its month, an undated article at its fetch time), so the one "
+            "known to be out earlier goes first"
         )
     elif k1[1] != k2[1]:
         rule = "the more precise time goes first"
