@@ -194,6 +194,14 @@ def test_the_url_date_and_an_unmarked_time_in_the_article() -> None:
     )
 
 
+def test_htmldate_reads_other_formats_and_refines_a_url_month() -> None:
+    head = '<meta name="date" content="March 6, 2026">'  # not ISO: htmldate reads it
+    assert published(page(head), url=None) == (datetime(2026, 3, 6), "day", "htmldate")
+    month_url = "https://harbour.example/news/2026/03/quay-reopens"
+    assert published(page(head), month_url) == (datetime(2026, 3, 6), "day", "url+htmldate")
+    assert published(page(), url=None) == (None, None, None)
+
+
 # --------------------------------------------------------------------------- feeds, records
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>

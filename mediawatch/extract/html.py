@@ -667,9 +667,12 @@ def extract_html(
         raise ExtractionError("no article text found")
 
     stamp, read_from = page_time(tree, md.url or url)
-    if stamp is None:  # htmldate's date only: from wherever it finds one (mediawatch.extract.dates)
+    if stamp is None or stamp.precision == "month":
+        # htmldate's date (a day at best) from formats mediawatch.extract.dates does not read
         found = find_date(tree, **_date_params(config), url=md.url)
-        stamp, read_from = parse_iso(found) if found else None, "htmldate"
+        day = parse_iso(found) if found else None
+        if day is not None and (stamp is None or stamp.covers(day)):
+            stamp, read_from = day, f"{read_from}+htmldate" if stamp else "htmldate"
     return Extracted(
         text=text,
         title=title,
