@@ -83,7 +83,8 @@ def dated(prepared: list, when: datetime) -> list:
     out = []
     for i, f in enumerate(prepared):
         at = when + timedelta(minutes=i)
-        out.append(replace(f, article=replace(f.article, published_at=at, fetched_at=at)))
+        article = replace(f.article, published_at=at, published_precision="second", fetched_at=at)
+        out.append(replace(f, article=article))
     return out
 
 

@@ -101,7 +101,7 @@ def build(path: Path, n: int, texts: list[str], log=print) -> float:
                 """
                 INSERT INTO articles (article_id, url, url_key, title, text, text_hash, raw_hash,
                     word_count, source, language, extractor, published_at, fetched_at, date,
-                    origin, run_id, stored_at)
+                    origin, run_id, stored_at, published_precision)
                 SELECT a.article_id,
                        'https://synthetic.example/' || a.article_id,
                        'synthetic.example/' || a.article_id,
@@ -109,7 +109,7 @@ def build(path: Path, n: int, texts: list[str], log=print) -> float:
                        x.text,
                        md5(a.article_id::VARCHAR), md5(a.article_id::VARCHAR),
                        x.n, 'source ' || (a.article_id % 500), 'en', 'synthetic',
-                       a.date, a.date, a.date, 'synthetic', 0, a.date
+                       a.date, a.date, a.date, 'synthetic', 0, a.date, 'second'
                 FROM a JOIN (
                     SELECT article_id, string_agg(repeat(term || ' ', tf::INTEGER), '') AS text,
                            sum(tf)::INTEGER AS n

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from mediawatch.times import lineage_key
+
 ContentType = Literal["html", "text"]
 Relation = Literal["origin", "exact", "near_copy", "rewrite"]
 
@@ -24,10 +26,11 @@ class RawDocument:
     content_type: ContentType
     fetched_at: datetime
     title: str | None = None
-    published_at: datetime | None = None
+    published_at: datetime | None = None  # naive UTC (mediawatch.times)
     source: str | None = None
     guid: str | None = None
     summary: str | None = None
+    published_precision: str | None = None  # second | minute | day | month (None: undated)
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,17 @@ class Article:
     summary: str | None = None  # as the feed gave it
     language_confidence: float | None = None  # set once the language is identified
     declared_language: str | None = None  # what the page or feed said: a hint only
+    published_precision: str | None = None  # second | minute | day | month (None: undated)
 
     @property
     def date(self) -> datetime:
         """The date used for windows and ordering: publication, else fetch time."""
         return self.published_at or self.fetched_at
+
+    @property
+    def lineage(self) -> tuple[datetime, int, datetime]:
+        """Which came first (origins, timelines): mediawatch.times.lineage_key."""
+        return lineage_key(self.published_at, self.published_precision, self.fetched_at)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mediawatch.times import first_note
+
 if TYPE_CHECKING:
     from mediawatch.diff import DiffRow, Sentence, TextDiff
     from mediawatch.explain import Explanation
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
         ArticleRow,
         DupGroupRow,
         FailureRow,
+        GroupMember,
         RunRow,
         StoryDetail,
         StoryFilter,
@@ -39,6 +42,15 @@ if not console.is_terminal and "COLUMNS" not in os.environ:
 
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "–"
+
+
+def _dated(row: ArticleRow | GroupMember) -> str:
+    """An article's date as precise as its publication time: no 00:00 for a date only."""
+    if row.published_at is not None and row.published_precision == "day":
+        return f"{row.published_at:%Y-%m-%d}"
+    if row.published_at is not None and row.published_precision == "month":
+        return f"{row.published_at:%Y-%m}"
+    return _when(row.date)
 
 
 def _short(text: str | None, width: int = 70) -> str:
@@ -108,6 +120,8 @@ def story_detail(d: StoryDetail, limit: int | None = None) -> None:
         f"written; {_when(s.first_date)} – {_when(s.last_date)}; origin: article "
         f"{s.origin_article_id}"
     )
+    if len(d.articles) > 1 and (note := first_note(d.articles[0], d.articles[1])):
+        console.print(f"  origin tie: {note}")
     table = Table(
         "article",
         "date",
@@ -125,7 +139,7 @@ def story_detail(d: StoryDetail, limit: int | None = None) -> None:
             relation = "story origin" if a.relation in (None, "origin") else f"origin, {relation}"
         table.add_row(
             str(a.article_id),
-            _when(a.date),
+            _dated(a),
             Text(_short(a.source, 24)),
             relation,
             str(a.group_id or "–"),
@@ -158,7 +172,7 @@ def story_detail(d: StoryDetail, limit: int | None = None) -> None:
         for a in d.independent[:limit]:
             table.add_row(
                 str(a.article_id),
-                _when(a.date),
+                _dated(a),
                 Text(_short(a.source, 24)),
                 str(sizes.get(a.group_id, 0)),
                 Text(_short(a.title, 60)),
@@ -293,11 +307,13 @@ def groups(rows: list[DupGroupRow]) -> None:
                 str(m.via_article_id or "–"),
                 _num(m.similarity),
                 _num(m.containment),
-                _when(m.date),
+                _dated(m),
                 Text(_short(m.source, 24)),
                 Text(_short(m.title, 50)),
             )
         console.print(table)
+        if len(g.members) > 1 and (note := first_note(g.members[0], g.members[1])):
+            console.print(f"  origin tie: {note}")
 
 
 def runs_table(rows: list[RunRow]) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 import duckdb
 
 from storage.bulk import insert_rows
+from storage.lineage import lineage_struct
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ ARTICLE_COLUMNS = [
     "summary",
     "language_confidence",
     "declared_language",
+    "published_precision",
 ]
 
 
@@ -189,7 +191,8 @@ def mark_merged(conn: duckdb.DuckDBPyConnection, merged: dict[int, int], now: da
 def refresh_stories(conn: duckdb.DuckDBPyConnection, story_ids: Iterable[int]) -> None:
     """Recompute each story's lineage and aggregates from its members.
 
-    The origin is the earliest article by publication date, then fetch time;
+    The origin is the article published first (storage.lineage: the latest moment each
+    publication time allows, ties to the finer precision, the earlier fetch, the lower id);
     independent articles count each duplicate group once.
     """
     ids = sorted(set(story_ids))
@@ -221,12 +224,8 @@ def refresh_stories(conn: duckdb.DuckDBPyConnection, story_ids: Iterable[int]) -
                    count(DISTINCT dm.group_id) AS n_groups,
                    min(a.date) AS first_date,
                    max(a.date) AS last_date,
-                   arg_min(a.article_id, (a.published_at IS NULL,
-                                          coalesce(a.published_at, a.fetched_at),
-                                          a.fetched_at, a.article_id)) AS origin,
-                   arg_min(a.title, (a.published_at IS NULL,
-                                     coalesce(a.published_at, a.fetched_at),
-                                     a.fetched_at, a.article_id)) AS title
+                   arg_min(a.article_id, {first}) AS origin,
+                   arg_min(a.title, {first}) AS title
             FROM story_members sm
             JOIN articles a USING (article_id)
             LEFT JOIN dup_members dm USING (article_id)
@@ -234,6 +233,6 @@ def refresh_stories(conn: duckdb.DuckDBPyConnection, story_ids: Iterable[int]) -
             GROUP BY sm.story_id
         ) x
         WHERE stories.story_id = x.story_id
-        """,
+        """.replace("{first}", lineage_struct("a")),
         [ids],
     )

@@ -24,6 +24,7 @@ from mediawatch.match.batch import (
     StoredMember,
 )
 from mediawatch.match.revise import GroupChange, GroupTexts, MemberText
+from mediawatch.times import lineage_key
 from storage.bulk import insert_rows
 
 
@@ -105,10 +106,18 @@ def load_neighbourhood(
     ).fetchall():
         keys.setdefault(aid, []).append((kind, key))
     articles = [
-        StoredArticle(aid, text or "", day, tuple(keys.get(aid, ())), text_hash)
-        for aid, text, day, text_hash in conn.execute(
-            "SELECT article_id, text, date, text_hash FROM articles"
-            " WHERE article_id IN (SELECT unnest(?)) ORDER BY article_id",
+        StoredArticle(
+            aid,
+            text or "",
+            day,
+            tuple(keys.get(aid, ())),
+            text_hash,
+            lineage_key(published, precision, fetched),
+        )
+        for aid, text, day, text_hash, published, precision, fetched in conn.execute(
+            "SELECT article_id, text, date, text_hash, published_at, published_precision,"
+            " fetched_at FROM articles WHERE article_id IN (SELECT unnest(?))"
+            " ORDER BY article_id",
             [sorted(ids)],
         ).fetchall()
     ]
@@ -248,14 +257,16 @@ def group_texts(conn: duckdb.DuckDBPyConnection, article_id: int) -> GroupTexts 
     if row is None:
         return None
     rows = conn.execute(
-        "SELECT m.article_id, m.relation, m.via_article_id, a.text, a.date"
+        "SELECT m.article_id, m.relation, m.via_article_id, a.text, a.date, a.published_at,"
+        " a.published_precision, a.fetched_at"
         " FROM dup_members m JOIN articles a USING (article_id) WHERE m.group_id = ?",
         [row[0]],
     ).fetchall()
-    if any(text is None for _, _, _, text, _ in rows):
+    if any(r[3] is None for r in rows):
         return None
     members = {
-        aid: MemberText(aid, relation, via, text, day) for aid, relation, via, text, day in rows
+        aid: MemberText(aid, relation, via, text, day, lineage_key(published, precision, fetched))
+        for aid, relation, via, text, day, published, precision, fetched in rows
     }
     return GroupTexts(row[0], row[1], members)
 

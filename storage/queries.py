@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import duckdb
 
 from storage import search as search_db
+from storage.lineage import lineage_order
 
 if TYPE_CHECKING:
     from mediawatch.search import Query
@@ -68,6 +69,8 @@ class ArticleRow:
     story_reason: str | None = None
     story_score: float | None = None
     pruned_at: datetime | None = None  # when its text was pruned (retention)
+    published_precision: str | None = None  # second | minute | day | month (mediawatch.times)
+    fetched_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class GroupMember:
     similarity: float | None
     containment: float | None
     decision: dict[str, Any] = field(default_factory=dict)
+    published_at: datetime | None = None
+    published_precision: str | None = None
+    fetched_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -230,10 +236,8 @@ def get_story_row(conn: duckdb.DuckDBPyConnection, story_id: int) -> StoryRow | 
     return StoryRow(*row) if row else None
 
 
-# The lineage order: the story's origin is the first article in it.
-_LINEAGE_ORDER = (
-    "a.published_at IS NULL, coalesce(a.published_at, a.fetched_at), a.fetched_at, a.article_id"
-)
+# The lineage order: the story's origin is the first article in it (storage.lineage).
+_LINEAGE_ORDER = lineage_order("a")
 
 
 def get_story(conn: duckdb.DuckDBPyConnection, story_id: int) -> StoryDetail | None:
@@ -282,7 +286,7 @@ def _articles(
         f"""
         SELECT a.article_id, a.url, a.title, a.source, a.published_at, a.date, a.word_count,
                a.extractor, sm.story_id, dm.group_id, dm.relation, sm.reason, sm.score,
-               a.pruned_at
+               a.pruned_at, a.published_precision, a.fetched_at
         FROM articles a
         LEFT JOIN story_members sm USING (article_id)
         LEFT JOIN dup_members dm USING (article_id)
@@ -314,16 +318,17 @@ def get_group(conn: duckdb.DuckDBPyConnection, group_id: int) -> DupGroupRow | N
     if head is None:
         return None
     rows = conn.execute(
-        """
+        f"""
         SELECT a.article_id, a.url, a.title, a.source, a.date, dm.relation,
-               dm.via_article_id, dm.similarity, dm.containment, dm.decision
+               dm.via_article_id, dm.similarity, dm.containment, dm.decision,
+               a.published_at, a.published_precision, a.fetched_at
         FROM dup_members dm JOIN articles a USING (article_id)
         WHERE dm.group_id = ?
-        ORDER BY dm.relation <> 'origin', a.date, a.article_id
+        ORDER BY dm.relation <> 'origin', {lineage_order("a")}
         """,
         [group_id],
     ).fetchall()
-    members = [GroupMember(*r[:9], decision=json.loads(r[9]) if r[9] else {}) for r in rows]
+    members = [GroupMember(*r[:9], json.loads(r[9]) if r[9] else {}, *r[10:]) for r in rows]
     return DupGroupRow(*head, members=members)
 
 
@@ -387,8 +392,8 @@ def list_failures(
 EXPORTS: dict[str, str] = {
     # one record per article, with its story and duplicate group
     "articles": """
-        SELECT a.article_id, a.url, a.title, a.text, a.published_at, a.source,
-               sm.story_id, dm.group_id AS duplicate_group_id, dm.relation,
+        SELECT a.article_id, a.url, a.title, a.text, a.published_at, a.published_precision,
+               a.source, sm.story_id, dm.group_id AS duplicate_group_id, dm.relation,
                a.author, a.language, a.fetched_at, a.extractor, a.text_hash,
                dm.similarity, dm.containment, sm.score AS story_score, a.guid, a.summary,
                a.pruned_at

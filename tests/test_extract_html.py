@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import datetime
 
 import pytest
 
@@ -55,7 +56,7 @@ def test_simple_article_text_and_metadata() -> None:
     result = extract_html(article_page(), "https://www.example.com/news/budget")
     assert result.title == "Council approves budget"
     assert result.author == "Jane Doe"
-    assert result.published_at == "2024-03-05"
+    assert (result.published_at, result.published_precision) == (datetime(2024, 3, 5, 10), "second")
     assert result.language == "en"
     assert result.extractor == "trafilatura"
     assert result.text.split("\n") == PARAGRAPHS  # headline, date line, newsletter pitch gone

@@ -36,7 +36,7 @@ def test_html_page_gives_text_and_metadata() -> None:
     assert a.url == "https://www.harbour.example/news/quay"  # tracking parameter gone
     assert a.title == "Quay reopens" and a.author == "Ada Lind"
     assert a.source == "Harbour Times" and a.language == "en"
-    assert a.published_at == datetime(2026, 2, 27)
+    assert (a.published_at, a.published_precision) == (datetime(2026, 2, 27, 8), "second")
     assert a.extractor == "trafilatura"
     assert "northern quay" in a.text and "Home" not in a.text and "©" not in a.text
 

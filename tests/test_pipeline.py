@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from flows.ingest import ingest_flow
+from mediawatch.cli import main
 from storage.connection import reader
+from storage.queries import get_story
 
 from .conftest import SEEDS
 
@@ -124,6 +127,58 @@ def test_story_lineage(demo_db: Path) -> None:
     # Earliest by publication date; 4 outlets; the 3 copies of one text count once.
     assert row[:5] == (original["id"], 4, 4, 2, 1)
     assert row[5].startswith("Sea wall breach floods 312 homes in Harbourton")
+
+
+def _story_by_text(conn, phrase: str) -> int:
+    (sid,) = {
+        r[0]
+        for r in conn.execute(
+            "SELECT sm.story_id FROM articles a JOIN story_members sm USING (article_id)"
+            " WHERE a.text LIKE ?",
+            [f"%{phrase}%"],
+        ).fetchall()
+    }
+    return sid
+
+
+def test_demo_origins_follow_true_publication_times(demo_db: Path, capsys) -> None:
+    """The demo pages carry times (article:published_time); kept to the date, the Valley
+    Post's 18:20 page sorted before the Eastvale Echo's 12:40 record, and GadgetBeat's
+    15:30 (+01:00) page before the Ledger's 10:05 UTC."""
+    with reader(demo_db) as conn:
+        flood = get_story(conn, _story_by_text(conn, "River Wend"))
+        recall = get_story(conn, _story_by_text(conn, "VoltRide PX48"))
+        harbour = get_story(conn, _story_by_text(conn, "Harbourton"))
+        seeds = get_story(conn, _story_by_text(conn, "Uyghur"))
+    assert flood is not None and recall is not None and harbour is not None and seeds
+    timeline = [(a.source, a.published_at, a.published_precision) for a in flood.articles]
+    assert timeline == [
+        ("Eastvale Echo", datetime(2026, 3, 6, 12, 40), "second"),
+        ("The Valley Post", datetime(2026, 3, 6, 18, 20), "second"),
+    ]
+    assert flood.story.origin_article_id == flood.articles[0].article_id
+    assert [(a.source, a.published_at) for a in recall.articles] == [
+        ("The Ledger", datetime(2026, 3, 11, 10, 5)),
+        ("GadgetBeat", datetime(2026, 3, 11, 14, 30)),  # 15:30 at +01:00
+        ("Consumer Watch Weekly", datetime(2026, 3, 12, 8, 0)),
+    ]
+    assert recall.story.origin_article_id == recall.articles[0].article_id
+    assert recall.story.title.startswith("Norvik Systems recalls")
+    # The wire original leads its duplicate group; its copies follow in time order.
+    (group,) = harbour.groups
+    members = [(m.source, m.relation, m.published_at) for m in group.members]
+    assert members == [
+        ("CoastWire News", "origin", datetime(2026, 2, 24, 9, 12)),
+        ("Northshore Herald", "near_copy", datetime(2026, 2, 24, 11, 2)),
+        ("Bayline Daily", "near_copy", datetime(2026, 2, 24, 13, 45)),
+    ]
+    assert harbour.story.origin_article_id == group.origin_article_id
+    # The two seed texts have no publication time and were read together: a tie, explained.
+    capsys.readouterr()
+    assert main(["story", str(seeds.story.story_id), "--db", str(demo_db)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "origin tie:" in out and "no publication time" in out
+    assert "the one stored first (lower article number) goes first" in out
 
 
 def test_ingesting_the_same_sources_again_adds_nothing(prefect_harness, tmp_path: Path) -> None:

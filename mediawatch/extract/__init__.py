@@ -5,27 +5,34 @@ Batches run in worker processes together with fingerprinting: mediawatch.prepare
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from mediawatch.config import ExtractSettings
-from mediawatch.extract.html import ExtractionError, extract_html
+from mediawatch.extract.html import Extracted, ExtractionError, extract_html
 from mediawatch.extract.text import normalise_paragraphs, split_title, strip_markdown
 from mediawatch.ingest.urls import canonical_url, host_of
 from mediawatch.records import Article, Failure, RawDocument
+from mediawatch.times import Stamp, rank
 
 __all__ = ["ExtractionError", "extract_document"]
 
 
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+def _published(doc: RawDocument, page: Extracted | None) -> Stamp | None:
+    """What the source said (feed item, JSONL record), refined by the page when the page
+    is more precise inside the same period (a feed's date, the page's 18:20 that day)."""
+    given = (
+        Stamp(doc.published_at, doc.published_precision or "second")  # type: ignore[arg-type]
+        if doc.published_at is not None
+        else None
+    )
+    found = (
+        Stamp(page.published_at, page.published_precision or "day")  # type: ignore[arg-type]
+        if page is not None and page.published_at is not None
+        else None
+    )
+    if given is None or found is None:
+        return given or found
+    if rank(found.precision) < rank(given.precision) and given.covers(found):
+        return found
+    return given
 
 
 def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | Failure:
@@ -36,7 +43,7 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
             title = doc.title or page.title
             text, extractor = normalise_paragraphs(page.text), page.extractor
             author, language = page.author, page.language
-            published_at = doc.published_at or _parse_date(page.published_at)
+            stamp = _published(doc, page)
             source = doc.source or page.sitename or host_of(doc.url)
         else:
             raw = str(doc.content)
@@ -45,7 +52,7 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
             title, body = (doc.title, raw) if doc.title else split_title(raw)
             text, extractor = normalise_paragraphs(body), "plain-text"
             author = language = None
-            published_at = doc.published_at
+            stamp = _published(doc, None)
             source = doc.source or host_of(doc.url)
     except ExtractionError as exc:
         return Failure(doc.origin, "extract", str(exc), doc.url)
@@ -72,7 +79,8 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
         text=text,
         extractor=extractor,
         fetched_at=doc.fetched_at,
-        published_at=published_at,
+        published_at=stamp.at if stamp else None,
+        published_precision=stamp.precision if stamp else None,
         author=author,
         source=source,
         language=language,

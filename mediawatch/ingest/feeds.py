@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from mediawatch.ingest.gzipped import gunzip_bounded
 from mediawatch.ingest.urls import url_key
+from mediawatch.times import Stamp, parse_iso, parse_time
 
 MAX_SUMMARY_CHARS = 2000
 
@@ -38,8 +39,9 @@ class FeedItem:
     guid: str | None = None
     title: str | None = None
     summary: str | None = None
-    published_at: datetime | None = None
+    published_at: datetime | None = None  # naive UTC
     updated_at: datetime | None = None
+    published_precision: str | None = None  # mediawatch.times: second, minute, day, month
 
     @property
     def key(self) -> str:
@@ -158,18 +160,15 @@ def _web_link(base: str, link: object) -> str | None:
     return absolute if parts.scheme in ("http", "https") and parts.hostname else None
 
 
+def parse_stamp(value: object) -> Stamp | None:
+    """ISO 8601 / RFC 3339 / W3C datetime (sitemaps, JSON Feed): naive UTC and precision."""
+    return parse_iso(value, plausible=False) if isinstance(value, str) else None
+
+
 def parse_date(value: object) -> datetime | None:
     """ISO 8601 / RFC 3339 / W3C datetime (sitemaps, JSON Feed) as naive UTC."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+    stamp = parse_stamp(value)
+    return stamp.at if stamp else None
 
 
 def _struct_time(value: object) -> datetime | None:
@@ -180,6 +179,20 @@ def _struct_time(value: object) -> datetime | None:
         return datetime.fromtimestamp(calendar.timegm(value), UTC).replace(tzinfo=None)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _entry_stamp(entry: dict, key: str) -> Stamp | None:
+    """An RSS/Atom date: feedparser's UTC instant (it knows many formats and zone names),
+    with the precision the raw value has (RFC 822 times may lack seconds, Atom and
+    dc:date values may be dates only)."""
+    at = _struct_time(dict.get(entry, f"{key}_parsed"))
+    if at is None:
+        return None
+    raw = dict.get(entry, key)
+    own = parse_time(raw, plausible=False)
+    if own is not None:
+        return Stamp(own.at if own.precision in ("day", "month") else at, own.precision)
+    return Stamp(at, "second" if ":" in str(raw or "") else "day")
 
 
 def _dedupe(items: list[FeedItem]) -> tuple[list[FeedItem], list[ItemProblem]]:
@@ -263,6 +276,11 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str, charset: str | Non
                 )
             )
             continue
+        # dict.get: feedparser would answer 'updated' with the published date otherwise
+        published = _entry_stamp(entry, "published")
+        if published is None and kind == "rdf":
+            # RSS 1.0 dates items with dc:date only, which feedparser calls 'updated'
+            published = _entry_stamp(entry, "updated")
         parsed.items.append(
             FeedItem(
                 link=link,
@@ -270,11 +288,9 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str, charset: str | Non
                 guid=guid,
                 title=_plain(entry.get("title")),
                 summary=_plain(entry.get("summary")),
-                published_at=_struct_time(entry.get("published_parsed"))
-                # RSS 1.0 dates items with dc:date only, which feedparser calls 'updated'
-                or (_struct_time(dict.get(entry, "updated_parsed")) if kind == "rdf" else None),
-                # dict.get: feedparser would answer with the published date otherwise
+                published_at=published.at if published else None,
                 updated_at=_struct_time(dict.get(entry, "updated_parsed")),
+                published_precision=published.precision if published else None,
             )
         )
     return parsed
@@ -311,6 +327,7 @@ def _parse_json_feed(body: bytes, url: str, charset: str | None) -> ParsedFeed:
             parsed.problems.append(ItemProblem(position, reason))
             continue
         guid = item.get("id")
+        published = parse_stamp(item.get("date_published"))
         parsed.items.append(
             FeedItem(
                 link=link,
@@ -318,8 +335,9 @@ def _parse_json_feed(body: bytes, url: str, charset: str | None) -> ParsedFeed:
                 guid=str(guid).strip() or None if guid not in (None, "") else None,
                 title=_plain(item.get("title")),
                 summary=_plain(item.get("summary") or item.get("content_text")),
-                published_at=parse_date(item.get("date_published")),
+                published_at=published.at if published else None,
                 updated_at=parse_date(item.get("date_modified")),
+                published_precision=published.precision if published else None,
             )
         )
     return parsed
@@ -373,14 +391,15 @@ def _parse_sitemap(body: bytes, url: str) -> ParsedFeed:
             if _local(child.tag) == "news":
                 parsed.kind = "news-sitemap"
                 title = _child_text(child, "title")
-                published = parse_date(_child_text(child, "publication_date"))
+                published = parse_stamp(_child_text(child, "publication_date"))
         parsed.items.append(
             FeedItem(
                 link=link,
                 position=position,
                 title=title,
-                published_at=published,
+                published_at=published.at if published else None,
                 updated_at=parse_date(_child_text(entry, "lastmod")),
+                published_precision=published.precision if published else None,
             )
         )
     return parsed

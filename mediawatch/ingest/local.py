@@ -18,6 +18,7 @@ from pathlib import Path
 from mediawatch.config import IngestSettings
 from mediawatch.ingest.gzipped import gunzip_bounded
 from mediawatch.records import Failure, RawDocument
+from mediawatch.times import Stamp, parse_iso
 
 RECORD_FIELDS = ("url", "title", "text", "html", "published_at", "source")
 
@@ -130,6 +131,7 @@ def _iter_file(
     try:
         text = decode_text(data)
         meta, text = split_front_matter(text)
+        stamp = parse_published(meta.get("published_at") or meta.get("date"))
         yield RawDocument(
             url=meta.get("url") or url,
             origin=origin,
@@ -137,7 +139,8 @@ def _iter_file(
             content_type="text",
             fetched_at=now,
             title=meta.get("title") or None,
-            published_at=parse_datetime(meta.get("published_at") or meta.get("date")),
+            published_at=stamp.at if stamp else None,
+            published_precision=stamp.precision if stamp else None,
             source=meta.get("source") or None,
         )
     except ValueError as exc:
@@ -201,19 +204,17 @@ def decode_text(data: bytes) -> str:
     return str(best)
 
 
-def parse_datetime(value: object) -> datetime | None:
-    """ISO 8601 dates and times, stored as naive UTC."""
+def parse_published(value: object) -> Stamp | None:
+    """An ISO 8601 date or time as given by the user: converted to UTC when it has a zone
+    (taken as UTC when it has none), with its precision (mediawatch.times)."""
     if value in (None, ""):
         return None
     if not isinstance(value, str):
         raise ValueError(f"published_at must be an ISO date string, got {value!r}")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"published_at is not an ISO date: {value!r}") from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+    stamp = parse_iso(value, plausible=False)
+    if stamp is None:
+        raise ValueError(f"published_at is not an ISO date: {value!r}")
+    return stamp
 
 
 def record_to_document(record: dict, origin: str, now: datetime, limit: int) -> RawDocument:
@@ -233,6 +234,7 @@ def record_to_document(record: dict, origin: str, now: datetime, limit: int) -> 
         )
     title = record.get("title")
     source = record.get("source")
+    stamp = parse_published(record.get("published_at"))
     return RawDocument(
         url=url,
         origin=origin,
@@ -240,7 +242,8 @@ def record_to_document(record: dict, origin: str, now: datetime, limit: int) -> 
         content_type="html" if html not in (None, "") else "text",
         fetched_at=now,
         title=str(title).strip() or None if title not in (None, "") else None,
-        published_at=parse_datetime(record.get("published_at")),
+        published_at=stamp.at if stamp else None,
+        published_precision=stamp.precision if stamp else None,
         source=str(source).strip() or None if source not in (None, "") else None,
     )
 

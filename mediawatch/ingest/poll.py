@@ -391,6 +391,7 @@ async def _fetch_page(fetcher: Fetcher, w: WorkItem, now: datetime) -> PageOutco
         fetched_at=now,
         title=w.item.title,
         published_at=w.item.published_at,
+        published_precision=w.item.published_precision,
         source=w.source,
         guid=w.item.guid,
         summary=w.item.summary,

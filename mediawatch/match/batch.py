@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from mediawatch.fingerprint import Fingerprint
 from mediawatch.match.groups import Article, DedupIndex, Group, Member
@@ -19,6 +19,9 @@ KIND_IDS = {"shingle": 1, "words": 2, "lead": 3, "exact": 4, "sent": 5}
 KIND_NAMES = {v: k for k, v in KIND_IDS.items()}
 
 
+Lineage = tuple[datetime, int, datetime]  # mediawatch.times.lineage_key
+
+
 @dataclass(frozen=True)
 class StoredArticle:
     article_id: int
@@ -26,6 +29,7 @@ class StoredArticle:
     date: datetime
     keys: tuple[tuple[int, int], ...]  # (kind id, band key)
     text_hash: str = ""
+    lineage: Lineage | None = None  # which came first; None: ``date`` as an exact time
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class NewArticle:
     text: str
     date: datetime
     fingerprint: Fingerprint
+    lineage: Lineage | None = None  # which came first; None: ``date`` as an exact time
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,14 @@ def _similarity(d: DupDecision | None) -> float | None:
 
 
 def _ts(d: datetime) -> float:
-    return d.timestamp()
+    """Naive UTC to seconds (never through the local time zone)."""
+    return d.replace(tzinfo=UTC).timestamp()
+
+
+def _article(a: StoredArticle | NewArticle) -> Article:
+    """The group index's record: ordered by the lineage rule (mediawatch.times)."""
+    at, rank, fetched = a.lineage or (a.date, 0, a.date)
+    return Article(str(a.article_id), a.text, _ts(at), rank, _ts(fetched))
 
 
 def match_batch(
@@ -144,10 +156,7 @@ def match_batch(
         }
         loaded_groups.append(Group(f"g{g.group_id}", str(g.anchor_id), members))
     index.load(
-        (
-            (Article(str(a.article_id), a.text, _ts(a.date)), fingerprint_from_keys(a.keys))
-            for a in stored
-        ),
+        ((_article(a), fingerprint_from_keys(a.keys)) for a in stored),
         loaded_groups,
         line_groups,
         furniture,
@@ -155,7 +164,7 @@ def match_batch(
     before = {gid: set(g.members) for gid, g in index.groups.items()}
     known_furniture = set(index.furniture)
     changed = index.add_batch(
-        [Article(str(a.article_id), a.text, _ts(a.date)) for a in new],
+        [_article(a) for a in new],
         [a.fingerprint for a in new],
     )
     new_ids = {str(a.article_id) for a in new}

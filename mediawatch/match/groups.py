@@ -43,11 +43,14 @@ Verifier = Callable[[str, str, Collection[str]], DupDecision]
 
 @dataclass(frozen=True)
 class Article:
-    """Input record: `published` orders members (ties broken by id)."""
+    """Input record: `published` orders members; ties go to the lower `rank` (a finer
+    publication time, mediawatch.times), the earlier `fetched`, then the lower id."""
 
     id: str
     text: str
     published: float
+    rank: int = 0
+    fetched: float = 0.0
 
 
 @dataclass
@@ -195,9 +198,11 @@ class DedupIndex:
         return self.groups[self.group_of[article_id]].members[article_id]
 
     # -- internals ----------------------------------------------------------
-    def _key(self, a: Article | str) -> tuple[float, str]:
+    def _key(self, a: Article | str) -> tuple[float, int, float, int, str]:
         art = self.articles[a] if isinstance(a, str) else a
-        return (art.published, art.id)
+        # numeric ids (the pipeline's) in number order: "9" before "10"
+        number = int(art.id) if art.id.isdigit() else -1
+        return (art.published, art.rank, art.fetched, number, art.id)
 
     def _check(self, a: str, b: str) -> DupDecision:
         self.n_verifications += 1

@@ -35,6 +35,7 @@ class MemberText:
     via: int | None
     text: str
     date: datetime
+    lineage: tuple[datetime, int, datetime] | None = None  # mediawatch.times.lineage_key
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def reverify(
             left = [origin]
             rest = sorted(
                 (m for aid, m in group.members.items() if aid != origin),
-                key=lambda m: (m.date, m.article_id),
+                key=lambda m: (m.lineage or (m.date, 0, m.date), m.article_id),
             )
             origin = rest[0].article_id
             for m in rest[1:]:

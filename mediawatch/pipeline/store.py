@@ -113,7 +113,7 @@ def _store(
         return
     if settings.extract.site_boilerplate_min_pages > 0:
         fresh = _drop_site_boilerplate(conn, fresh, settings.extract.site_boilerplate_min_pages)
-    fresh.sort(key=lambda f: (f.article.date, f.article.fetched_at, f.article.url))
+    fresh.sort(key=lambda f: (f.article.lineage, f.article.url))  # ids in lineage order
     ids = articles_db.next_ids(conn, len(fresh))
 
     # Match: stored candidates through the LSH index, within the window.
@@ -126,7 +126,11 @@ def _store(
     outcome = match_batch(
         [
             NewArticle(
-                i, f.article.text, f.article.date, fingerprint_from_keys(f.band_keys, f.text_hash)
+                i,
+                f.article.text,
+                f.article.date,
+                fingerprint_from_keys(f.band_keys, f.text_hash),
+                f.article.lineage,
             )
             for i, f in zip(ids, fresh, strict=True)
         ],
@@ -162,6 +166,7 @@ def _store(
                 a.summary,
                 a.language_confidence,
                 a.declared_language,
+                a.published_precision,
             )
             for i, f in zip(ids, fresh, strict=True)
             for a in [f.article]
