@@ -16,7 +16,7 @@ from functools import lru_cache
 import regex
 
 from mediawatch.text.dates import MONTHS, NUMBER_LIKE, WEEKDAYS, number_terms
-from mediawatch.text.lexicon import ENGLISH_STOPWORDS, stopwords
+from mediawatch.text.lexicon import ENGLISH_STOPWORDS, FURNITURE, stopwords
 from mediawatch.text.lexicon import stem as snowball
 from mediawatch.text.names import NOUN_CAPITALISING, name_key
 from mediawatch.text.normalise import fold, normalise
@@ -195,8 +195,8 @@ def _name_runs(
             else:
                 trusted.add(n)
     trusted |= {n for n, c in initial_only.items() if c >= 2 and n not in lowercase}
-    trusted |= {n for n, c in caseless.items() if c >= 2}
-    trusted -= STOPWORDS | NOT_NAMES | WEEKDAYS | set(MONTHS) | stop
+    trusted |= {n for n, c in caseless.items() if c >= CASELESS_REPEATS}
+    trusted -= STOPWORDS | NOT_NAMES | WEEKDAYS | set(MONTHS) | stop | FURNITURE
     trusted -= _common_nouns(lines, language)
 
     runs: list[tuple[int, list[str]]] = []
@@ -221,6 +221,7 @@ def _name_runs(
     return runs
 
 
+CASELESS_REPEATS = 3  # a caseless word repeated this often stands in for a name
 GENERIC = {"small": 0, "weekdays": True, "months": True}
 
 
@@ -262,6 +263,7 @@ def extract_features(
     heads = [_is_headline(toks, lowercase) for toks in lines]  # once per line, not per token
     weights = [title_weight] + [1.0] * len(body)
     stop = STOPWORDS if language in (None, "en") else stopwords(language) | STOPWORDS
+    stop = stop | FURNITURE
 
     words: Counter[str] = Counter()
     for toks, w in zip(lines, weights, strict=True):

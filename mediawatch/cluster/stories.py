@@ -43,7 +43,7 @@ import numpy as np
 from mediawatch.cluster.features import Features
 
 SPACES: tuple[str, ...] = ("words", "entities", "numbers")
-WORDS = 0  # the language-bound space
+WORDS, NUMBERS = 0, 2  # the language-bound space; the space that only corroborates
 UND = "und"  # language not known
 Vector = dict[str, float]
 
@@ -63,6 +63,9 @@ class Params:
     # any term); fewer weigh proportionally less: one shared or unshared number in a
     # short text is weak evidence either way.
     full_terms: tuple[int, int, int] = (0, 0, 0)
+    # The numbers space counts at most this many times the better of words and names
+    # (0: no cap).
+    numbers_cap: float = 0.0
     recluster_members: bool = True  # False: candidate stories join as frozen wholes (cheaper)
     top_k: tuple[int, int, int] = (300, 150, 60)  # stored centroid terms per space
     index_keys: int = 15  # postings per story and space (words, entities)
@@ -384,6 +387,7 @@ def _scores(
     den = np.zeros_like(num)
     veto = np.zeros(num.shape, dtype=bool)
     per_space = []
+    content = np.zeros_like(num)  # the best of words and names: what numbers may back
     for s, (w, floor) in enumerate(zip(p.weights, p.veto_floor, strict=True)):
         if s == WORDS and c.lang is not None:
             same = c.lang[rows] @ c.lang.T  # same-language cross pairs
@@ -396,6 +400,12 @@ def _scores(
         else:
             per = c.cross[s, rows, :] / pairs / np.sqrt(coh[s, rows][:, None] * coh[s][None, :])
             pres = (c.present[s, rows][:, None] > 0) & (c.present[s][None, :] > 0)
+        if s == NUMBERS and p.numbers_cap > 0:
+            # Numbers back what the text says; alone (scores, years, counts) they link
+            # unrelated reports.
+            per = np.minimum(per, p.numbers_cap * content)
+        else:
+            content = np.maximum(content, per * pres)
         # A thin space (a text with one or two numbers) weighs less than a full one.
         frac = c.present[s] / np.maximum(c.size, 1)
         wt = w * np.sqrt(frac[rows][:, None] * frac[None, :]) * pres

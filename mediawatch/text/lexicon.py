@@ -95,3 +95,23 @@ def content_words(toks: Sequence[str], language: str | None = None) -> list[str]
     if language == "ko":
         return _bigrams(words)
     return stems(words, language)
+
+
+# Page furniture that extraction lets through: share buttons, social networks, sign-up
+# and comment prompts, in the languages handled. Such words are shared by unrelated
+# articles of one site (or of any site), never evidence that two reports are one event.
+FURNITURE = frozenset(
+    normalise(w)
+    for w in """facebook twitter whatsapp linkedin pinterest tumblr telegram instagram
+    youtube tiktok reddit flipboard messenger snapchat xing vk vkontakte odnoklassniki
+    weibo wechat line viber email e-mail newsletter rss print share tweet subscribe
+    comments comment login signup cookie cookies copyright advertisement
+    compartir guardar enviar imprimir comentarios suscríbete suscribirse publicidad
+    partager imprimer commentaires abonnez newsletter publicité
+    teilen drucken kommentare abonnieren werbung anzeige
+    condividi stampa commenti iscriviti pubblicità
+    udostępnij drukuj komentarze reklama subskrybuj
+    поделиться печать комментарии подписаться реклама
+    paylaş yazdır yorumlar abone reklam
+    分享 打印 评论 订阅 广告 微博 微信""".split()  # noqa: SIM905
+)

@@ -61,4 +61,7 @@ def name_key(word: str, language: str | None) -> str:
         w = stem(w, language)
     if not w.isascii():
         w = anyascii(w).lower()
-    return _NOT_ASCII_WORD.sub("", w)
+    w = _NOT_ASCII_WORD.sub("", w)
+    # A final vowel is where languages inflect or spell a name differently (Duda, Dudy;
+    # Putina; Obama, Obamy): names compare on their skeleton.
+    return w[:-1] if len(w) > 4 and w[-1] in "aeiouy" else w
