@@ -634,6 +634,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             from mediawatch.evaluate import pairs
 
             pairs.evaluate(own_file or pairs.default_file(data), seed=args.seed)
+            print()
+        if args.what in ("stream", "all"):
+            from mediawatch.evaluate import stream
+
+            stream.evaluate(stories_file, data, args.label_field)
     except DataMissing as exc:
         raise CommandError(f"{exc} -- nothing evaluated") from None
     return EXIT_OK
@@ -805,12 +810,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = sub.add_parser(
         "evaluate",
-        help="measure extraction, duplicate groups, stories and multilingual pairs "
-        "against labelled data",
+        help="measure extraction, duplicate groups, stories, multilingual pairs and an "
+        "open stream against labelled data",
         description="Measure quality on labelled data (default: ../shared/data).",
     )
     p.set_defaults(func=cmd_evaluate)
-    p.add_argument("what", choices=["extraction", "dupes", "stories", "pairs", "all"])
+    p.add_argument("what", choices=["extraction", "dupes", "stories", "pairs", "stream", "all"])
     p.add_argument(
         "file",
         nargs="?",

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mediawatch.evaluate import DataMissing
+from mediawatch.evaluate import DataMissing, shown
 from mediawatch.evaluate.copies import (
     boiler_lines,
     edit_units,
@@ -113,6 +113,8 @@ class WrongGroup:
     pair_id: str
     overall: float
     lang: str
+    a: str  # the two text ids
+    b: str
 
 
 @dataclass(frozen=True)
@@ -333,12 +335,14 @@ def wrong_groups(
         for a, b in itertools.combinations(sorted(originals), 2):
             p = rated.get(frozenset((a, b)))
             if p is not None:
-                wrong.append(WrongGroup(g, p.pair_id, p.overall, p.key))
+                wrong.append(WrongGroup(g, p.pair_id, p.overall, p.key, p.a, p.b))
                 break
     return len(members), wrong
 
 
-def print_copies(report: PairsReport, out: Callable[[str], None]) -> None:
+def print_copies(
+    report: PairsReport, out: Callable[[str], None], texts: dict[str, Text] | None = None
+) -> None:
     out(f"  {'copies':10} " + " ".join(f"{k:>8}" for k in COPY_KINDS) + "   (grouped/built)")
     for lang, r in report.copies.items():
         cells = []
@@ -354,6 +358,8 @@ def print_copies(report: PairsReport, out: Callable[[str], None]) -> None:
     )
     for w in report.wrong_groups[:10]:
         out(f"    group {w.group}: pair {w.pair_id} ({w.lang}, overall {w.overall:.2f})")
+        for tid in (w.a, w.b) if texts else ():
+            out(f"      {shown(texts[tid].text, 90)}")
 
 
 def evaluate(
@@ -417,6 +423,6 @@ def evaluate(
             wrong_groups=wrong,
             seconds=seconds + result.seconds,
         )
-        print_copies(report, out)
+        print_copies(report, out, data.texts)
     out(f"  pipeline time: {report.seconds:.0f} s in all")
     return report

@@ -8,7 +8,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediawatch.ingest.urls import url_key
@@ -37,6 +37,7 @@ class Outcome:
     group: dict[str, int | None]
     relation: dict[str, str | None]
     seconds: float
+    title: dict[str, str | None] = field(default_factory=dict)  # as stored (extracted)
 
 
 def url_of(record_id: str) -> str:
@@ -79,15 +80,15 @@ def ingest_in_batches(
     by_url = {url_key(url_for(r)): r.id for r in records}  # the stored URL is canonical
     with reader(db) as conn:
         rows = conn.execute(
-            """SELECT a.url, sm.story_id, dm.group_id, dm.relation
+            """SELECT a.url, sm.story_id, dm.group_id, dm.relation, a.title
                FROM articles a JOIN story_members sm USING (article_id)
                LEFT JOIN dup_members dm USING (article_id)"""
         ).fetchall()
-    story, group, relation = {}, {}, {}
-    for url, sid, gid, rel in rows:
+    story, group, relation, title = {}, {}, {}, {}
+    for url, sid, gid, rel, ttl in rows:
         rid = by_url[url_key(url)]
-        story[rid], group[rid], relation[rid] = sid, gid, rel
-    return Outcome(story, group, relation, seconds)
+        story[rid], group[rid], relation[rid], title[rid] = sid, gid, rel, ttl
+    return Outcome(story, group, relation, seconds, title)
 
 
 @contextmanager
