@@ -822,7 +822,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="labelled JSONL (default: stories/ecbplus-dev.jsonl; for pairs: "
         "pairs/semeval8-train-multilingual.jsonl)",
     )
-    p.add_argument("--data", help="folder with extraction/ and stories/ (default: ../shared/data)")
+    p.add_argument(
+        "--data",
+        help="folder with extraction/, stories/ and pairs/ (default: ../shared/data)",
+    )
     p.add_argument("--label-field", default="subtopic", help="the story label of each record")
     p.add_argument("--batches", type=int, default=5, help="batches per order (stories)")
     p.add_argument("--orders", type=int, default=5, help="random orders besides file order")
