@@ -607,10 +607,11 @@ def cmd_failures(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Quality against labelled data: extraction, duplicate groups, stories."""
+    """Quality against labelled data: extraction, duplicate groups, stories, pairs."""
     from mediawatch.evaluate import DataMissing, shared_data
 
     data = shared_data(args.data)
+    own_file = Path(args.file) if args.file and args.what != "all" else None
     stories_file = Path(args.file) if args.file else data / "stories" / "ecbplus-dev.jsonl"
     seeds = Path(args.seeds) if args.seeds else Path(__file__).resolve().parent.parent / "seeds"
     try:
@@ -628,6 +629,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             from mediawatch.evaluate import stories
 
             stories.evaluate(stories_file, args.label_field, args.batches, args.orders)
+            print()
+        if args.what in ("pairs", "all"):
+            from mediawatch.evaluate import pairs
+
+            pairs.evaluate(own_file or pairs.default_file(data), seed=args.seed)
+            print()
+        if args.what in ("stream", "all"):
+            from mediawatch.evaluate import stream
+
+            stream.evaluate(stories_file, data, args.label_field)
     except DataMissing as exc:
         raise CommandError(f"{exc} -- nothing evaluated") from None
     return EXIT_OK
@@ -799,17 +810,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = sub.add_parser(
         "evaluate",
-        help="measure extraction, duplicate groups and stories against labelled data",
+        help="measure extraction, duplicate groups, stories, multilingual pairs and an "
+        "open stream against labelled data",
         description="Measure quality on labelled data (default: ../shared/data).",
     )
     p.set_defaults(func=cmd_evaluate)
-    p.add_argument("what", choices=["extraction", "dupes", "stories", "all"])
-    p.add_argument("file", nargs="?", help="labelled JSONL (default: stories/ecbplus-dev.jsonl)")
-    p.add_argument("--data", help="folder with extraction/ and stories/ (default: ../shared/data)")
+    p.add_argument("what", choices=["extraction", "dupes", "stories", "pairs", "stream", "all"])
+    p.add_argument(
+        "file",
+        nargs="?",
+        help="labelled JSONL (default: stories/ecbplus-dev.jsonl; for pairs: "
+        "pairs/semeval8-train-multilingual.jsonl)",
+    )
+    p.add_argument(
+        "--data",
+        help="folder with extraction/, stories/ and pairs/ (default: ../shared/data)",
+    )
     p.add_argument("--label-field", default="subtopic", help="the story label of each record")
     p.add_argument("--batches", type=int, default=5, help="batches per order (stories)")
     p.add_argument("--orders", type=int, default=5, help="random orders besides file order")
-    p.add_argument("--seed", type=int, default=13, help="random seed of the built copies (dupes)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=13,
+        help="random seed of the built copies (dupes, pairs) and of the pairs' order",
+    )
     p.add_argument("--seeds", help="folder with the two seed documents (default: seeds/)")
     p.add_argument("--full", action="store_true", help="every extraction variant (slower)")
     return parser

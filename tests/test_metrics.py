@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from mediawatch.evaluate.metrics import bcubed, page_counts, page_precision, page_recall, pairwise
+from mediawatch.evaluate.metrics import (
+    PairCounts,
+    balanced_accuracy,
+    bcubed,
+    macro,
+    page_counts,
+    page_precision,
+    page_recall,
+    pairwise,
+)
 from mediawatch.evaluate.metrics import extraction_scores as aggregate
 
 # Five items. Gold: A = {a, b, c}, B = {d, e}. Predicted: 1 = {a, b}, 2 = {c, d, e}.
@@ -96,3 +105,25 @@ def test_metric_keeps_case_and_handles_short_and_empty_texts() -> None:
     assert aggregate(pages) == pytest.approx((2 / 3, 0.5, 4 / 7))
     # both empty: left out of both means
     assert aggregate([(2, 1, 0), page_counts("", "")]) == pytest.approx((2 / 3, 1.0, 0.8))
+
+
+def test_balanced_accuracy_is_the_mean_of_the_two_recalls() -> None:
+    # 4 same-story pairs, 3 found: recall 3/4. 10 different pairs, 9 kept apart: 9/10.
+    # Balanced accuracy (3/4 + 9/10) / 2 = 0.825; plain accuracy would be 12/14 = 0.857.
+    c = PairCounts()
+    for labelled_same, predicted_same in [(True, True)] * 3 + [(True, False)]:
+        c = c.add(labelled_same, predicted_same)
+    for predicted_same in [False] * 9 + [True]:
+        c = c.add(False, predicted_same)
+    assert c == PairCounts(same=4, same_found=3, different=10, different_kept=9)
+    assert (c.recall_same, c.recall_different) == pytest.approx((0.75, 0.9))
+    assert c.balanced_accuracy == pytest.approx(0.825)
+    # "different" for everything: 0.5, whatever the class sizes
+    assert balanced_accuracy(0.0, 1.0) == 0.5
+    assert PairCounts(same=0, different=3, different_kept=3).balanced_accuracy is None
+
+
+def test_macro_average_leaves_undefined_values_out() -> None:
+    # (0.825 + 0.5) / 2 = 0.6625; None (one class only) does not count as 0
+    assert macro([0.825, None, 0.5]) == pytest.approx(0.6625)
+    assert macro([None]) is None

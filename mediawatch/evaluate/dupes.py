@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from mediawatch.evaluate import DataMissing
+from mediawatch.evaluate.copies import FILLER, OUTLETS, boiler_lines
 from mediawatch.evaluate.metrics import PRF, bcubed, pairwise
 from mediawatch.evaluate.runner import Record, fresh_db, ingest_in_batches
 from mediawatch.evaluate.stories import load_labelled
@@ -27,33 +28,8 @@ from mediawatch.match.verify import features, length_floor
 
 NEAR_TYPES = ("boiler", "headline", "words", "combo")
 TRUNC_TYPES = ("trunc_half", "trunc3")
-OUTLETS = ["Daily Herald", "The Courier", "Metro News", "Channel 7", "The Gazette", "NewsWire"]
-FILLER = ["reportedly", "local", "major", "early", "several", "officials", "recently", "large"]
 SEED_FILES = ("000_16416721b22052af.txt", "001_1a12cbee7aca723b.txt")
 BASE_TIME = datetime(2026, 1, 1)
-
-
-def boiler_lines(rng: random.Random, titles: list[str]) -> list[str]:
-    """Page furniture a scraper may keep around a syndicated copy."""
-    outlet = rng.choice(OUTLETS)
-
-    def headline() -> str:
-        words = rng.choice(titles).split()
-        return " ".join(words[:14]) + (" ..." if len(words) > 14 else "")
-
-    pool = [
-        "Subscribe to our newsletter for the latest headlines.",
-        f"Related: {headline()}",
-        f"Read more: {headline()}",
-        f"© {rng.randint(2008, 2014)} {outlet}. All rights reserved.",
-        "Copyright The Associated Press. All rights reserved. This material may not be "
-        "published, broadcast, rewritten or redistributed.",
-        "Follow us on Twitter and Facebook.",
-        f"This story was originally published by {outlet}.",
-        "Advertisement",
-        "Share this article",
-    ]
-    return rng.sample(pool, rng.randint(1, 3))
 
 
 def edit_headline(rng: random.Random, title: str) -> str:

@@ -94,3 +94,57 @@ def pairwise(predicted: Mapping[str, Hashable], gold: Mapping[str, Hashable]) ->
     p = tp / pred_pairs if pred_pairs else 1.0
     r = tp / gold_pairs if gold_pairs else 1.0
     return PRF(p, r, _f1(p, r))
+
+
+# --- labelled pairs: "same story" against "different story" -------------------------------
+#
+# The two classes are very unequal in size in most languages, so the headline figure is the
+# balanced accuracy (the mean of the two recalls): saying "different" to everything scores 0.5,
+# not the share of different pairs.
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    """Decisions on labelled pairs of one language (or language pair)."""
+
+    same: int = 0  # pairs labelled the same story
+    same_found: int = 0  # ... put into one story
+    different: int = 0  # pairs labelled different stories
+    different_kept: int = 0  # ... kept in different stories
+
+    def add(self, labelled_same: bool, predicted_same: bool) -> PairCounts:
+        if labelled_same:
+            return PairCounts(
+                self.same + 1, self.same_found + predicted_same, self.different, self.different_kept
+            )
+        return PairCounts(
+            self.same,
+            self.same_found,
+            self.different + 1,
+            self.different_kept + (not predicted_same),
+        )
+
+    @property
+    def recall_same(self) -> float | None:
+        return self.same_found / self.same if self.same else None
+
+    @property
+    def recall_different(self) -> float | None:
+        return self.different_kept / self.different if self.different else None
+
+    @property
+    def balanced_accuracy(self) -> float | None:
+        return balanced_accuracy(self.recall_same, self.recall_different)
+
+
+def balanced_accuracy(recall_same: float | None, recall_different: float | None) -> float | None:
+    """Mean of the two recalls; None when a class has no pair (it would be a plain accuracy)."""
+    if recall_same is None or recall_different is None:
+        return None
+    return (recall_same + recall_different) / 2
+
+
+def macro(values: list[float | None]) -> float | None:
+    """Unweighted mean of the defined values (a language with one class only is left out)."""
+    defined = [v for v in values if v is not None]
+    return statistics.fmean(defined) if defined else None

@@ -8,9 +8,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from mediawatch.ingest.urls import url_key
 from storage.connection import reader
 
 EVAL_DOMAIN = "eval.mediawatch.example"
@@ -24,6 +25,8 @@ class Record:
     title: str | None
     text: str
     published_at: str | None = None
+    url: str | None = None  # a real URL (its host is the site); default: one outlet per record
+    html: str | None = None  # a page fed as HTML, so that extraction runs on it
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Outcome:
     group: dict[str, int | None]
     relation: dict[str, str | None]
     seconds: float
+    title: dict[str, str | None] = field(default_factory=dict)  # as stored (extracted)
 
 
 def url_of(record_id: str) -> str:
@@ -45,6 +49,10 @@ def url_of(record_id: str) -> str:
     """
     slug = re.sub(r"[^a-z0-9]+", "-", record_id.lower()).strip("-")
     return f"https://{slug}.{EVAL_DOMAIN}/article"
+
+
+def url_for(record: Record) -> str:
+    return record.url or url_of(record.id)
 
 
 def ingest_in_batches(
@@ -59,17 +67,9 @@ def ingest_in_batches(
             with path.open("w", encoding="utf-8") as fh:
                 for i in batch:
                     r = records[i]
-                    fh.write(
-                        json.dumps(
-                            {
-                                "url": url_of(r.id),
-                                "title": r.title,
-                                "text": r.text,
-                                "published_at": r.published_at,
-                            }
-                        )
-                        + "\n"
-                    )
+                    row = {"url": url_for(r), "title": r.title, "published_at": r.published_at}
+                    row.update({"html": r.html} if r.html is not None else {"text": r.text})
+                    fh.write(json.dumps(row) + "\n")
             summary = ingest_flow(sources=[str(path)], db=str(db), kind="evaluate")
             if summary.failures:
                 log(
@@ -77,18 +77,18 @@ def ingest_in_batches(
                     f"e.g. {summary.failures[0].reason}"
                 )
     seconds = time.monotonic() - started
-    by_url = {url_of(r.id): r.id for r in records}
+    by_url = {url_key(url_for(r)): r.id for r in records}  # the stored URL is canonical
     with reader(db) as conn:
         rows = conn.execute(
-            """SELECT a.url, sm.story_id, dm.group_id, dm.relation
+            """SELECT a.url, sm.story_id, dm.group_id, dm.relation, a.title
                FROM articles a JOIN story_members sm USING (article_id)
                LEFT JOIN dup_members dm USING (article_id)"""
         ).fetchall()
-    story, group, relation = {}, {}, {}
-    for url, sid, gid, rel in rows:
-        rid = by_url[url]
-        story[rid], group[rid], relation[rid] = sid, gid, rel
-    return Outcome(story, group, relation, seconds)
+    story, group, relation, title = {}, {}, {}, {}
+    for url, sid, gid, rel, ttl in rows:
+        rid = by_url[url_key(url)]
+        story[rid], group[rid], relation[rid], title[rid] = sid, gid, rel, ttl
+    return Outcome(story, group, relation, seconds, title)
 
 
 @contextmanager

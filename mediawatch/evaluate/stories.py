@@ -46,13 +46,21 @@ def load_labelled(path: Path, label_field: str) -> tuple[list[Record], dict[str,
         )
     records, labels = [], {}
     with path.open(encoding="utf-8") as fh:
-        for line in fh:
+        for n, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
-            row = json.loads(line)
-            rid = str(row["id"])
-            records.append(Record(rid, row.get("title"), row["text"], row.get("published_at")))
-            labels[rid] = str(row[label_field])
+            try:
+                row = json.loads(line)
+                rid = str(row["id"])
+                record = Record(rid, row.get("title"), row["text"], row.get("published_at"))
+                labels[rid] = str(row[label_field])
+            except (ValueError, KeyError, TypeError) as exc:
+                why = f"no field {exc}" if isinstance(exc, KeyError) else str(exc)
+                raise DataMissing(
+                    f"{path}, line {n}: not a labelled article ({why}; the label field is "
+                    f"--label-field, now '{label_field}')"
+                ) from None
+            records.append(record)
     return records, labels
 
 
