@@ -65,7 +65,7 @@ class Params:
     full_terms: tuple[int, int, int] = (0, 0, 0)
     # The numbers space counts at most this many times the better of words and names
     # (0: no cap).
-    numbers_cap: float = 0.0
+    numbers_cap: float = 1.0
     recluster_members: bool = True  # False: candidate stories join as frozen wholes (cheaper)
     top_k: tuple[int, int, int] = (300, 150, 60)  # stored centroid terms per space
     index_keys: int = 15  # postings per story and space (words, entities)
