@@ -281,7 +281,36 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         print(f"{settings.db_path}: schema version {current_version(conn)}")
         if indexed:
             print(f"indexed {indexed} articles for search")
+        _reindex(conn, force=getattr(args, "force", False))
     return EXIT_OK
+
+
+def _reindex(conn, force: bool) -> None:
+    """Recompute fingerprints, terms and profiles from the stored texts when they come
+    from an older text analysis (or always, with ``force``), with progress on stderr."""
+    from mediawatch import reindex
+    from storage.connection import transaction
+
+    if not force and not reindex.needed(conn):
+        return
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r  reindexing: {done:,} of {total:,} texts", end="", file=sys.stderr, flush=True)
+
+    with transaction(conn):
+        report = reindex.reindex(conn, progress)
+    print(file=sys.stderr)
+    print(
+        f"reindexed {report.articles} articles and {report.stories} story profiles "
+        f"(text scheme {report.from_scheme} -> {report.to_scheme}); "
+        f"{report.pruned} pruned articles keep their rows"
+    )
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Recompute what the text analysis derives from stored texts."""
+    args.force = True
+    return cmd_migrate(args)
 
 
 # --- read commands --------------------------------------------------------------------
@@ -806,7 +835,13 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "migrate",
         cmd_migrate,
-        "create the database or bring its schema up to date (and its search index)",
+        "create the database or bring its schema up to date (its search index, and the "
+        "fingerprints of an older text analysis)",
+    )
+    add(
+        "reindex",
+        cmd_reindex,
+        "recompute fingerprints, story terms and search postings from the stored texts",
     )
     p = sub.add_parser(
         "evaluate",
