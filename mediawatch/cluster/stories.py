@@ -53,7 +53,7 @@ class Params:
     """All global constants, fixed on the ECB+ dev data before the figures were measured."""
 
     weights: tuple[float, float, float] = (0.3, 0.4, 0.3)  # words, entities, numbers
-    threshold: float = 0.45  # normalised average-link needed to join two clusters
+    threshold: float = 0.42  # normalised average-link needed to join two clusters
     prior_coherence: float = 0.3  # assumed mean within-story cosine of a tiny story
     prior_pairs: float = 2.0  # weight of that prior, in ordered member pairs
     size_penalty: float = 0.0  # extra threshold for small pairs: + penalty / sqrt(n_a * n_b)
@@ -66,6 +66,9 @@ class Params:
     # The numbers space counts at most this many times the better of words and names
     # (0: no cap).
     numbers_cap: float = 1.0
+    # Per-space scores saturate here (0: never): ~1 already means "as alike as two
+    # halves of one story", so more in one space says little when the others disagree.
+    saturation: float = 1.0
     recluster_members: bool = True  # False: candidate stories join as frozen wholes (cheaper)
     top_k: tuple[int, int, int] = (300, 150, 60)  # stored centroid terms per space
     index_keys: int = 15  # postings per story and space (words, entities)
@@ -77,7 +80,7 @@ class Params:
     max_neighbourhood: int = 1500
     recluster_max_size: int = 100
     window_days: float = 14.0  # a story idle this long is closed
-    time_weight: float = 0.3  # share of the score the time term can take away
+    time_weight: float = 0.5  # share of the score the time term can take away
     time_scale_days: float = 3.0  # e-folding of the time term beyond the stories' spans
 
 
@@ -400,6 +403,8 @@ def _scores(
         else:
             per = c.cross[s, rows, :] / pairs / np.sqrt(coh[s, rows][:, None] * coh[s][None, :])
             pres = (c.present[s, rows][:, None] > 0) & (c.present[s][None, :] > 0)
+        if p.saturation > 0:  # one space far above 1 cannot outvote the others
+            per = np.minimum(per, p.saturation)
         if s == NUMBERS and p.numbers_cap > 0:
             # Numbers back what the text says; alone (scores, years, counts) they link
             # unrelated reports.
@@ -831,13 +836,15 @@ def pair_score(
     """How the clusterer scores two single articles: (combined, per space, time factor).
 
     For two singletons the normalised average-link is the cosine divided by the prior
-    coherence; this is the score two articles need (>= threshold) to start a story.
+    coherence, saturated, with numbers capped by the better of words and names, as in
+    ``_scores``; this is the score two articles need (>= threshold) to start a story.
     """
     p = params or Params()
     index = StoryIndex(p)
     index.docfreq = docfreq
     per: dict[str, float] = {}
     num = den = 0.0
+    content = 0.0
     for s, space in enumerate(SPACES):
         if s == WORDS and (a.language or UND) != (b.language or UND):
             continue  # content words of two languages are not comparable
@@ -845,8 +852,15 @@ def pair_score(
         if not va or not vb:
             continue
         cos = sum(v * vb.get(t, 0.0) for t, v in va.items())
-        per[space] = cos / p.prior_coherence
-        num += p.weights[s] * per[space]
+        score = cos / p.prior_coherence
+        if p.saturation > 0:
+            score = min(score, p.saturation)
+        if s == NUMBERS and p.numbers_cap > 0:
+            score = min(score, p.numbers_cap * content)
+        else:
+            content = max(content, score)
+        per[space] = score
+        num += p.weights[s] * score
         den += p.weights[s]
     time = 1.0
     if a.published is not None and b.published is not None:
