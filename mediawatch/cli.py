@@ -480,40 +480,21 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from storage import queries
+    from mediawatch import exports
 
     settings = _settings(args)
-    fmt = args.format or (Path(args.output).suffix.lstrip(".") if args.output else "jsonl")
-    fmt = {"json": "jsonl", "ndjson": "jsonl"}.get(fmt, fmt)
-    if fmt not in ("jsonl", "csv", "parquet"):
-        raise CommandError(f"unknown export format {fmt!r}: use jsonl, csv or parquet")
-    with _reader(settings) as conn:
-        if args.output in (None, "-"):
-            if fmt == "parquet":
-                raise CommandError("parquet needs an output file: -o FILE")
-            _export_stdout(conn, fmt, args.what)
-            return EXIT_OK
-        count = queries.export(conn, str(Path(args.output).absolute()), fmt, args.what)
-    print(f"exported {count} {args.what} to {args.output} ({fmt})", file=sys.stderr)
+    try:
+        fmt = exports.export_format(args.format, args.output)
+        path = None if args.output in (None, "-") else exports.check_output(args.output)
+        with _reader(settings) as conn:
+            if path is None:
+                exports.to_stream(conn, fmt, args.what)
+                return EXIT_OK
+            count = exports.to_file(conn, path, fmt, args.what)
+    except exports.ExportError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"exported {count:,} {args.what} to {args.output} ({fmt})", file=sys.stderr)
     return EXIT_OK
-
-
-def _export_stdout(conn, fmt: str, what: str) -> None:
-    import csv
-
-    from storage import queries
-
-    columns, rows = queries.export_rows(conn, what)
-    if fmt == "jsonl":
-        for row in rows:
-            sys.stdout.write(
-                json.dumps(dict(zip(columns, row, strict=True)), default=_json_default)
-            )
-            sys.stdout.write("\n")
-    else:
-        out = csv.writer(sys.stdout)
-        out.writerow(columns)
-        out.writerows(rows)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -748,7 +729,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "export",
         cmd_export,
-        "export articles, stories or memberships (jsonl, csv, parquet)",
+        "export articles, stories or memberships (jsonl, json, csv, parquet)",
     )
     p.add_argument(
         "--what",
@@ -757,7 +738,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="articles (default), stories, or members: one record per article's story "
         "and duplicate-group membership",
     )
-    p.add_argument("--format", choices=["jsonl", "csv", "parquet"])
+    p.add_argument(
+        "--format",
+        type=str.lower,
+        choices=["jsonl", "json", "csv", "parquet"],
+        help="jsonl (one JSON record a line), json (one array), csv or parquet "
+        "(default: from the output file's extension, else jsonl)",
+    )
     p.add_argument("-o", "--output", help="output file (default: standard output)")
     p = add("runs", cmd_runs, "list recent runs", as_json)
     p.add_argument("--limit", type=int, default=20)

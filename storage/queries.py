@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -413,11 +414,12 @@ EXPORTS: dict[str, str] = {
         ORDER BY s.story_id
     """,
     # one record per article membership: its story (with the clustering scores) and its
-    # duplicate group (with the relation and the stored decision); JSON columns are text
+    # duplicate group (with the relation and the stored decision); the JSON columns are
+    # nested objects in JSON exports, JSON text in CSV and Parquet
     "members": """
         SELECT sm.article_id, sm.story_id, sm.reason AS story_reason, sm.score AS story_score,
-               sm.scores AS story_scores, dm.group_id AS duplicate_group_id, dm.relation,
-               dm.via_article_id, dm.similarity, dm.containment, dm.decision,
+               sm.scores::JSON AS story_scores, dm.group_id AS duplicate_group_id, dm.relation,
+               dm.via_article_id, dm.similarity, dm.containment, dm.decision::JSON AS decision,
                a.source, a.date, a.url, a.title, sm.joined_at
         FROM story_members sm JOIN articles a USING (article_id)
         LEFT JOIN dup_members dm USING (article_id)
@@ -429,8 +431,14 @@ EXPORT_SQL = EXPORTS["articles"]
 
 def export(conn: duckdb.DuckDBPyConnection, path: str, fmt: str, what: str = "articles") -> int:
     """Write one record per article, story or membership; DuckDB's own writers keep
-    types for Parquet. Returns the number of records."""
-    options = {"jsonl": "FORMAT JSON", "csv": "FORMAT CSV, HEADER", "parquet": "FORMAT PARQUET"}
+    types for Parquet. Returns the number of records. (CSV for people goes through
+    mediawatch.exports, which keeps spreadsheet formulas out.)"""
+    options = {
+        "jsonl": "FORMAT JSON",
+        "json": "FORMAT JSON, ARRAY true",
+        "csv": "FORMAT CSV, HEADER",
+        "parquet": "FORMAT PARQUET",
+    }
     if fmt not in options:
         raise ValueError(f"unknown export format {fmt!r} (jsonl, csv, parquet)")
     sql = EXPORTS[what]
@@ -444,3 +452,18 @@ def export_rows(
 ) -> tuple[list[str], list[tuple]]:
     cur = conn.execute(EXPORTS[what])
     return [d[0] for d in cur.description], cur.fetchall()
+
+
+def export_batches(
+    conn: duckdb.DuckDBPyConnection, what: str = "articles", size: int = 1000
+) -> tuple[list[tuple[str, str]], Iterator[list[tuple]]]:
+    """The export's (column, type) pairs and its rows a batch at a time: a large
+    archive is never held in memory whole."""
+    cur = conn.execute(EXPORTS[what])
+    columns = [(d[0], str(d[1])) for d in cur.description]
+
+    def batches() -> Iterator[list[tuple]]:
+        while rows := cur.fetchmany(size):
+            yield rows
+
+    return columns, batches()
