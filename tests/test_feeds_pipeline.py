@@ -610,7 +610,10 @@ def test_robots_allow_lists_and_private_addresses_in_a_run(
     )
 
     # Listing the other host lets its link through (and it gets its own robots.txt check).
-    listed = config(tmp_path, f'[[feeds.sources]]\nurl = "{feed}"\nallowed_hosts = ["localhost"]\n')
+    listed = config(
+        tmp_path,
+        f'[[feeds.sources]]\nurl = "{feed}"\nallowed_hosts = ["localhost:{server.port}"]\n',
+    )
     server.add(
         "/guarded.xml",
         rss([*items, {"title": "E", "link": "/ok/a.html?x=1", "guid_plain": "e"}]),
