@@ -438,28 +438,32 @@ def runs_table(rows: list[RunRow]) -> None:
     if not rows:
         console.print("No runs yet.")
         return
+    wide = console.width >= 140  # below: the counts a reader needs first
     table = Table(box=box.SIMPLE_HEAD, title="Runs", expand=True)
     _fixed(table, "run", justify="right")
-    _fixed(table, "kind", "state", "started", "finished")
-    _fixed(table, "read", "skipped", "extracted", "stored", justify="right")
+    _fixed(table, "kind", "state", "started")
+    if wide:
+        _fixed(table, "finished")
+    _fixed(table, "read", justify="right")
+    if wide:
+        _fixed(table, "skipped", "extracted", justify="right")
+    _fixed(table, "stored", justify="right")
     table.add_column("failed")
-    table.add_column("sources", ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column("sources", ratio=1, min_width=10, no_wrap=True, overflow="ellipsis")
     for r in rows:
         c = r.counts
         stored = c.get("stored", c.get("new_articles"))
-        table.add_row(
-            str(r.run_id),
-            r.kind,
-            r.state,
-            _when(r.started_at),
-            _when(r.finished_at),
-            str(c.get("documents", "–")),
-            str(c.get("already_known", "–")),
-            str(c.get("extracted", "–")),
+        cells = [str(r.run_id), r.kind, r.state, _when(r.started_at)]
+        if wide:
+            cells.append(_when(r.finished_at))
+        cells.append(str(c.get("documents", "–")))
+        if wide:
+            cells += [str(c.get("already_known", "–")), str(c.get("extracted", "–"))]
+        cells += [
             str(stored if stored is not None else r.articles),
             _failed(r.failures, c.get("failed_by_stage")),
-            _ext(", ".join(r.sources)),
-        )
+        ]
+        table.add_row(*cells, _ext(", ".join(r.sources)))
     console.print(table)
     for r in rows:
         if r.error and r.state != "completed":

@@ -66,3 +66,13 @@ def csv_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{BIDI_CONTROLS}\u2028\u2029]")
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON text (from json.dumps) with C1 controls, DEL, direction controls and line
+    separators written as \\u escapes: the same JSON values, nothing a terminal obeys.
+    (json.dumps escapes C0 controls itself; these can only stand inside strings.)"""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)

@@ -172,6 +172,23 @@ def list_stories(
         f = replace(f, min_size=min_size)
     if limit is not None:
         f = replace(f, limit=limit)
+    sql, params = _stories_sql(conn, f)
+    if f.limit:
+        sql += " LIMIT ? OFFSET ?"
+        params += [f.limit, f.offset]
+    elif f.offset:
+        sql += " OFFSET ?"
+        params.append(f.offset)
+    return [StoryRow(*r) for r in conn.execute(sql, params).fetchall()]
+
+
+def count_stories(conn: duckdb.DuckDBPyConnection, where: StoryFilter) -> int:
+    """How many current stories pass the filter (for "50 of 348 shown")."""
+    sql, params = _stories_sql(conn, where)
+    return conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+
+
+def _stories_sql(conn: duckdb.DuckDBPyConnection, f: StoryFilter) -> tuple[str, list]:
     if f.sort not in _SORTS:
         raise ValueError(f"unknown sort {f.sort!r}: {', '.join(_SORTS)}")
     ctes, params = [], []
@@ -215,10 +232,7 @@ def list_stories(
         WHERE {" AND ".join(conditions)}
         ORDER BY {_SORTS[f.sort]}
     """
-    if f.limit:
-        sql += " LIMIT ? OFFSET ?"
-        params += [f.limit, f.offset]
-    return [StoryRow(*r) for r in conn.execute(sql, params).fetchall()]
+    return sql, params
 
 
 def list_sources(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
@@ -347,7 +361,12 @@ def group_of(conn: duckdb.DuckDBPyConnection, article_id: int) -> int | None:
     return row[0] if row else None
 
 
-def list_runs(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> list[RunRow]:
+def run_exists(conn: duckdb.DuckDBPyConnection, run_id: int) -> bool:
+    return conn.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0] > 0
+
+
+def list_runs(conn: duckdb.DuckDBPyConnection, limit: int | None = 20) -> list[RunRow]:
+    """The latest runs first; ``limit`` None: all."""
     rows = conn.execute(
         """
         SELECT r.run_id, r.kind, r.state, r.started_at, r.finished_at, r.sources, r.counts,
@@ -379,8 +398,9 @@ def list_runs(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> list[RunRow]:
 
 
 def list_failures(
-    conn: duckdb.DuckDBPyConnection, run_id: int | None = None, limit: int = 100
+    conn: duckdb.DuckDBPyConnection, run_id: int | None = None, limit: int | None = 100
 ) -> list[FailureRow]:
+    """The latest failures first; ``limit`` None: all."""
     where, params = ("WHERE run_id = ?", [run_id]) if run_id is not None else ("", [])
     rows = conn.execute(
         f"SELECT run_id, origin, url, stage, reason, failed_at FROM failures {where}"

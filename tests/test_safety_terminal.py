@@ -118,7 +118,7 @@ def _ids(db: Path, capsys) -> tuple[int, int, int]:
 
 def test_the_database_holds_the_hostile_text_unchanged(hostile_db: Path, capsys) -> None:
     """Nothing is lost: the raw title is stored and --json gives it back exactly."""
-    story, a, _ = _ids(hostile_db, capsys)
+    story, _, _ = _ids(hostile_db, capsys)
     assert main(["story", str(story), "--db", str(hostile_db), "--json"]) == 0
     titles = [x["title"] for x in json.loads(capsys.readouterr().out)["articles"]]
     assert HOSTILE_TITLE in titles
@@ -178,11 +178,11 @@ def test_csv_exports_neutralise_formulas_and_json_keeps_them(
     out = tmp_path / "OUT.CSV"  # the extension in capitals names the format too
     assert main(["export", "--db", str(hostile_db), "-o", str(out)]) == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
-    assert {r["source"] for r in rows} >= {"'=HYPERLINK(\"http://evil.example\")"}
+    assert {r["source"] for r in rows} >= {'\'=HYPERLINK("http://evil.example")'}
     capsys.readouterr()
     assert main(["export", "--db", str(hostile_db), "--format", "csv"]) == 0
     rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
-    assert "'=HYPERLINK(\"http://evil.example\")" in {r["source"] for r in rows}
+    assert '\'=HYPERLINK("http://evil.example")' in {r["source"] for r in rows}
     assert main(["export", "--db", str(hostile_db), "--format", "jsonl"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert '=HYPERLINK("http://evil.example")' in {r["source"] for r in records}
