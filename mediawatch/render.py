@@ -83,8 +83,8 @@ def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-def _narrow() -> bool:
-    return console.width < NARROW
+def _narrow(columns: int = NARROW) -> bool:
+    return console.width < columns
 
 
 def _title_column(table: Table, header: str = "title") -> None:
@@ -200,7 +200,7 @@ def story_detail(d: StoryDetail, limit: int | None = None) -> None:
     )
     if len(d.articles) > 1 and (note := first_note(d.articles[0], d.articles[1])):
         console.print(_line("  origin tie: ", _ext(note)))
-    narrow = _narrow()
+    narrow = _narrow(160)  # the timeline has the most columns
     table = Table(box=box.SIMPLE_HEAD, title="Timeline (origin first)", expand=True)
     _fixed(table, "article", justify="right")
     _fixed(table, "date")

@@ -39,7 +39,7 @@ def relation(code: str | None) -> str:
 STORY_REASONS = {
     "attached": "joined an earlier story",
     "new": "started the story",
-    "new:with-batch": "started it with others read at the same time",
+    "new:with-batch": "started it with its batch",  # articles read together formed it
     "duplicate": "as a copy of a member",
 }
 

@@ -5,6 +5,8 @@ Batches run in worker processes together with fingerprinting: mediawatch.prepare
 
 from __future__ import annotations
 
+import logging
+
 from mediawatch.config import ExtractSettings
 from mediawatch.extract.html import Extracted, ExtractionError, extract_html
 from mediawatch.extract.text import normalise_paragraphs, split_title, strip_markdown
@@ -13,6 +15,11 @@ from mediawatch.records import Article, Failure, RawDocument
 from mediawatch.times import Stamp, rank
 
 __all__ = ["ExtractionError", "extract_document"]
+
+# trafilatura warns "discarding data: None" for every page it finds too short; the run
+# records its own reason for such a page (a failure "too little text"), and the warning
+# would reach the ingest output through Prefect's log handler. Its errors still show.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
 def _published(doc: RawDocument, page: Extracted | None) -> Stamp | None:
