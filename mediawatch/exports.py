@@ -68,9 +68,10 @@ def to_file(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, what: str) ->
 
 
 def to_stream(
-    conn: duckdb.DuckDBPyConnection, fmt: str, what: str, out: IO[str] = sys.stdout
+    conn: duckdb.DuckDBPyConnection, fmt: str, what: str, out: IO[str] | None = None
 ) -> int:
-    """Write the export to standard output (text formats only)."""
+    """Write the export to ``out`` (standard output; text formats only)."""
+    out = out if out is not None else sys.stdout
     if fmt == "parquet":
         raise ExportError("parquet needs an output file: -o FILE")
     if fmt == "csv":
