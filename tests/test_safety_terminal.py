@@ -187,3 +187,32 @@ def test_csv_exports_neutralise_formulas_and_json_keeps_them(
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert '=HYPERLINK("http://evil.example")' in {r["source"] for r in records}
     assert HOSTILE_TITLE in {r["title"] for r in records}  # JSON: exact, \u-escaped
+
+
+def test_the_inspector_isolates_outside_text(hostile_db: Path, capsys) -> None:
+    """Direction overrides in a title or source stay inside a <bdi> (or dir="auto")
+    element: they cannot reorder the page around them. <title> and <option> hold text
+    only, so there they are dropped."""
+    import html
+    import re
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from mediawatch.config import load_settings
+    from mediawatch.web import app as web
+
+    story, a, _ = _ids(hostile_db, capsys)
+    client = TestClient(web.create_app(load_settings(db=hostile_db)))
+    page = client.get(f"/story/{story}").text
+    escaped = html.escape(HOSTILE_TITLE, quote=False)
+    assert f"<h1><bdi>{escaped}</bdi></h1>" in page
+    outside = re.sub(r"<bdi>.*?</bdi>", "", page, flags=re.DOTALL)
+    outside = re.sub(r'<(p|td|div) [^>]*dir="auto"[^>]*>.*?</\1>', "", outside, flags=re.DOTALL)
+    assert "\u202e" not in outside  # every override sits in an isolated element
+    article = client.get(f"/article/{a}").text
+    head = article[article.index("<title>") : article.index("</title>")]
+    assert "\u202e" not in head and "<bdi>" not in head
+    assert '<p dir="auto">' in article
