@@ -794,7 +794,7 @@ def test_command_line_ingests_urls_and_shows_feed_health(
     out = capsys.readouterr().out
     assert "feeds: 1 polled" in out and "private, loopback" in out
     assert main(["ingest", feed, "--allow-private-hosts", *common]) == 0
-    assert "1 new articles" in capsys.readouterr().out
+    assert "1 new article," in capsys.readouterr().out
 
     assert main(["feeds", "--json", *common]) == 0
     health = {r["feed_url"]: r for r in json.loads(capsys.readouterr().out)}
