@@ -12,11 +12,13 @@ import dataclasses
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediawatch.config import ConfigError, Settings, load_settings
+from mediawatch import options
+from mediawatch.config import ConfigError, Settings, StorageSettings, load_settings
+from mediawatch.safe_text import json_for_terminal, plain
 
 if TYPE_CHECKING:
     from mediawatch.service import TemporaryServer
@@ -29,7 +31,10 @@ class CommandError(Exception):
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        # stored times are UTC without a zone: say so, as ISO 8601 does
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if dataclasses.is_dataclass(value):
         return dataclasses.asdict(value)
@@ -43,12 +48,15 @@ def print_json(value: Any) -> None:
         value = dataclasses.asdict(value)
     elif isinstance(value, list):
         value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
-    json.dump(value, sys.stdout, default=_json_default, ensure_ascii=False, indent=2)
+    text = json.dumps(value, default=_json_default, ensure_ascii=False, indent=2)
+    sys.stdout.write(json_for_terminal(text))
     sys.stdout.write("\n")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(getattr(args, "config", None), db=getattr(args, "db", None))
+    settings = load_settings(getattr(args, "config", None), db=getattr(args, "db", None))
+    options.check_database_file(settings.db_path)
+    return settings
 
 
 def _reader(settings: Settings):
@@ -111,6 +119,8 @@ def _check_database(settings: Settings) -> None:
     from storage import search
     from storage.connection import transaction, writer
 
+    if settings.storage.db != StorageSettings.db:  # the default's data/ folder is made
+        options.check_new_database(settings.db_path)
     wait = settings.storage.writer_wait_seconds
     with writer(settings.db_path, wait=wait) as conn, transaction(conn):
         search.backfill(conn)
@@ -275,6 +285,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from storage.migrate import current_version
 
     settings = _settings(args)
+    if settings.storage.db != StorageSettings.db:
+        options.check_new_database(settings.db_path)
     with writer(settings.db_path, wait=settings.storage.writer_wait_seconds) as conn:
         with transaction(conn):
             indexed = search.backfill(conn)
@@ -328,7 +340,8 @@ def _story_filter(args: argparse.Namespace):
             min_size=args.min_size,
             sort=args.sort,
             growth_hours=args.growth_hours,
-            limit=args.limit,
+            limit=args.limit or None,
+            offset=args.offset,
         )
     except FilterError as exc:
         raise CommandError(str(exc)) from None
@@ -341,12 +354,13 @@ def cmd_stories(args: argparse.Namespace) -> int:
     with _reader(_settings(args)) as conn:
         rows = queries.list_stories(conn, where)
         partial = _partial_index(conn) if where.search else None
+        total = None if args.json else queries.count_stories(conn, where)
     if args.json:
         print_json(rows)
     else:
         from mediawatch import render
 
-        render.stories_table(rows, where)
+        render.stories_table(rows, where, total)
     if partial:
         print(partial, file=sys.stderr)
     return EXIT_OK
@@ -366,21 +380,21 @@ def _partial_index(conn) -> str | None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from mediawatch.filters import FilterError, parse_when
+    from mediawatch.filters import FilterError, check_query, parse_when
     from mediawatch.search import parse_query, snippet
     from storage import search
 
-    query = parse_query(args.query)
-    if query.empty:
-        raise CommandError(f"nothing to search for in {args.query!r} (only common words?)")
     try:
+        query = parse_query(check_query(args.query))
         since, until = parse_when(args.since), parse_when(args.until, end_of_day=True)
     except FilterError as exc:
         raise CommandError(str(exc)) from None
+    if query.empty:
+        raise CommandError(f"nothing to search for in {args.query!r} (only common words?)")
+    where = {"since": since, "until": until, "source": args.source}
     with _reader(_settings(args)) as conn:
-        hits = search.search(
-            conn, query, limit=args.limit, since=since, until=until, source=args.source
-        )
+        hits = search.search(conn, query, limit=args.limit or None, offset=args.offset, **where)
+        total = None if args.json else search.count_matches(conn, query, **where)
         partial = _partial_index(conn)
     results = [(h, snippet(h.text, query)) for h in hits]
     if args.json:
@@ -396,7 +410,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     else:
         from mediawatch import render
 
-        render.search_results(args.query, results)
+        render.search_results(args.query, results, total, args.offset, args.limit)
     if partial:
         print(partial, file=sys.stderr)
     return EXIT_OK
@@ -414,8 +428,6 @@ def cmd_story(args: argparse.Namespace) -> int:
     else:
         from mediawatch import render
 
-        if args.limit < 0:
-            raise CommandError("--limit must be 0 (every article) or more")
         render.story_detail(detail, limit=args.limit or None)
     return EXIT_OK
 
@@ -493,12 +505,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from mediawatch import explain
 
     settings = _settings(args)
+    from storage import queries
+
     with _reader(settings) as conn:
         report = explain.explain_pair(conn, args.article_a, args.article_b)
-    if report is None:
-        raise CommandError(
-            "no such article: " + ", ".join(map(str, (args.article_a, args.article_b)))
-        )
+        if report is None:
+            missing = [
+                str(i)
+                for i in dict.fromkeys((args.article_a, args.article_b))
+                if queries.get_article(conn, i) is None
+            ]
+            raise CommandError(
+                f"no such article: {', '.join(missing)}" if missing else "nothing to compare"
+            )
     if args.json:
         print_json(report)
     else:
@@ -509,40 +528,21 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from storage import queries
+    from mediawatch import exports
 
     settings = _settings(args)
-    fmt = args.format or (Path(args.output).suffix.lstrip(".") if args.output else "jsonl")
-    fmt = {"json": "jsonl", "ndjson": "jsonl"}.get(fmt, fmt)
-    if fmt not in ("jsonl", "csv", "parquet"):
-        raise CommandError(f"unknown export format {fmt!r}: use jsonl, csv or parquet")
-    with _reader(settings) as conn:
-        if args.output in (None, "-"):
-            if fmt == "parquet":
-                raise CommandError("parquet needs an output file: -o FILE")
-            _export_stdout(conn, fmt, args.what)
-            return EXIT_OK
-        count = queries.export(conn, str(Path(args.output).absolute()), fmt, args.what)
-    print(f"exported {count} {args.what} to {args.output} ({fmt})", file=sys.stderr)
+    try:
+        fmt = exports.export_format(args.format, args.output)
+        path = None if args.output in (None, "-") else exports.check_output(args.output)
+        with _reader(settings) as conn:
+            if path is None:
+                exports.to_stream(conn, fmt, args.what)
+                return EXIT_OK
+            count = exports.to_file(conn, path, fmt, args.what)
+    except exports.ExportError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"exported {count:,} {args.what} to {args.output} ({fmt})", file=sys.stderr)
     return EXIT_OK
-
-
-def _export_stdout(conn, fmt: str, what: str) -> None:
-    import csv
-
-    from storage import queries
-
-    columns, rows = queries.export_rows(conn, what)
-    if fmt == "jsonl":
-        for row in rows:
-            sys.stdout.write(
-                json.dumps(dict(zip(columns, row, strict=True)), default=_json_default)
-            )
-            sys.stdout.write("\n")
-    else:
-        out = csv.writer(sys.stdout)
-        out.writerow(columns)
-        out.writerows(rows)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -565,7 +565,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     with _reader(settings) as conn:
-        rows = queries.list_runs(conn, limit=args.limit)
+        rows = queries.list_runs(conn, limit=args.limit or None)
     # A run still marked 'running' whose process is gone crashed; the next run records it.
     host = socket.gethostname()
     rows = [
@@ -625,13 +625,15 @@ def cmd_failures(args: argparse.Namespace) -> int:
     from storage import queries
 
     with _reader(_settings(args)) as conn:
-        rows = queries.list_failures(conn, run_id=args.run, limit=args.limit)
+        if args.run is not None and not queries.run_exists(conn, args.run):
+            raise CommandError(f"no run {args.run} (`mediawatch runs` lists them)")
+        rows = queries.list_failures(conn, run_id=args.run, limit=args.limit or None)
     if args.json:
         print_json(rows)
     else:
         from mediawatch import render
 
-        render.failures_table(rows)
+        render.failures_table(rows, args.run)
     return EXIT_OK
 
 
@@ -683,14 +685,21 @@ def build_parser() -> argparse.ArgumentParser:
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON for scripts")
 
-    parser = argparse.ArgumentParser(
+    parser = options.Parser(
         prog="mediawatch",
+        formatter_class=options.DefaultsHelp,
         description="Media monitoring: ingest news, find copies and rewrites, cluster stories.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help: str, *parents):
-        p = sub.add_parser(name, help=help, description=help, parents=[common, *parents])
+        p = sub.add_parser(
+            name,
+            help=help,
+            description=help,
+            parents=[common, *parents],
+            formatter_class=options.DefaultsHelp,
+        )
         p.set_defaults(func=func)
         return p
 
@@ -716,7 +725,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", help="with an article dated at or before (a date: its end)")
     p.add_argument("--source", help="with an article from a source containing this text")
     p.add_argument("-q", "--search", help='with an article matching: words, prefix*, "a phrase"')
-    p.add_argument("--min-size", type=int, default=1, help="only stories with at least N articles")
+    p.add_argument(
+        "--min-size", type=options.count, default=1, help="only stories with at least N articles"
+    )
     p.add_argument(
         "--sort",
         choices=["size", "recent", "growth", "relevance"],
@@ -727,9 +738,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--growth-hours",
         type=float,
         default=24.0,
-        help="growth counts articles dated in the N hours before --until or now (default 24)",
+        help="growth counts articles dated in the N hours before --until or now",
     )
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=options.count, default=50, help="stories shown (0: all)")
+    p.add_argument("--offset", type=options.count, default=0, help="skip this many first")
     p = add(
         "search",
         cmd_search,
@@ -740,7 +752,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="articles dated at or after: 2026-02-24, 24h, 7d")
     p.add_argument("--until", help="articles dated at or before")
     p.add_argument("--source", help="articles from a source containing this text")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=options.count, default=20, help="articles shown (0: all)")
+    p.add_argument("--offset", type=options.count, default=0, help="skip this many first")
     p = add(
         "story",
         cmd_story,
@@ -750,13 +763,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("story_id", type=int, metavar="ID")
     p.add_argument(
         "--limit",
-        type=int,
+        type=options.count,
         default=100,
         help="timeline and independent rows shown (0: all; --json has every article)",
     )
     p = add("dupes", cmd_dupes, "list duplicate groups (or show one)", as_json)
     p.add_argument("group_id", type=int, nargs="?", metavar="GROUP_ID")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=options.count, default=50, help="groups shown (0: all)")
     p = add(
         "explain", cmd_explain, "why two articles are (or are not) duplicates or one story", as_json
     )
@@ -773,11 +786,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-u", "--unified", action="store_true", help="one column (default: side by side)"
     )
-    p.add_argument("--width", type=int, help="total width for side by side (default: terminal)")
+    p.add_argument(
+        "--width", type=options.positive, help="total width for side by side (default: terminal)"
+    )
     p = add(
         "export",
         cmd_export,
-        "export articles, stories or memberships (jsonl, csv, parquet)",
+        "export articles, stories or memberships (jsonl, json, csv, parquet)",
     )
     p.add_argument(
         "--what",
@@ -786,14 +801,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="articles (default), stories, or members: one record per article's story "
         "and duplicate-group membership",
     )
-    p.add_argument("--format", choices=["jsonl", "csv", "parquet"])
+    p.add_argument(
+        "--format",
+        type=str.lower,
+        choices=["jsonl", "json", "csv", "parquet"],
+        help="jsonl (one JSON record a line), json (one array), csv or parquet "
+        "(default: from the output file's extension, else jsonl)",
+    )
     p.add_argument("-o", "--output", help="output file (default: standard output)")
     p = add("runs", cmd_runs, "list recent runs", as_json)
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=options.count, default=20, help="runs shown (0: all)")
     add("feeds", cmd_feeds, "feed health: last poll, last success, failures, items", as_json)
     p = add("failures", cmd_failures, "list items that could not be taken, with reasons", as_json)
     p.add_argument("--run", type=int, help="only this run")
-    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--limit", type=options.count, default=100, help="failures shown (0: all)")
     p = add("ui", cmd_ui, "serve the read-only web inspector (http://127.0.0.1:8765)")
     p.add_argument(
         "--host",
@@ -801,7 +822,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to bind (default 127.0.0.1: this machine only; anything else "
         "exposes the archive to the network)",
     )
-    p.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    p.add_argument("--port", type=options.port, default=8765, help="port (0: any free port)")
     p = add(
         "vacuum",
         cmd_vacuum,
@@ -848,6 +869,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure extraction, duplicate groups, stories, multilingual pairs and an "
         "open stream against labelled data",
         description="Measure quality on labelled data (default: ../shared/data).",
+        formatter_class=options.DefaultsHelp,
     )
     p.set_defaults(func=cmd_evaluate)
     p.add_argument("what", choices=["extraction", "dupes", "stories", "pairs", "stream", "all"])
@@ -893,8 +915,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         DatabaseBusy,
         UnreadableDatabase,
         ServiceError,
+        options.OptionError,
     ) as exc:
-        print(f"mediawatch: {exc}", file=sys.stderr)
+        print(f"mediawatch: {plain(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK

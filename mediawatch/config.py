@@ -7,6 +7,8 @@ the package still works when the file is not next to it.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
 import os
 import re
 import tomllib
@@ -186,6 +188,96 @@ class Settings:
         return self.run.workers if self.run.workers > 0 else (os.cpu_count() or 1)
 
 
+# Allowed ranges, (least, most) with None for no bound; every number setting has one.
+# Checked wherever a value comes from (file or environment), so a run never starts with
+# a setting that would hang it (max_connections = 0), refuse every host (a negative
+# timeout) or quietly mean something else (batch_size = 0).
+_RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
+    ("StorageSettings", "reader_wait_seconds"): (0, None),
+    ("StorageSettings", "writer_wait_seconds"): (0, None),
+    ("RunSettings", "batch_size"): (1, None),
+    ("RunSettings", "workers"): (0, 1024),
+    ("RunSettings", "chunk_size"): (1, None),
+    ("IngestSettings", "max_file_bytes"): (1, None),
+    ("ExtractSettings", "min_words"): (0, None),
+    ("ExtractSettings", "site_boilerplate_min_pages"): (0, None),
+    ("MatchSettings", "window_days"): (1, 36_600),
+    ("RetentionSettings", "prune_text_after_days"): (0, 36_600),
+    ("ServiceSettings", "port"): (0, 65_535),
+    ("ServiceSettings", "start_timeout_seconds"): (1, None),
+    ("ServiceSettings", "max_runs_at_once"): (1, None),
+    ("FeedSettings", "connect_timeout_seconds"): (0.001, None),
+    ("FeedSettings", "read_timeout_seconds"): (0.001, None),
+    ("FeedSettings", "total_timeout_seconds"): (0.001, None),
+    ("FeedSettings", "max_redirects"): (0, 100),
+    ("FeedSettings", "max_body_bytes"): (1, None),
+    ("FeedSettings", "per_host_concurrency"): (1, None),
+    ("FeedSettings", "per_host_delay_seconds"): (0, None),
+    ("FeedSettings", "max_connections"): (1, None),
+    ("FeedSettings", "retries"): (0, 100),
+    ("FeedSettings", "backoff_seconds"): (0, None),
+    ("FeedSettings", "max_retry_after_seconds"): (0, None),
+    ("FeedSettings", "max_crawl_delay_seconds"): (0, None),
+    ("FeedSettings", "poll_minutes"): (1, None),
+    ("FeedSettings", "max_items"): (1, None),
+    ("FeedSettings", "max_sitemaps"): (0, None),
+    ("FeedSource", "poll_minutes"): (0, None),  # 0: the [feeds] default
+    ("FeedSource", "max_items"): (0, None),  # 0: the [feeds] default
+    ("Schedule", "interval_minutes"): (0, None),  # 0: on its cron instead
+}
+# MEDIAWATCH_* names that are not settings: bench/ and the tests read these.
+OTHER_VARIABLES = {
+    "MEDIAWATCH_CONFIG",
+    "MEDIAWATCH_DB",
+    "MEDIAWATCH_SHARED_DATA",
+    "MEDIAWATCH_CHROMIUM",
+}
+TEST_PREFIX = "MEDIAWATCH_TEST_"  # markers the tests put on the processes they start
+
+
+def _bound(text: float) -> str:
+    return f"{text:,}" if isinstance(text, int) or float(text).is_integer() else f"{text:g}"
+
+
+def _check_range(cls: type, name: str, value: Any, where: str) -> None:
+    limits = _RANGES.get((cls.__name__, name))
+    if limits is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return
+    low, high = limits
+    if low is not None and value < low:
+        more = f"{_bound(low)} or more" if high is None else f"{_bound(low)} to {_bound(high)}"
+        raise ConfigError(f"{where} = {value!r}: must be {more}")
+    if high is not None and value > high:
+        raise ConfigError(f"{where} = {value!r}: must be at most {_bound(high)}")
+
+
+def _number(value: Any, annotation: type, where: str) -> int | float:
+    """An int or float setting: whole numbers for ints (10.7 is an error, not 10), and
+    never NaN or infinity (``1e999`` in TOML is infinity)."""
+    kind = f"{annotation.__name__} ({'a whole number' if annotation is int else 'a number'})"
+    number: Any = value
+    if isinstance(value, str):
+        text = value.strip().replace("_", "")
+        try:
+            number = int(text) if annotation is int else float(text)
+        except ValueError:
+            try:
+                number = float(text)  # "10.7" for an int: refused below, saying why
+            except ValueError:
+                raise ConfigError(f"{where}: expected {kind}, got {value!r}") from None
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        raise ConfigError(f"{where}: expected {kind}, got {value!r}")
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+    if annotation is int:
+        if isinstance(number, float):
+            if not number.is_integer():
+                raise ConfigError(f"{where}: expected {kind}, got {value!r}")
+            number = int(number)
+        return number
+    return float(number)
+
+
 def _coerce(value: Any, annotation: Any, where: str) -> Any:
     """Convert TOML or environment values to the declared field type."""
     hint = typing.get_origin(annotation)
@@ -196,12 +288,15 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
             if value.lower() in ("0", "false", "no", "off"):
                 return False
             raise ConfigError(f"{where}: expected true/false, got {value!r}")
-        return bool(value)
-    if annotation in (int, float, str):
-        try:
-            return annotation(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: expected {annotation.__name__}, got {value!r}") from None
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if annotation in (int, float):
+        return _number(value, annotation, where)
+    if annotation is str:
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise ConfigError(f"{where}: expected text, got {value!r}")
+        return str(value)
     if hint is tuple:
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
@@ -234,8 +329,10 @@ def _build(cls: type, values: dict[str, Any], env_prefix: str, where: str) -> An
         env_name = f"{env_prefix}_{f.name}".upper()
         if env_prefix and env_name in os.environ:
             kwargs[f.name] = _coerce(os.environ[env_name], hints[f.name], env_name)
+            _check_range(cls, f.name, kwargs[f.name], env_name)
         elif f.name in values:
             kwargs[f.name] = _coerce(values[f.name], hints[f.name], f"{where}.{f.name}")
+            _check_range(cls, f.name, kwargs[f.name], f"{where}.{f.name}")
     missing = [
         f.name
         for f in dataclasses.fields(cls)
@@ -248,15 +345,43 @@ def _build(cls: type, values: dict[str, Any], env_prefix: str, where: str) -> An
     return cls(**kwargs)
 
 
+def setting_variables() -> set[str]:
+    """Every MEDIAWATCH_<SECTION>_<KEY> that names a setting."""
+    hints = typing.get_type_hints(Settings)
+    return {
+        f"MEDIAWATCH_{section.name}_{f.name}".upper()
+        for section in dataclasses.fields(Settings)
+        if section.name != "root"
+        for f in dataclasses.fields(hints[section.name])
+    }
+
+
+def _check_environment() -> None:
+    """A misspelt MEDIAWATCH_ variable is an error, as a misspelt key in the file is:
+    ignoring it would run with a setting the user believes changed."""
+    known = setting_variables() | OTHER_VARIABLES
+    for name in sorted(os.environ):
+        if not name.startswith("MEDIAWATCH_") or name in known or name.startswith(TEST_PREFIX):
+            continue
+        near = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise ConfigError(f"unknown setting in the environment: {name}{hint}")
+
+
 def load_settings(path: str | Path | None = None, *, db: str | Path | None = None) -> Settings:
     """Read the settings file, then apply MEDIAWATCH_* overrides and an explicit db."""
     path = Path(path or os.environ.get("MEDIAWATCH_CONFIG") or DEFAULT_CONFIG)
+    _check_environment()
     data: dict[str, Any] = {}
+    if path.is_dir():
+        raise ConfigError(f"the settings file {path} is a folder: give a .toml file")
     if path.exists():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read the settings file {path}: {exc.strerror}") from None
     elif path != DEFAULT_CONFIG:
         raise ConfigError(f"settings file not found: {path}")
     sections: dict[str, Any] = {}
@@ -273,4 +398,6 @@ def load_settings(path: str | Path | None = None, *, db: str | Path | None = Non
     if db:
         storage = dataclasses.replace(settings.storage, db=str(Path(db).expanduser().absolute()))
         settings = dataclasses.replace(settings, storage=storage)
+    if settings.db_path.is_dir():
+        raise ConfigError(f"the database {settings.db_path} is a folder: give a .duckdb file")
     return settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, time, timedelta
 
@@ -11,6 +12,8 @@ from storage.queries import StoryFilter
 SORTS = ("size", "recent", "growth", "relevance")
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_GROWTH_HOURS = 24 * 366 * 100  # a century: any longer window counts every article
+MAX_QUERY_CHARS = 500  # a search past this (a pasted page, a 10,000-word phrase) is refused
 
 
 class FilterError(ValueError):
@@ -29,7 +32,10 @@ def parse_when(text: str | None, *, end_of_day: bool = False) -> datetime | None
         return None
     m = _RELATIVE.match(text)
     if m:
-        return now() - timedelta(**{_UNITS[m[2].lower()]: float(m[1])})
+        try:
+            return now() - timedelta(**{_UNITS[m[2].lower()]: float(m[1])})
+        except (OverflowError, ValueError):
+            raise FilterError(f"{text.strip()!r} reaches back before the year 1") from None
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -40,6 +46,24 @@ def parse_when(text: str | None, *, end_of_day: bool = False) -> datetime | None
         value = value.astimezone(UTC).replace(tzinfo=None)
     if end_of_day and len(text.strip()) == 10:
         value = datetime.combine(value.date(), time.max)
+    return value
+
+
+def check_query(text: str | None) -> str:
+    """The search text if it is of a size to search for; its cost grows with its length."""
+    text = text or ""
+    if len(text) > MAX_QUERY_CHARS:
+        raise FilterError(
+            f"the search is {len(text):,} characters long: at most {MAX_QUERY_CHARS} "
+            "(a few words or a short quoted phrase)"
+        )
+    return text
+
+
+def check_count(value: int | None, name: str, *, zero: str = "all") -> int | None:
+    """A --limit or --offset: 0 or more."""
+    if value is not None and value < 0:
+        raise FilterError(f"{name} must be 0 ({zero}) or more, not {value}")
     return value
 
 
@@ -56,7 +80,7 @@ def story_filter(
     offset: int = 0,
 ) -> StoryFilter:
     """Checked filter values; searching sorts by relevance unless told otherwise."""
-    query = parse_query(search) if search and search.strip() else None
+    query = parse_query(check_query(search)) if search and search.strip() else None
     sort = sort or ("relevance" if query else "size")
     if sort not in SORTS:
         raise FilterError(f"unknown sort {sort!r}: use {', '.join(SORTS)}")
@@ -65,10 +89,12 @@ def story_filter(
     try:
         size = int(min_size) if min_size not in (None, "") else 1
         hours = float(growth_hours) if growth_hours not in (None, "") else 24.0
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FilterError("minimum size and growth window must be numbers") from None
-    if hours <= 0:
-        raise FilterError("the growth window must be positive")
+    if not math.isfinite(hours) or not 0 < hours <= MAX_GROWTH_HOURS:
+        raise FilterError(
+            f"the growth window must be more than 0 and at most {MAX_GROWTH_HOURS:,} hours"
+        )
     lo, hi = parse_when(since), parse_when(until, end_of_day=True)
     if lo and hi and lo > hi:
         raise FilterError("the start of the time range is after its end")
@@ -77,7 +103,7 @@ def story_filter(
         until=hi,
         source=source.strip() if source and source.strip() else None,
         search=query,
-        min_size=max(1, size),
+        min_size=min(max(1, size), 2**31 - 1),
         sort=sort,  # type: ignore[arg-type]
         growth_hours=hours,
         limit=limit,

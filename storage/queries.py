@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -171,6 +172,23 @@ def list_stories(
         f = replace(f, min_size=min_size)
     if limit is not None:
         f = replace(f, limit=limit)
+    sql, params = _stories_sql(conn, f)
+    if f.limit:
+        sql += " LIMIT ? OFFSET ?"
+        params += [f.limit, f.offset]
+    elif f.offset:
+        sql += " OFFSET ?"
+        params.append(f.offset)
+    return [StoryRow(*r) for r in conn.execute(sql, params).fetchall()]
+
+
+def count_stories(conn: duckdb.DuckDBPyConnection, where: StoryFilter) -> int:
+    """How many current stories pass the filter (for "50 of 348 shown")."""
+    sql, params = _stories_sql(conn, where)
+    return conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+
+
+def _stories_sql(conn: duckdb.DuckDBPyConnection, f: StoryFilter) -> tuple[str, list]:
     if f.sort not in _SORTS:
         raise ValueError(f"unknown sort {f.sort!r}: {', '.join(_SORTS)}")
     ctes, params = [], []
@@ -214,10 +232,7 @@ def list_stories(
         WHERE {" AND ".join(conditions)}
         ORDER BY {_SORTS[f.sort]}
     """
-    if f.limit:
-        sql += " LIMIT ? OFFSET ?"
-        params += [f.limit, f.offset]
-    return [StoryRow(*r) for r in conn.execute(sql, params).fetchall()]
+    return sql, params
 
 
 def list_sources(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
@@ -346,7 +361,12 @@ def group_of(conn: duckdb.DuckDBPyConnection, article_id: int) -> int | None:
     return row[0] if row else None
 
 
-def list_runs(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> list[RunRow]:
+def run_exists(conn: duckdb.DuckDBPyConnection, run_id: int) -> bool:
+    return conn.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0] > 0
+
+
+def list_runs(conn: duckdb.DuckDBPyConnection, limit: int | None = 20) -> list[RunRow]:
+    """The latest runs first; ``limit`` None: all."""
     rows = conn.execute(
         """
         SELECT r.run_id, r.kind, r.state, r.started_at, r.finished_at, r.sources, r.counts,
@@ -378,8 +398,9 @@ def list_runs(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> list[RunRow]:
 
 
 def list_failures(
-    conn: duckdb.DuckDBPyConnection, run_id: int | None = None, limit: int = 100
+    conn: duckdb.DuckDBPyConnection, run_id: int | None = None, limit: int | None = 100
 ) -> list[FailureRow]:
+    """The latest failures first; ``limit`` None: all."""
     where, params = ("WHERE run_id = ?", [run_id]) if run_id is not None else ("", [])
     rows = conn.execute(
         f"SELECT run_id, origin, url, stage, reason, failed_at FROM failures {where}"
@@ -413,11 +434,12 @@ EXPORTS: dict[str, str] = {
         ORDER BY s.story_id
     """,
     # one record per article membership: its story (with the clustering scores) and its
-    # duplicate group (with the relation and the stored decision); JSON columns are text
+    # duplicate group (with the relation and the stored decision); the JSON columns are
+    # nested objects in JSON exports, JSON text in CSV and Parquet
     "members": """
         SELECT sm.article_id, sm.story_id, sm.reason AS story_reason, sm.score AS story_score,
-               sm.scores AS story_scores, dm.group_id AS duplicate_group_id, dm.relation,
-               dm.via_article_id, dm.similarity, dm.containment, dm.decision,
+               sm.scores::JSON AS story_scores, dm.group_id AS duplicate_group_id, dm.relation,
+               dm.via_article_id, dm.similarity, dm.containment, dm.decision::JSON AS decision,
                a.source, a.date, a.url, a.title, sm.joined_at
         FROM story_members sm JOIN articles a USING (article_id)
         LEFT JOIN dup_members dm USING (article_id)
@@ -429,8 +451,14 @@ EXPORT_SQL = EXPORTS["articles"]
 
 def export(conn: duckdb.DuckDBPyConnection, path: str, fmt: str, what: str = "articles") -> int:
     """Write one record per article, story or membership; DuckDB's own writers keep
-    types for Parquet. Returns the number of records."""
-    options = {"jsonl": "FORMAT JSON", "csv": "FORMAT CSV, HEADER", "parquet": "FORMAT PARQUET"}
+    types for Parquet. Returns the number of records. (CSV for people goes through
+    mediawatch.exports, which keeps spreadsheet formulas out.)"""
+    options = {
+        "jsonl": "FORMAT JSON",
+        "json": "FORMAT JSON, ARRAY true",
+        "csv": "FORMAT CSV, HEADER",
+        "parquet": "FORMAT PARQUET",
+    }
     if fmt not in options:
         raise ValueError(f"unknown export format {fmt!r} (jsonl, csv, parquet)")
     sql = EXPORTS[what]
@@ -444,3 +472,18 @@ def export_rows(
 ) -> tuple[list[str], list[tuple]]:
     cur = conn.execute(EXPORTS[what])
     return [d[0] for d in cur.description], cur.fetchall()
+
+
+def export_batches(
+    conn: duckdb.DuckDBPyConnection, what: str = "articles", size: int = 1000
+) -> tuple[list[tuple[str, str]], Iterator[list[tuple]]]:
+    """The export's (column, type) pairs and its rows a batch at a time: a large
+    archive is never held in memory whole."""
+    cur = conn.execute(EXPORTS[what])
+    columns = [(d[0], str(d[1])) for d in cur.description]
+
+    def batches() -> Iterator[list[tuple]]:
+        while rows := cur.fetchmany(size):
+            yield rows
+
+    return columns, batches()

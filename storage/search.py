@@ -165,13 +165,14 @@ def search(
     conn: duckdb.DuckDBPyConnection,
     query: Query,
     *,
-    limit: int = 50,
+    limit: int | None = 50,
     offset: int = 0,
     since: datetime | None = None,
     until: datetime | None = None,
     source: str | None = None,
 ) -> list[SearchHit]:
-    """Matching articles, best first, with their story and duplicate group."""
+    """Matching articles, best first, with their story and duplicate group; ``limit``
+    None: all."""
     if query.empty:
         return []
     sql, params = matches_sql(conn, query)
@@ -213,3 +214,23 @@ def _article_filters(
         where.append("a.source ILIKE ? ESCAPE '\\'")
         params.append(like_pattern(source))
     return " AND ".join(where), params
+
+
+def count_matches(
+    conn: duckdb.DuckDBPyConnection,
+    query: Query,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source: str | None = None,
+) -> int:
+    """How many articles ``search`` would find without a limit (for "20 of 75 shown")."""
+    if query.empty:
+        return 0
+    sql, params = matches_sql(conn, query)
+    where, more = _article_filters(since, until, source)
+    return conn.execute(
+        f"WITH m AS ({sql}) SELECT count(*) FROM m JOIN articles a USING (article_id) "
+        f"WHERE {where}",
+        [*params, *more],
+    ).fetchone()[0]

@@ -610,7 +610,10 @@ def test_robots_allow_lists_and_private_addresses_in_a_run(
     )
 
     # Listing the other host lets its link through (and it gets its own robots.txt check).
-    listed = config(tmp_path, f'[[feeds.sources]]\nurl = "{feed}"\nallowed_hosts = ["localhost"]\n')
+    listed = config(
+        tmp_path,
+        f'[[feeds.sources]]\nurl = "{feed}"\nallowed_hosts = ["localhost:{server.port}"]\n',
+    )
     server.add(
         "/guarded.xml",
         rss([*items, {"title": "E", "link": "/ok/a.html?x=1", "guid_plain": "e"}]),
@@ -791,7 +794,7 @@ def test_command_line_ingests_urls_and_shows_feed_health(
     out = capsys.readouterr().out
     assert "feeds: 1 polled" in out and "private, loopback" in out
     assert main(["ingest", feed, "--allow-private-hosts", *common]) == 0
-    assert "1 new articles" in capsys.readouterr().out
+    assert "1 new article," in capsys.readouterr().out
 
     assert main(["feeds", "--json", *common]) == 0
     health = {r["feed_url"]: r for r in json.loads(capsys.readouterr().out)}

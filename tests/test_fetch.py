@@ -241,14 +241,41 @@ def test_hosts_outside_the_allow_list_are_refused_also_after_a_redirect(
 ) -> None:
     server.add("/a.html", article_html("harbour"))
     server.add("/away", status=302, headers={"Location": server.url("/a.html", host="localhost")})
-    direct = fetch(FAST, server.url("/a.html", host="localhost"), allowed={"127.0.0.1"})
+    own = f"127.0.0.1:{server.port}"
+    direct = fetch(FAST, server.url("/a.html", host="localhost"), allowed={own})
     assert isinstance(direct, FetchError) and "host localhost is not allowed" in direct.reason
-    hop = fetch(FAST, server.url("/away"), allowed={"127.0.0.1"})
+    hop = fetch(FAST, server.url("/away"), allowed={own})
     assert isinstance(hop, FetchError) and "host localhost is not allowed" in hop.reason
     assert not any(r.host.startswith("localhost") for r in server.requests)
-    ok = fetch(FAST, server.url("/away"), allowed={"127.0.0.1", "localhost"})
+    ok = fetch(FAST, server.url("/away"), allowed={own, f"localhost:{server.port}"})
     assert ok.status == 200 and ok.url == server.url("/a.html", host="localhost")
     assert ok.redirects == (server.url("/a.html", host="localhost"),)
+
+
+def test_another_port_of_an_allowed_host_is_refused_unless_listed(server: FeedServer) -> None:
+    """An allowed host is allowed on the web ports and the ports listed with it: a
+    redirect to another port of it (an admin page, a database) is not followed."""
+    other = FeedServer()  # the same host, another port
+    try:
+        other.add("/admin", article_html("orchard"))
+        server.add("/away", status=302, headers={"Location": other.url("/admin")})
+        own = f"127.0.0.1:{server.port}"
+        for allowed in ({own}, {own, "127.0.0.1"}):  # a bare host: ports 80 and 443 only
+            hop = fetch(FAST, server.url("/away"), allowed=allowed)
+            assert isinstance(hop, FetchError) and hop.kind == "refused"
+            assert f"port {other.port} of 127.0.0.1 is not allowed" in hop.reason
+            assert f'"127.0.0.1:{other.port}"' in hop.reason  # what to add to allow it
+        assert other.requests == []
+        ok = fetch(FAST, server.url("/away"), allowed={own, f"127.0.0.1:{other.port}"})
+        assert ok.status == 200 and ok.url == other.url("/admin")
+    finally:
+        other.close()
+    assert host_allowed("news.example", {"news.example"}, 443)
+    assert host_allowed("cdn.news.example", {"news.example"}, 80)
+    assert not host_allowed("news.example", {"news.example"}, 8080)
+    assert host_allowed("news.example", {"news.example:8080"}, 8080)
+    assert not host_allowed("news.example", {"news.example:8080"}, 443)
+    assert host_allowed("::1", {"[::1]:8080"}, 8080)
 
 
 # --- robustness ------------------------------------------------------------------------------

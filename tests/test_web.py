@@ -29,7 +29,7 @@ from .conftest import ROOT, ui_server
 # Every element the templates make; anything else in a page came from article data.
 TEMPLATE_TAGS = {
     *("html", "head", "meta", "title", "link", "body", "header", "main", "form", "input"),
-    *("a", "h1", "h2", "p", "span", "b", "i", "br", "ul", "li", "ol", "div", "mark", "code"),
+    *("a", "h1", "h2", "p", "span", "b", "i", "br", "ul", "li", "ol", "div", "mark", "code", "bdi"),
     *("table", "thead", "tbody", "tr", "th", "td", "select", "option", "label", "button"),
     *("datalist", "svg", "rect", "text", "polyline", "line", "circle"),
 }

@@ -5,14 +5,22 @@ Batches run in worker processes together with fingerprinting: mediawatch.prepare
 
 from __future__ import annotations
 
+import logging
+
 from mediawatch.config import ExtractSettings
 from mediawatch.extract.html import Extracted, ExtractionError, extract_html
+from mediawatch.extract.names import clean_source, strip_site_suffix
 from mediawatch.extract.text import normalise_paragraphs, split_title, strip_markdown
 from mediawatch.ingest.urls import canonical_url, host_of
 from mediawatch.records import Article, Failure, RawDocument
 from mediawatch.times import Stamp, rank
 
 __all__ = ["ExtractionError", "extract_document"]
+
+# trafilatura warns "discarding data: None" for every page it finds too short; the run
+# records its own reason for such a page (a failure "too little text"), and the warning
+# would reach the ingest output through Prefect's log handler. Its errors still show.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
 def _published(doc: RawDocument, page: Extracted | None) -> Stamp | None:
@@ -40,11 +48,13 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
     try:
         if doc.content_type == "html":
             page = extract_html(doc.content, url=doc.url)
-            title = doc.title or page.title
             text, extractor = normalise_paragraphs(page.text), page.extractor
             author, language = page.author, page.language
             stamp = _published(doc, page)
-            source = doc.source or page.sitename or host_of(doc.url)
+            source = doc.source or clean_source(page.sitename) or host_of(doc.url)
+            # a page's own <title> often ends in the site's name; a title given with the
+            # item (a feed's, a record's) is kept as given
+            title = doc.title or strip_site_suffix(page.title, source, doc.url)
         else:
             raw = str(doc.content)
             if doc.origin.lower().endswith((".md", ".md.gz")):

@@ -217,12 +217,46 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{_host(url)}:{port}"
 
 
-def host_allowed(host: str, allowed: Collection[str]) -> bool:
-    """The host, or a subdomain of it, is listed (``www.`` ignored on both sides)."""
-    host = host.lower().removeprefix("www.")
+WEB_PORTS = frozenset({80, 443})  # what an allowed_hosts entry without a port allows
+
+
+def _port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def host_entry(url: str) -> str:
+    """The allowed_hosts entry for a URL's own host and port: ``host:port``."""
+    host = _host(url)
+    return f"[{host}]:{_port(url)}" if ":" in host else f"{host}:{_port(url)}"
+
+
+def _split_entry(entry: str) -> tuple[str, int | None]:
+    """``news.example`` -> (news.example, None); ``news.example:8080`` and
+    ``[::1]:8080`` -> (host, 8080)."""
+    entry = entry.lower().strip()
+    if entry.startswith("["):
+        host, _, rest = entry[1:].partition("]")
+        port = rest.removeprefix(":")
+    elif entry.count(":") == 1:
+        host, port = entry.split(":")
+    else:
+        host, port = entry, ""
+    host = host.removeprefix("www.").rstrip(".")
+    return host, int(port) if port.isdigit() else None
+
+
+def host_allowed(host: str, allowed: Collection[str], port: int | None = None) -> bool:
+    """The host, or a subdomain of it, is listed (``www.`` ignored on both sides). With
+    ``port``: an entry without a port allows the web ports 80 and 443 only, and
+    ``host:port`` that port only, so a redirect to another port of an allowed host
+    (an admin interface, a database) is refused."""
+    host = host.lower().removeprefix("www.").strip("[]")
     for entry in allowed:
-        entry = entry.lower().strip().removeprefix("www.").rstrip(".")
-        if entry and (host == entry or host.endswith("." + entry)):
+        name, entry_port = _split_entry(entry)
+        if not name or not (host == name or host.endswith("." + name)):
+            continue
+        if port is None or port == entry_port or (entry_port is None and port in WEB_PORTS):
             return True
     return False
 
@@ -350,7 +384,14 @@ class Fetcher:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"not a web URL: {url}", kind="refused")
         host = _host(url)
-        if allowed is not None and not host_allowed(host, allowed):
+        if allowed is not None and not host_allowed(host, allowed, _port(url)):
+            if host_allowed(host, allowed):
+                entry = host_entry(url)
+                raise FetchError(
+                    f"port {_port(url)} of {host} is not allowed for this feed (add "
+                    f'"{entry}" to the feed\'s allowed_hosts)',
+                    kind="refused",
+                )
             raise FetchError(
                 f"host {host} is not allowed for this feed (add it to the feed's allowed_hosts)",
                 kind="refused",

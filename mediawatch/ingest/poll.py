@@ -72,10 +72,12 @@ class FeedPoll:
 
 
 def allowed_hosts(source: FeedSource, settings: FeedSettings) -> frozenset[str]:
-    """The feed's own host (subdomains included), its listed hosts, and the global list."""
-    from mediawatch.ingest.fetch import _host
+    """The feed's own host (subdomains included) on its own port and the web ports, its
+    listed hosts, and the global list (``host`` or ``host:port``)."""
+    from mediawatch.ingest.fetch import _host, host_entry
 
-    return frozenset({_host(source.url), *source.allowed_hosts, *settings.allowed_hosts})
+    own = {_host(source.url), host_entry(source.url)}
+    return frozenset({*own, *source.allowed_hosts, *settings.allowed_hosts})
 
 
 def body_hash(body: bytes) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,7 +58,7 @@ def finish_run(
     error: str | None = None,
     counts: dict[str, Any] | None = None,
 ) -> None:
-    summary.elapsed = time.monotonic() - summary.started
+    summary.elapsed = summary.seconds_since_start()
     with open_writer(settings) as conn, transaction(conn):
         runs_db.finish_run(conn, summary.run_id, counts or summary.counts(), error)
     lock = _RUN_LOCKS.pop((str(settings.db_path), summary.run_id), None)

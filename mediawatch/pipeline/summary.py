@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from mediawatch.records import Failure
 
@@ -49,8 +50,19 @@ class RunSummary:
     feeds_unchanged: int = 0  # 304, or the same body as last time
     pages_fetched: int = 0
     requests: int = 0
-    started: float = field(default_factory=time.monotonic)
+    # when the run started, wall clock with its zone (what --json shows); the elapsed
+    # time is measured on the monotonic clock, kept outside the fields
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
     elapsed: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._clock = time.monotonic()
+
+    def seconds_since_start(self) -> float:
+        clock = getattr(self, "_clock", None)  # gone if a copy was made from the fields
+        if clock is None:
+            return (datetime.now(UTC) - self.started).total_seconds()
+        return time.monotonic() - clock
 
     def add(self, report: BatchReport, documents: int, already_known: int = 0) -> None:
         self.documents += documents
@@ -68,7 +80,7 @@ class RunSummary:
             setattr(self, name, getattr(self, name) + getattr(report, name))
         self.failures.extend(report.failures)
         self.new_article_ids.extend(report.new_article_ids)
-        self.elapsed = time.monotonic() - self.started
+        self.elapsed = self.seconds_since_start()
 
     def failed_by_stage(self) -> dict[str, int]:
         out: dict[str, int] = {}

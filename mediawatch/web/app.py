@@ -14,6 +14,8 @@ Safe by construction:
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,10 +34,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mediawatch import wording
 from mediawatch.config import Settings
 from mediawatch.diff import diff_texts
 from mediawatch.explain import format_value
-from mediawatch.filters import FilterError, parse_when, story_filter
+from mediawatch.filters import FilterError, check_query, parse_when, story_filter
+from mediawatch.safe_text import BIDI_CONTROLS
 from mediawatch.search import parse_query, snippet
 from mediawatch.web.chart import timeline
 from storage import queries
@@ -43,6 +47,8 @@ from storage import search as search_db
 from storage.connection import DatabaseBusy, NoDatabase, SchemaError, reader
 
 HERE = Path(__file__).parent
+BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+MAX_PAGE = 10_000  # pages past this are past any real archive's end: shown as empty
 PAGE_SIZE = 50
 STORY_ROWS = 200  # timeline and independent rows on a story page, unless ?all=1
 GROUP_ROWS = 20  # members per duplicate-group card on a story page (the group page has all)
@@ -92,6 +98,11 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
+def _nobidi(value: object) -> str:
+    """Text without direction overrides, for elements that hold text only."""
+    return BIDI.sub("", "" if value is None else str(value))
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -100,13 +111,33 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=_when, num=_num, pct=_pct, fmt=format_value)
+    env.filters.update(
+        when=_when,
+        num=_num,
+        pct=_pct,
+        fmt=format_value,
+        nobidi=_nobidi,  # where <bdi> cannot go: <title>, <option>, SVG text
+        relation_words=wording.relation,
+        story_reason_words=wording.story_reason,
+    )
     env.globals.update(safe_href=safe_href, relation_class=relation_class)
     return env
 
 
+log = logging.getLogger("mediawatch.web")
+
+SERVER_ERROR_PAGE = (
+    "<!doctype html><html lang=en><head><meta charset=utf-8><title>Error · mediawatch "
+    "inspector</title></head><body><h1>Something went wrong</h1><p>The page could not be "
+    'made; the error is in the inspector\'s log.</p><p><a href="/">All stories</a></p>'
+    "</body></html>"
+).encode()
+
+
 class SecurityHeaders:
-    """Adds the headers above to every response (pages, static files, errors)."""
+    """Adds the headers above to every response (pages, static files, errors), and
+    answers an unexpected error itself: Starlette's own 500 page comes from outside
+    every middleware, so it would carry none of them."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -115,14 +146,33 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], *SECURITY_HEADERS]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("error serving %s", scope.get("path"))
+            if started:
+                raise  # too late for an error page; the server closes the connection
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"text/html; charset=utf-8"),
+                        (b"content-length", str(len(SERVER_ERROR_PAGE)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": SERVER_ERROR_PAGE})
 
 
 @dataclass
@@ -146,7 +196,7 @@ class Inspector:
 
     def stories(self, request: Request) -> Response:
         p = request.query_params
-        page = _int(p.get("page"), 0)
+        page = _page(p.get("page"))
         form = {
             k: p.get(k, "")
             for k in ("q", "source", "since", "until", "min_size", "sort", "growth_hours")
@@ -284,10 +334,13 @@ class Inspector:
     def search(self, request: Request) -> Response:
         p = request.query_params
         form = {k: p.get(k, "") for k in ("q", "source", "since", "until")}
-        page = _int(p.get("page"), 0)
-        query = parse_query(form["q"])
+        page = _page(p.get("page"))
         error, hits, partial = None, [], None
-        if form["q"].strip() and query.empty:
+        try:
+            query = parse_query(check_query(form["q"]))
+        except FilterError as exc:
+            error, query = str(exc), parse_query("")
+        if form["q"].strip() and query.empty and error is None:
             error = "Nothing to search for: only very common words."
         try:
             since, until = parse_when(form["since"]), parse_when(form["until"], end_of_day=True)
@@ -324,6 +377,11 @@ def _int(value: str | None, default: int) -> int:
         return int(value) if value not in (None, "") else default
     except ValueError:
         return default
+
+
+def _page(value: str | None) -> int:
+    """A page number from the address: 0 up to MAX_PAGE, whatever was typed."""
+    return min(max(_int(value, 0), 0), MAX_PAGE)
 
 
 def _page_link(params, page: int, path: str = "/") -> str:
