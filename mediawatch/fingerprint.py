@@ -67,8 +67,9 @@ def content_words(toks: Sequence[str], language: str | None = None) -> list[str]
 
 
 def normalised_text(text: str) -> str:
-    """Canonical form used for the exact-duplicate hash."""
-    return " ".join(tokens(text))
+    """Canonical form used for the exact-duplicate hash (the tokens as fingerprints
+    count them: sentence by sentence, in the text's language)."""
+    return " ".join(w for st in sentence_tokens(text, text_language(text)) for w in st)
 
 
 def text_hash(text: str) -> str:
@@ -127,12 +128,21 @@ def _key64(data: str) -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
+def sentence_tokens(text: str, language: str | None = None) -> list[list[str]]:
+    """Each sentence's tokens; joined, they are the text's tokens (no token spans a
+    sentence end), so a text is tokenised once for both."""
+    return [tokens(s, language) for s in sentences(text)]
+
+
 def sentence_keys(text: str, language: str | None = None) -> list[int]:
     """Sampled hashes of the substantive sentences (content-defined sampling,
     so a copied sentence is sampled in both texts or in neither)."""
+    return _sentence_keys(sentence_tokens(text, language), language)
+
+
+def _sentence_keys(sent_toks: list[list[str]], language: str | None) -> list[int]:
     keys = set()
-    for sent in sentences(text):
-        st = tokens(sent, language)
+    for st in sent_toks:
         if len(set(content_words(st, language))) >= SENT_MIN_WORDS:
             k = _key64("sent:" + " ".join(st))
             if k % SENT_SAMPLE == 0:
@@ -169,7 +179,8 @@ def _fingerprints(
     # need tokens (search, diff, the web inspector) should not pay for.
     from datasketch import MinHash
 
-    toks = [tokens(t, lang) for t, lang in zip(texts, languages, strict=True)]
+    sent_toks = [sentence_tokens(t, lang) for t, lang in zip(texts, languages, strict=True)]
+    toks = [[w for st in sts for w in st] for sts in sent_toks]
     feats = [feature_sets(tk, lang) for tk, lang in zip(toks, languages, strict=True)]
     keys: list[dict[str, list[int]]] = [{} for _ in texts]
     for kind, (b, r) in BANDING.items():
@@ -178,11 +189,11 @@ def _fingerprints(
         for i, mh in enumerate(MinHash.bulk(data, **_minhash_kwargs(kind))):
             keys[i][kind] = band_keys(kind, mh.hashvalues, b, r) if data[i] else []
     out = []
-    for text, tk, k, lang in zip(texts, toks, keys, languages, strict=True):
+    for sts, tk, k, lang in zip(sent_toks, toks, keys, languages, strict=True):
         h = hashlib.blake2b(" ".join(tk).encode(), digest_size=16).hexdigest()  # = text_hash
         # exact copies always meet, even when too short for useful shingles
         k["exact"] = [int.from_bytes(bytes.fromhex(h)[:8], "little", signed=True)]
-        k["sent"] = sentence_keys(text, lang)
+        k["sent"] = _sentence_keys(sts, lang)
         out.append(Fingerprint(h, len(tk), k))
     return out, toks
 

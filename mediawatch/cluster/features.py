@@ -9,6 +9,7 @@ and without letter case, month names) lives in ``mediawatch.text``; this module 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,7 +21,7 @@ from mediawatch.text.lexicon import ENGLISH_STOPWORDS, FURNITURE, stopwords
 from mediawatch.text.lexicon import stem as snowball
 from mediawatch.text.names import NOUN_CAPITALISING, name_key
 from mediawatch.text.normalise import fold, normalise
-from mediawatch.text.segment import CASELESS, script_of, segment_tagged
+from mediawatch.text.segment import _UNSPACED, CASELESS, MARKS, script_of, segment_tagged
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -52,9 +53,10 @@ ABBREVIATIONS = _wordset(
     "mr mrs ms dr jr sr st sen rep gov gen lt sgt col capt prof rev no vs inc co corp ltd "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 )
-TOKEN_RE = regex.compile(r"(?:\p{Lu}\.){2,}|\p{L}[\p{L}\p{M}']*|\d+(?:[.,:/]\d+)*")
-SENTENCE_END_RE = regex.compile(r"[.!?:;。！？؟।]")
-_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+TOKEN_RE = regex.compile(r"(?:\p{L}\.){2,}|\p{L}[\p{L}\p{M}']*|\d+(?:[.,:/]\d+)*")
+# The same tokens for lines without combining marks, with the faster re module.
+PLAIN_TOKEN_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W\d_](?:[^\W\d_]|')*|\d+(?:[.,:/]\d+)*")
+SENTENCE_END_RE = re.compile(r"[.!?:;。！？؟।]")
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,9 @@ def _tokenise_line(line: str, language: str | None) -> list[_Token]:
     line = line.replace("’", "'").replace("‘", "'")
     out: list[_Token] = []
     prev = ""
+    rx = TOKEN_RE if not line.isascii() and MARKS.search(line) else PLAIN_TOKEN_RE
     # split() gives the gaps: the text before each token, and one more after the last
-    for gap, tok in zip(TOKEN_RE.split(line), TOKEN_RE.findall(line), strict=False):
+    for gap, tok in zip(rx.split(line), rx.findall(line), strict=False):
         # most gaps are one space: no sentence end, no regex needed
         initial = not out or (
             gap != " "
@@ -240,8 +243,27 @@ def specific(term: str) -> bool:
     return True
 
 
-def _word_stem(n: str, language: str | None) -> str:
-    return stem(n) if language in (None, "en", "und") else snowball(n, language)
+@lru_cache(maxsize=64)
+def _stopwords_for(language: str | None) -> frozenset[str]:
+    """Words that never count: the language's function words, the English ones (English
+    phrases and names turn up in every language) and page furniture."""
+    if language in (None, "en"):
+        return STOPWORDS | FURNITURE
+    return stopwords(language) | STOPWORDS | FURNITURE
+
+
+@lru_cache(maxsize=64)
+def _stemmer_for(language: str | None):
+    """The stemmer of the words space: the light English one (tuned on English news),
+    Snowball for other languages, memoised per word."""
+    if language in (None, "en", "und"):
+        return stem
+
+    @lru_cache(maxsize=1 << 15)
+    def stem_word(word: str) -> str:
+        return snowball(word, language)
+
+    return stem_word
 
 
 def extract_features(
@@ -262,19 +284,26 @@ def extract_features(
     lowercase = {n for toks in lines for t, n, _, _ in toks if t[0].islower()}
     heads = [_is_headline(toks, lowercase) for toks in lines]  # once per line, not per token
     weights = [title_weight] + [1.0] * len(body)
-    stop = STOPWORDS if language in (None, "en") else stopwords(language) | STOPWORDS
-    stop = stop | FURNITURE
-
+    stop = _stopwords_for(language)
     words: Counter[str] = Counter()
-    for toks, w in zip(lines, weights, strict=True):
+    stem_of = _stemmer_for(language)
+    numeric: list[int] = []  # lines with a digit or a number-like word
+    for li, (toks, w) in enumerate(zip(lines, weights, strict=True)):
+        has_number = False
         for t, n, _, _ in toks:
+            if not t[0].isalpha():
+                has_number = has_number or t[0].isdigit()
+                continue
+            if n in NUMBER_LIKE:
+                has_number = True
             if (
-                (len(n) >= 3 or (len(n) == 2 and _UNSPACED.match(n)))
+                (len(n) >= 3 or (len(n) == 2 and bool(_UNSPACED.match(n))))
                 and n not in stop
-                and t[0].isalpha()
                 and "'" not in n
             ):
-                words[_word_stem(n, language)] += w
+                words[stem_of(n)] += w
+        if has_number:
+            numeric.append(li)
 
     entities: Counter[str] = Counter()
     for li, run in _name_runs(lines, heads, language):
@@ -289,9 +318,8 @@ def extract_features(
             entities[k] += w
 
     numbers: Counter[str] = Counter()
-    for toks, w in zip(lines, weights, strict=True):
-        if not any(t[0].isdigit() or n in NUMBER_LIKE for t, n, _, _ in toks):
-            continue
+    for li in numeric:  # most lines have no number and no month
+        toks, w = lines[li], weights[li]
         for k, c in number_terms([(t, n) for t, n, _, _ in toks]).items():
             if specific(k):
                 numbers[k] += c * w

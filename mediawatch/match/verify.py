@@ -14,7 +14,7 @@ from typing import Literal
 from mediawatch.fingerprint import (
     SENT_MIN_WORDS,
     content_words,
-    sentences,
+    sentence_tokens,
     shingles,
     text_language,
     tokens,
@@ -100,8 +100,8 @@ def features(text: str) -> TextFeatures:
     """Parse once (each sentence tokenised once); cached because one article is verified
     against many."""
     lang = text_language(text)
-    toks = tuple(tokens(text, lang))
-    sent_toks = [tokens(x, lang) for x in sentences(text)]
+    sent_toks = sentence_tokens(text, lang)
+    toks = tuple(w for st in sent_toks for w in st)  # = tokens(text, lang), tokenised once
     sent_words = [frozenset(content_words(st, lang)) for st in sent_toks]
     seq = tuple(" ".join(toks[i : i + COVER_K]) for i in range(len(toks) - COVER_K + 1))
     return TextFeatures(

@@ -70,6 +70,10 @@ def _stemmer(language: str | None) -> object | None:
     return Stemmer.Stemmer(algorithm, 10_000)  # PyStemmer's own cache
 
 
+_CACHE_LIMIT = 200_000  # words per language; a cache that outgrows it starts again
+_stem_cache: dict[str, dict[str, str]] = {}
+
+
 def stem(word: str, language: str | None) -> str:
     """The Snowball stem of a normalised word, or the word itself."""
     s = _stemmer(language)
@@ -77,8 +81,21 @@ def stem(word: str, language: str | None) -> str:
 
 
 def stems(words: Sequence[str], language: str | None) -> list[str]:
+    """Stems of many words: a plain dict in front of Snowball (a call into the stemmer
+    costs 30x a lookup, and news repeats its words)."""
     s = _stemmer(language)
-    return s.stemWords(words) if s is not None else list(words)  # type: ignore[attr-defined]
+    if s is None:
+        return list(words)
+    cache = _stem_cache.get(language or "")
+    if cache is None or len(cache) > _CACHE_LIMIT:
+        cache = _stem_cache[language or ""] = {}
+    out = []
+    for w in words:
+        st = cache.get(w)
+        if st is None:
+            st = cache[w] = s.stemWord(w)  # type: ignore[attr-defined]
+        out.append(st)
+    return out
 
 
 def _bigrams(words: Iterable[str]) -> list[str]:

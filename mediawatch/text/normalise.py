@@ -32,11 +32,27 @@ def _fold_table() -> dict[int, str | None]:
 
 
 _FOLD = _fold_table()
+
+
 # Characters the table changes; most texts have none, and a regex scan is far cheaper
 # than str.translate with a large table.
-_NEEDS_FOLD = re.compile(
-    "[" + "".join(re.escape(chr(c)) for c in sorted(_FOLD) if c < sys.maxunicode) + "]"
-)
+def _char_class(codepoints: list[int]) -> str:
+    """A regex character class of ranges: a class of hundreds of single characters is
+    scanned one by one (30x slower on a whole article)."""
+    parts, start, prev = [], None, None
+    for c in [*sorted(codepoints), None]:
+        if start is not None and (c is None or c != prev + 1):
+            parts.append(
+                re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else "")
+            )
+            start = None
+        if c is not None and start is None:
+            start = c
+        prev = c
+    return "[" + "".join(parts) + "]"
+
+
+_NEEDS_FOLD = re.compile(_char_class([c for c in _FOLD if c < sys.maxunicode]))
 
 
 def fold(text: str) -> str:
