@@ -336,6 +336,7 @@ def _story_filter(args: argparse.Namespace):
             since=args.since,
             until=args.until,
             source=args.source,
+            language=getattr(args, "language", None),
             search=args.search,
             min_size=args.min_size,
             sort=args.sort,
@@ -724,6 +725,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="with an article dated at or after: 2026-02-24, 24h, 7d")
     p.add_argument("--until", help="with an article dated at or before (a date: its end)")
     p.add_argument("--source", help="with an article from a source containing this text")
+    p.add_argument(
+        "--language", help="with an article in this language (identified): de, zh, ... or und"
+    )
     p.add_argument("-q", "--search", help='with an article matching: words, prefix*, "a phrase"')
     p.add_argument(
         "--min-size", type=options.count, default=1, help="only stories with at least N articles"

@@ -60,6 +60,16 @@ def check_query(text: str | None) -> str:
     return text
 
 
+def check_language(value: str | None) -> str | None:
+    """A language filter: an ISO 639-1 code ("de", "zh") or "und" (not identified)."""
+    if value is None or not value.strip():
+        return None
+    code = value.strip().lower()
+    if not (code.isascii() and code.isalpha() and 2 <= len(code) <= 3):
+        raise FilterError(f"a language is a code like de, zh or und, not {value!r}")
+    return code
+
+
 def check_count(value: int | None, name: str, *, zero: str = "all") -> int | None:
     """A --limit or --offset: 0 or more."""
     if value is not None and value < 0:
@@ -72,6 +82,7 @@ def story_filter(
     since: str | None = None,
     until: str | None = None,
     source: str | None = None,
+    language: str | None = None,
     search: str | None = None,
     min_size: int | str | None = None,
     sort: str | None = None,
@@ -102,6 +113,7 @@ def story_filter(
         since=lo,
         until=hi,
         source=source.strip() if source and source.strip() else None,
+        language=check_language(language),
         search=query,
         min_size=min(max(1, size), 2**31 - 1),
         sort=sort,  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ class StoryRow:
     first_date: datetime
     last_date: datetime
     origin_article_id: int | None
+    languages: str | None = None  # the members' identified languages, space-separated
     growth: int = 0  # articles dated inside the growth window
     relevance: float | None = None  # best search score of its articles, when searching
     matching: int | None = None  # its articles that match the search
@@ -43,6 +44,7 @@ class StoryFilter:
     since: datetime | None = None  # stories with an article dated at or after
     until: datetime | None = None  # ... and at or before
     source: str | None = None  # with an article from a source containing this (any case)
+    language: str | None = None  # with an article identified in this language (ISO 639-1)
     search: Query | None = None  # with an article matching this full-text query
     min_size: int = 1
     sort: StorySort = "size"
@@ -147,7 +149,10 @@ class FailureRow:
 _STORY_COLUMNS = """
     s.story_id, s.title, s.size, s.n_sources, s.n_independent,
     (SELECT count(*) FROM dup_groups g WHERE g.story_id = s.story_id) AS n_groups,
-    s.first_date, s.last_date, s.origin_article_id
+    s.first_date, s.last_date, s.origin_article_id,
+    (SELECT string_agg(DISTINCT a.language, ' ' ORDER BY a.language)
+       FROM story_members sm JOIN articles a USING (article_id)
+      WHERE sm.story_id = s.story_id) AS languages
 """
 
 
@@ -223,6 +228,12 @@ def _stories_sql(conn: duckdb.DuckDBPyConnection, f: StoryFilter) -> tuple[str, 
                        WHERE sm.story_id = s.story_id AND a.source ILIKE ? ESCAPE '\\')"""
         )
         params.append(search_db.like_pattern(f.source))
+    if f.language:
+        conditions.append(
+            """EXISTS (SELECT 1 FROM story_members sm JOIN articles a USING (article_id)
+                       WHERE sm.story_id = s.story_id AND a.language = ?)"""
+        )
+        params.append(f.language)
     join = "JOIN found fd USING (story_id)" if searching else ""
     extra = "fd.relevance, fd.matching" if searching else "NULL AS relevance, NULL AS matching"
     sql = f"""
@@ -240,6 +251,14 @@ def list_sources(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
     return conn.execute(
         "SELECT source, count(*) FROM articles WHERE source IS NOT NULL"
         " GROUP BY source ORDER BY count(*) DESC, source"
+    ).fetchall()
+
+
+def list_languages(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """Every identified language with its article count, most articles first."""
+    return conn.execute(
+        "SELECT language, count(*) FROM articles WHERE language IS NOT NULL"
+        " GROUP BY language ORDER BY count(*) DESC, language"
     ).fetchall()
 
 
@@ -415,7 +434,8 @@ EXPORTS: dict[str, str] = {
     "articles": """
         SELECT a.article_id, a.url, a.title, a.text, a.published_at, a.published_precision,
                a.source, sm.story_id, dm.group_id AS duplicate_group_id, dm.relation,
-               a.author, a.language, a.fetched_at, a.extractor, a.text_hash,
+               a.author, a.language, a.language_confidence, a.declared_language,
+               a.fetched_at, a.extractor, a.text_hash,
                dm.similarity, dm.containment, sm.score AS story_score, a.guid, a.summary,
                a.pruned_at
         FROM articles a
@@ -428,6 +448,9 @@ EXPORTS: dict[str, str] = {
         SELECT s.story_id, s.title, s.size, s.n_sources, s.n_independent, s.n_groups,
                s.first_date, s.last_date, s.first_published, s.last_published,
                s.origin_article_id, o.url AS origin_url, o.source AS origin_source,
+               (SELECT string_agg(DISTINCT a.language, ' ' ORDER BY a.language)
+                  FROM story_members sm JOIN articles a USING (article_id)
+                 WHERE sm.story_id = s.story_id) AS languages,
                s.created_at, s.updated_at
         FROM stories s LEFT JOIN articles o ON o.article_id = s.origin_article_id
         WHERE s.merged_into IS NULL
@@ -440,7 +463,7 @@ EXPORTS: dict[str, str] = {
         SELECT sm.article_id, sm.story_id, sm.reason AS story_reason, sm.score AS story_score,
                sm.scores::JSON AS story_scores, dm.group_id AS duplicate_group_id, dm.relation,
                dm.via_article_id, dm.similarity, dm.containment, dm.decision::JSON AS decision,
-               a.source, a.date, a.url, a.title, sm.joined_at
+               a.source, a.language, a.date, a.url, a.title, sm.joined_at
         FROM story_members sm JOIN articles a USING (article_id)
         LEFT JOIN dup_members dm USING (article_id)
         ORDER BY sm.story_id, a.date, sm.article_id

@@ -199,7 +199,16 @@ class Inspector:
         page = _page(p.get("page"))
         form = {
             k: p.get(k, "")
-            for k in ("q", "source", "since", "until", "min_size", "sort", "growth_hours")
+            for k in (
+                "q",
+                "source",
+                "language",
+                "since",
+                "until",
+                "min_size",
+                "sort",
+                "growth_hours",
+            )
         }
         error = None
         try:
@@ -207,6 +216,7 @@ class Inspector:
                 since=form["since"],
                 until=form["until"],
                 source=form["source"],
+                language=form["language"],
                 search=form["q"],
                 min_size=form["min_size"],
                 sort=form["sort"] or None,
@@ -220,6 +230,7 @@ class Inspector:
         with self.read() as conn:
             rows = queries.list_stories(conn, where)
             sources = queries.list_sources(conn)
+            languages = queries.list_languages(conn)
             indexed, total = search_db.coverage(conn)
         more = len(rows) > PAGE_SIZE
         return self.render(
@@ -230,6 +241,7 @@ class Inspector:
             where=where,
             error=error,
             sources=sources,
+            languages=languages,
             partial_index=(indexed, total) if where.search and indexed < total else None,
             prev_link=_page_link(p, page - 1) if page > 0 else None,
             next_link=_page_link(p, page + 1) if more else None,
