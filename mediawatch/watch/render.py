@@ -1,0 +1,160 @@
+"""Watchlists, hits and a run's catch on the terminal. Outside text (titles, sources,
+URLs, delivery answers) is plain text in Rich ``Text`` objects, never markup."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from mediawatch.article_view import console
+from mediawatch.config import WatchList
+from mediawatch.outside_text import plain
+from mediawatch.watch.run import WatchReport
+from storage.watch import HitRow, WatchlistRow
+
+KINDS = {"article": "article", "story": "story", "growth": "growing"}
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "–"
+
+
+def describe(wl: WatchList) -> str:
+    """What a watchlist asks for, in one line of our own words (its query quoted)."""
+    parts = [f"query {plain(wl.query)!r}" if wl.query.strip() else "any text"]
+    if wl.sources:
+        parts.append("sources " + ", ".join(repr(plain(s)) for s in wl.sources))
+    if wl.languages:
+        parts.append("languages " + ", ".join(wl.languages))
+    if wl.min_size > 1:
+        parts.append(f"stories of {wl.min_size}+ articles")
+    if wl.growth_articles:
+        parts.append(f"growth {wl.growth_articles} articles in {wl.growth_hours:g} h")
+    if wl.webhook:
+        parts.append(f"webhook {plain(wl.webhook)}")
+    if wl.notify_block:
+        parts.append(f"Prefect block {plain(wl.notify_block)}")
+    return "; ".join(parts)
+
+
+def watchlists(rows: list[tuple[WatchlistRow | None, WatchList, str]]) -> None:
+    """(stored row or None, definition, note) per watchlist."""
+    if not rows:
+        console.print(
+            "No watchlists yet: `mediawatch watch add NAME QUERY`, or [[watch.lists]] "
+            "in the settings."
+        )
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for col, kw in (
+        ("name", {"no_wrap": True}),
+        ("from", {}),
+        ("hits", {"justify": "right"}),
+        ("24 h", {"justify": "right"}),
+        ("last hit", {"no_wrap": True}),
+        ("watches", {"overflow": "fold"}),
+    ):
+        table.add_column(col, **kw)
+    for row, wl, note in rows:
+        table.add_row(
+            wl.name,
+            row.origin if row else "settings",
+            str(row.hits) if row else "0",
+            str(row.recent_hits) if row else "0",
+            _when(row.last_hit) if row else "–",
+            Text(describe(wl) + (f"  ({note})" if note else "")),
+        )
+    console.print(table)
+
+
+def what_line(h: HitRow) -> str:
+    """What a hit is, in our own words: "story 1 matches", "story 1 grew: ...",
+    "article 4 (story 1)"."""
+    if h.kind == "story":
+        return f"story {h.story_id} matches ({h.story_size} articles)"
+    if h.kind == "growth":
+        return (
+            f"story {h.story_id} grew: {h.detail.get('articles')} articles within "
+            f"{h.detail.get('hours', 0):g} h"
+        )
+    return f"article {h.article_id} (story {h.story_id})"
+
+
+def _delivery(hit: HitRow) -> Text:
+    if not hit.deliveries:
+        return Text("–")
+    parts = []
+    for d in hit.deliveries:
+        state = d.state + (f" ×{d.attempts}" if d.attempts > 1 else "")
+        parts.append(f"{d.channel} {state}")
+    return Text(", ".join(parts))
+
+
+def hits(name: str, rows: list[HitRow], since: datetime | None) -> None:
+    period = f" since {since:%Y-%m-%d %H:%M} UTC" if since else ""
+    if not rows:
+        console.print(Text(f"No hits for {name}{period}."))
+        return
+    table = Table(
+        title=Text(f"Hits of {name}{period}: {len(rows)}"), box=box.SIMPLE_HEAD, pad_edge=False
+    )
+    for col, kw in (
+        ("hit", {"justify": "right"}),
+        ("found", {"no_wrap": True}),
+        ("what", {"no_wrap": True}),
+        ("story", {"justify": "right", "no_wrap": True, "min_width": 5}),
+        ("article", {"justify": "right", "no_wrap": True, "min_width": 7}),
+        ("source", {"max_width": 22, "overflow": "ellipsis", "no_wrap": True}),
+        ("title", {"overflow": "ellipsis", "no_wrap": True, "ratio": 1}),
+        ("delivery", {"no_wrap": True}),
+    ):
+        table.add_column(col, **kw)
+    for h in rows:
+        what = KINDS.get(h.kind, h.kind)
+        if h.kind == "growth":
+            what += f" {h.detail.get('articles')}/{h.detail.get('hours', 0):g}h"
+        table.add_row(
+            str(h.hit_id),
+            _when(h.found_at),
+            what,
+            str(h.story_id) if h.story_id is not None else "–",
+            str(h.article_id) if h.article_id is not None else "–",
+            Text(plain(h.source) or "–"),
+            Text(plain(h.title) or "(untitled)"),
+            _delivery(h),
+        )
+    console.print(table)
+    failed = [(h, d) for h in rows for d in h.deliveries if d.state == "failed"]
+    for h, d in failed[:10]:
+        console.print(Text(f"  hit {h.hit_id}: {d.channel} failed: {plain(d.detail, 200)}"))
+
+
+def run_hits(report: WatchReport | None) -> None:
+    """The watch part of a run's summary (after render.run_summary)."""
+    if report is None:
+        return
+    if not report.hits and not report.problems:
+        if report.watchlists:
+            console.print(Text(f"  watchlists: {report.watchlists} checked, no new hits"))
+        return
+    by_list: dict[str, int] = {}
+    for h in report.hits:
+        by_list[h.watchlist] = by_list.get(h.watchlist, 0) + 1
+    counts = ", ".join(f"{n} {name}" for name, n in sorted(by_list.items())) or "none"
+    sent = ""
+    if report.delivered or report.failed:
+        sent = f"; deliveries: {report.delivered} sent, {report.failed} failed"
+    console.print(Text(f"  watchlist hits: {len(report.hits)} ({counts}){sent}"))
+    for h in report.hits[:20]:
+        console.print(
+            Text.assemble(
+                f"    {h.watchlist}: {what_line(h)}: ", Text(plain(h.title, 90) or "(untitled)")
+            )
+        )
+    if len(report.hits) > 20:
+        console.print(Text(f"    … and {len(report.hits) - 20} more: mediawatch watch hits NAME"))
+    for p in report.problems[:10]:
+        console.print(Text(f"  watch: {plain(p, 300)}"))
