@@ -182,6 +182,15 @@ def max_article_id(conn: duckdb.DuckDBPyConnection) -> int:
     return conn.execute("SELECT coalesce(max(article_id), 0) FROM articles").fetchone()[0]
 
 
+def first_of_run(conn: duckdb.DuckDBPyConnection, run_id: int) -> int:
+    """The watermark for a list that a run meets for the first time: everything before
+    the run's first stored article (the run's own articles are checked)."""
+    row = conn.execute(
+        "SELECT min(article_id) - 1 FROM articles WHERE run_id = ?", [run_id]
+    ).fetchone()
+    return row[0] if row and row[0] is not None else max_article_id(conn)
+
+
 def candidates(
     conn: duckdb.DuckDBPyConnection, after: int, through: int, also: Iterable[int] = ()
 ) -> dict[int, int | None]:

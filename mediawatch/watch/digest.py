@@ -1,6 +1,8 @@
 """A watchlist's digest for a morning e-mail: its hits grouped by story, Markdown or HTML.
 
-Titles, sources and URLs are hostile text: in HTML every value is escaped (element
+Titles, sources and URLs are hostile text. Escape sequences, control and direction
+characters are removed (a digest is often read on a terminal first); in HTML every
+value is then escaped (element
 content and attributes) and only http(s) URLs become links; in Markdown every special
 character is escaped and link targets are percent-encoded, so a title cannot close a
 link, open an image or smuggle HTML into a renderer.
@@ -14,6 +16,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from mediawatch.context import web_url
+from mediawatch.outside_text import plain
 from mediawatch.report import md
 from storage.watch import HitRow
 
@@ -72,7 +75,7 @@ def _headline(d: StoryDigest) -> str:
 
 def _md_link(text: object, url: str | None) -> str:
     href = web_url(url)
-    label = md(text or "(untitled)", 160)
+    label = md(plain(text) or "(untitled)", 160)
     return f"[{label}]({quote(href, safe=URL_SAFE)})" if href else label
 
 
@@ -95,7 +98,7 @@ def markdown(name: str, hits: list[HitRow], since: datetime | None, now: datetim
             lines.append("")
         for a in d.articles:
             when = a.detail.get("date", "")[:16].replace("T", " ")
-            source = md(a.source or "unknown source", 60)
+            source = md(plain(a.source) or "unknown source", 60)
             lines.append(
                 f"- {_md_link(a.title, a.url)} ({source}, {when or '–'}; article {a.article_id})"
             )
@@ -103,7 +106,7 @@ def markdown(name: str, hits: list[HitRow], since: datetime | None, now: datetim
 
 
 def _h(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+    return html.escape(plain(value), quote=True)
 
 
 def _html_link(text: object, url: str | None) -> str:

@@ -69,11 +69,14 @@ def add(conn: duckdb.DuckDBPyConnection, wl: WatchList, now: datetime, from_star
 
 
 def sync(
-    conn: duckdb.DuckDBPyConnection, lists: tuple[WatchList, ...], now: datetime
+    conn: duckdb.DuckDBPyConnection,
+    lists: tuple[WatchList, ...],
+    now: datetime,
+    run_id: int | None = None,
 ) -> list[watch_db.WatchlistRow]:
     """Bring the settings' watchlists into the database; returns every active one.
 
-    A new list starts with what is stored from now on (no flood of old hits); a changed
+    A new list starts with what ``run_id`` stored (no flood of old hits); a changed
     definition keeps its hits and watermark; a list the settings no longer name (and
     that came from them) becomes inactive."""
     stored = {w.name: w for w in watch_db.list_watchlists(conn)}
@@ -83,7 +86,11 @@ def sync(
         d = definition(wl)
         if row is None:
             if through is None:
-                through = watch_db.max_article_id(conn)
+                through = (
+                    watch_db.first_of_run(conn, run_id)
+                    if run_id is not None
+                    else watch_db.max_article_id(conn)
+                )
             watch_db.add_watchlist(conn, wl.name, d, "settings", now, through)
         elif row.definition != d or row.origin != "settings" or not row.active:
             watch_db.update_watchlist(conn, row.watchlist_id, d, "settings", True, now)

@@ -64,7 +64,7 @@ def run_watchlists(
     now = utcnow()
     lists: dict[str, WatchList] = {}
     with open_writer(settings) as conn, transaction(conn):
-        rows = sync(conn, settings.watch.lists, now)
+        rows = sync(conn, settings.watch.lists, now, run_id)
         through = watch_db.max_article_id(conn)
         new_ids: list[int] = []
         for row in rows:
