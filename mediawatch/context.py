@@ -129,7 +129,9 @@ def article_context(conn: duckdb.DuckDBPyConnection, article_id: int) -> Article
     member = next((m for m in group.members if m.article_id == article_id), None) if group else None
     s_scores = story_scores(membership.scores) if membership else []
     if membership and membership.score is not None:
-        s_scores.insert(0, Score("score", membership.score, membership.scores.get("threshold")))
+        s_scores.insert(
+            0, Score("story score", membership.score, membership.scores.get("threshold"))
+        )
     versions = [
         Version(i, r.title, r.text, r.replaced_at, r.run_id)
         for i, r in enumerate(context_db.revisions(conn, article_id), start=1)

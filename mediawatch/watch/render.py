@@ -101,30 +101,32 @@ def hits(name: str, rows: list[HitRow], since: datetime | None) -> None:
     table = Table(
         title=Text(f"Hits of {name}{period}: {len(rows)}"), box=box.SIMPLE_HEAD, pad_edge=False
     )
+    delivering = any(h.deliveries for h in rows)
+    # titles cut to the room the other columns leave (no_wrap columns never shrink)
+    room = max(20, console.width - 68 - (26 if delivering else 0))
     for col, kw in (
-        ("hit", {"justify": "right"}),
-        ("found", {"no_wrap": True}),
-        ("what", {"no_wrap": True}),
-        ("story", {"justify": "right", "no_wrap": True, "min_width": 5}),
-        ("article", {"justify": "right", "no_wrap": True, "min_width": 7}),
-        ("source", {"max_width": 22, "overflow": "ellipsis", "no_wrap": True}),
-        ("title", {"overflow": "ellipsis", "no_wrap": True, "ratio": 1}),
-        ("delivery", {"no_wrap": True}),
+        ("hit", {"justify": "right", "no_wrap": True}),
+        ("found (UTC)", {"no_wrap": True, "min_width": 11}),
+        ("what", {"no_wrap": True, "min_width": 16}),
+        ("source", {"max_width": 18, "min_width": 6, "overflow": "ellipsis", "no_wrap": True}),
+        ("title", {"no_wrap": True}),
+        *([("delivery", {"no_wrap": True})] if delivering else []),
     ):
         table.add_column(col, **kw)
     for h in rows:
-        what = KINDS.get(h.kind, h.kind)
-        if h.kind == "growth":
-            what += f" {h.detail.get('articles')}/{h.detail.get('hours', 0):g}h"
+        if h.kind == "article":
+            what = f"article {h.article_id} (s{h.story_id})"
+        elif h.kind == "growth":
+            what = f"story {h.story_id} growing {h.detail.get('articles')}/{h.detail.get('hours', 0):g}h"
+        else:
+            what = f"story {h.story_id}"
         table.add_row(
             str(h.hit_id),
-            _when(h.found_at),
+            h.found_at.strftime("%m-%d %H:%M"),
             what,
-            str(h.story_id) if h.story_id is not None else "–",
-            str(h.article_id) if h.article_id is not None else "–",
-            Text(plain(h.source) or "–"),
-            Text(plain(h.title) or "(untitled)"),
-            _delivery(h),
+            Text(plain(h.source, 18) or "–"),
+            Text(plain(h.title, room) or "(untitled)"),
+            *([_delivery(h)] if delivering else []),
         )
     console.print(table)
     failed = [(h, d) for h in rows for d in h.deliveries if d.state == "failed"]
