@@ -117,7 +117,8 @@ def hits(name: str, rows: list[HitRow], since: datetime | None) -> None:
         if h.kind == "article":
             what = f"article {h.article_id} (s{h.story_id})"
         elif h.kind == "growth":
-            what = f"story {h.story_id} growing {h.detail.get('articles')}/{h.detail.get('hours', 0):g}h"
+            grew = f"{h.detail.get('articles')}/{h.detail.get('hours', 0):g}h"
+            what = f"story {h.story_id} growing {grew}"
         else:
             what = f"story {h.story_id}"
         table.add_row(
