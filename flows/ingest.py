@@ -19,8 +19,10 @@ FetchSession serves the whole run (robots.txt, host delays, connections); the
 database writer is never held while the network is used.
 
 Each run reports its progress (``mediawatch.progress``: items expected and done,
-for the command line to draw) and ends by publishing a Markdown artifact of what
-changed (new and grown stories, the largest duplicate groups touched, failures).
+for the command line to draw), checks every watchlist against what is stored and
+delivers the hits (``mediawatch.watch``), and ends by publishing a Markdown artifact of
+what changed (new and grown stories, the largest duplicate groups touched, watchlist
+hits, failures).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from mediawatch.ingest.poll import FeedPoll, PageOutcome, Plan, WorkItem
 from mediawatch.prepare import Prepared, chunks, prepare_batch, prepare_chunk
 from mediawatch.records import Failure, Fingerprinted, RawDocument
 from mediawatch.report import run_markdown
+from mediawatch.watch.run import WatchReport, watch_step
 
 
 @task(name="extract-fingerprint", cache_policy=NO_CACHE)
@@ -108,6 +111,13 @@ def record_feeds_task(
     settings: Settings,
 ) -> list[Failure]:
     return pipeline.finish_feeds(polls, deferred, pending, new, run_id, settings)
+
+
+@task(name="watchlists", cache_policy=NO_CACHE)
+def watch_task(run_id: int, settings: Settings, revised: list[int]) -> WatchReport:
+    """Check every watchlist against what is stored, store and deliver the hits; never
+    fails the run (mediawatch.watch.run)."""
+    return watch_step(settings, run_id, revised)
 
 
 PIPELINE_AHEAD = 2  # batches extracted ahead of the one being stored
@@ -252,6 +262,8 @@ def ingest_flow(
             progress.advance(started.read)
         if feed_list:
             _poll(feed_list, run_id, settings, summary)
+        summary.watch = watch_task(run_id, settings, quote(summary.revised_article_ids))
+        summary.failures.extend(summary.watch.failures)
     except BaseException as exc:
         pipeline.finish_run(settings, summary, error=f"{type(exc).__name__}: {exc}")
         publish_summary(settings, summary, wait=5.0)  # briefly: the run is failing
@@ -269,7 +281,7 @@ def publish_summary(
     try:
         changes = pipeline.run_changes(settings, summary.run_id, wait)
         create_markdown_artifact(
-            markdown=run_markdown(changes, summary.counts()),
+            markdown=run_markdown(changes, summary.counts(), summary.watch),
             key="mediawatch-run-summary",
             description=(
                 f"Run {summary.run_id}: {summary.new_articles} new articles, "

@@ -87,8 +87,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print_json(summary)
     else:
         from mediawatch import render
+        from mediawatch.watch.render import run_hits
 
         render.run_summary(summary)
+        run_hits(summary.watch)
     return EXIT_OK
 
 
@@ -103,8 +105,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.feeds = bool(settings.feeds.sources)
     summary = _run_flow(sources, args, settings, kind="run")
     from mediawatch import render
+    from mediawatch.watch.render import run_hits
 
     render.run_summary(summary)
+    run_hits(summary.watch)
     with _reader(settings) as conn:
         from storage import queries
 
@@ -868,6 +872,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_reindex,
         "recompute fingerprints, story terms and search postings from the stored texts",
     )
+    from mediawatch import article_cli
+    from mediawatch.watch import cli as watch_cli
+
+    article_cli.register(sub, common, as_json)
+    watch_cli.register(sub, common, as_json)
     p = sub.add_parser(
         "evaluate",
         help="measure extraction, duplicate groups, stories, multilingual pairs and an "

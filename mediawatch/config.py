@@ -162,6 +162,75 @@ class ServiceSettings:
     )
 
 
+_WATCH_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass(frozen=True)
+class WatchList:
+    """A saved query that every run checks against what it stored (mediawatch.watch):
+    words, "phrases" and prefix* as `mediawatch search` takes them, narrowed by sources
+    (any part of the name, any case), languages (ISO codes), a least story size, and a
+    growth mark (``growth_articles`` articles dated within ``growth_hours``)."""
+
+    name: str
+    query: str = ""
+    sources: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    min_size: int = 1
+    growth_articles: int = 0  # 0: no growth alert
+    growth_hours: float = 24.0
+    webhook: str = ""  # a JSON POST per run with the new hits (host in watch.allowed_hosts)
+    notify_block: str = ""  # a Prefect notification block: "block-type-slug/block-name"
+
+    def __post_init__(self) -> None:
+        where = f"watchlist {self.name!r}"
+        if not _WATCH_NAME.match(self.name):
+            raise ConfigError(
+                f"{where}: a name is 1 to 64 lowercase letters, digits, dashes or underscores"
+            )
+        if self.min_size < 1:
+            raise ConfigError(f"{where}: min_size must be 1 or more, got {self.min_size}")
+        if self.growth_articles < 0:
+            raise ConfigError(f"{where}: growth_articles must be 0 (off) or more")
+        if not 0 < self.growth_hours <= 24 * 366:  # NaN fails too
+            raise ConfigError(f"{where}: growth_hours must be more than 0 and at most 8784")
+        for lang in self.languages:
+            if not _LANGUAGE.match(lang):
+                raise ConfigError(f"{where}: language {lang!r} is not an ISO code such as en or nl")
+        if any(not s.strip() for s in self.sources):
+            raise ConfigError(f"{where}: an empty source name matches everything; drop it")
+        if self.webhook and not self.webhook.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}: webhook must start with http:// or https://")
+        if self.notify_block and self.notify_block.count("/") != 1:
+            raise ConfigError(
+                f"{where}: notify_block is a Prefect block as 'block-type-slug/block-name', "
+                f"such as 'slack-webhook/newsroom', got {self.notify_block!r}"
+            )
+        if not (self.query.strip() or self.sources or self.languages or self.growth_articles):
+            raise ConfigError(
+                f"{where}: nothing to watch: give a query, sources, languages or a growth mark"
+            )
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    # Hosts webhooks may be sent to (and their subdomains), under the rules of feed
+    # requests: no private, loopback or link-local address unless feeds.allow_private_hosts.
+    allowed_hosts: tuple[str, ...] = ()
+    # Runs that try a failed delivery (each with feeds.retries retries) before giving up.
+    delivery_attempts: int = 3
+    lists: tuple[WatchList, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.delivery_attempts < 1:
+            raise ConfigError("[watch] delivery_attempts must be 1 or more")
+        names = [w.name for w in self.lists]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            raise ConfigError(f"[[watch.lists]]: the name {doubled[0]!r} is used twice")
+
+
 @dataclass(frozen=True)
 class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
@@ -172,6 +241,7 @@ class Settings:
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
     feeds: FeedSettings = field(default_factory=FeedSettings)
+    watch: WatchSettings = field(default_factory=WatchSettings)
     root: Path = PROJECT_ROOT
 
     def resolve(self, path: str | Path) -> Path:

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storage.runs import RunChanges
+
+if TYPE_CHECKING:
+    from mediawatch.watch.run import WatchReport
+
+WATCH_ROWS = 50  # hits listed in the artifact; `mediawatch watch hits` has them all
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
 
@@ -23,8 +28,11 @@ def md(text: object, width: int = 90) -> str:
     return _SPECIAL.sub(r"\\\1", flat) if flat else "–"
 
 
-def run_markdown(changes: RunChanges, counts: Mapping[str, Any]) -> str:
-    """New stories, grown stories, the largest duplicate groups touched, failures."""
+def run_markdown(
+    changes: RunChanges, counts: Mapping[str, Any], watch: WatchReport | None = None
+) -> str:
+    """New stories, grown stories, the largest duplicate groups touched, watchlist hits,
+    failures."""
     c = counts
     failed = c.get("failed_by_stage") or {}
     lines = [
@@ -60,6 +68,8 @@ def run_markdown(changes: RunChanges, counts: Mapping[str, Any]) -> str:
         ],
         _more(changes.n_groups, len(changes.groups)),
     )
+    if watch is not None:
+        lines += _watch_section(watch)
     more = changes.n_failures - len(changes.failures)
     hint = f"… and {more} more: `mediawatch failures --run {changes.run_id}`"
     lines += _section(
@@ -69,6 +79,34 @@ def run_markdown(changes: RunChanges, counts: Mapping[str, Any]) -> str:
         ["", hint] if more > 0 else [],
     )
     return "\n".join(lines) + "\n"
+
+
+def _watch_section(watch: WatchReport) -> list[str]:
+    hits = watch.hits
+    kinds = {"article": "article", "story": "story", "growth": "growing story"}
+    rows = []
+    for h in hits[:WATCH_ROWS]:
+        what = kinds.get(h.kind, h.kind)
+        if h.kind == "growth":
+            what += f" ({h.detail.get('articles')} in {h.detail.get('hours', 0):g} h)"
+        rows.append(
+            f"| {md(h.watchlist)} | {md(what)} | {h.story_id if h.story_id is not None else '–'} "
+            f"| {h.article_id if h.article_id is not None else '–'} | {md(h.title)} |"
+        )
+    sent = (
+        f"{watch.delivered} deliveries sent, {watch.failed} failed"
+        if watch.delivered or watch.failed
+        else ""
+    )
+    more = [f"… and {len(hits) - WATCH_ROWS} more: `mediawatch watch hits NAME`"]
+    notes = (["", *more] if len(hits) > WATCH_ROWS else []) + (["", md(sent, 200)] if sent else [])
+    notes += [f"- {md(p, 200)}" for p in watch.problems[:10]]
+    return _section(
+        f"Watchlist hits ({len(hits)})",
+        "| watchlist | what | story | article | title |\n|---|---|---:|---:|---|",
+        rows,
+        notes,
+    ) + (notes if not rows and notes else [])
 
 
 def _section(title: str, header: str, rows: list[str], more: list[str]) -> list[str]:

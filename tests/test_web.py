@@ -32,6 +32,7 @@ TEMPLATE_TAGS = {
     *("a", "h1", "h2", "p", "span", "b", "i", "br", "ul", "li", "ol", "div", "mark", "code", "bdi"),
     *("table", "thead", "tbody", "tr", "th", "td", "select", "option", "label", "button"),
     *("datalist", "svg", "rect", "text", "polyline", "line", "circle"),
+    *("h3", "del", "ins"),
 }
 
 

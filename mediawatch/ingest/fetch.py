@@ -377,6 +377,22 @@ class Fetcher:
             + " -> ".join(chain[:4] + (["..."] if len(chain) > 4 else []))
         )
 
+    async def post_json(
+        self, url: str, body: bytes, *, allowed: Collection[str], headers: dict[str, str]
+    ) -> int:
+        """POST a JSON body (a watchlist's webhook) under the rules every GET follows: an
+        allowed host, no private address unless allowed, timeouts, retries for transient
+        trouble. Redirects are not followed (a webhook answers where it was configured).
+        Returns the status; raises FetchError."""
+        self._check_url(url, allowed)
+        raw = await self._attempts(url, headers, method="POST", content=body)
+        if raw.status in REDIRECTS:
+            raise FetchError(
+                f"{_phrase(raw.status)} to {raw.headers.get('location', '?')}: webhooks are not "
+                "redirected; configure the final URL"
+            )
+        return raw.status
+
     # -- checks ----------------------------------------------------------------------
 
     def _check_url(self, url: str, allowed: Collection[str] | None) -> None:
@@ -467,7 +483,9 @@ class Fetcher:
             )
         return self.gates[key]
 
-    async def _attempts(self, url: str, headers: dict[str, str]) -> _Raw:
+    async def _attempts(
+        self, url: str, headers: dict[str, str], method: str = "GET", content: bytes | None = None
+    ) -> _Raw:
         """One URL, with retries for transient trouble."""
         s = self.settings
         gate = self._gate(url)
@@ -485,7 +503,7 @@ class Fetcher:
                 # The host's slot first: requests queued for one slow host must not
                 # hold the connections other hosts could use.
                 async with gate.slot(), self._all:
-                    raw = await self._send(url, headers)
+                    raw = await self._send(url, headers, method, content)
             except AddressRefused as exc:
                 raise FetchError(self._refusal(exc.host, exc.address), kind="refused") from None
             except FetchError:
@@ -532,12 +550,14 @@ class Fetcher:
             await asyncio.sleep(s.backoff_seconds * 2**attempt)
             attempt += 1
 
-    async def _send(self, url: str, headers: dict[str, str]) -> _Raw:
+    async def _send(
+        self, url: str, headers: dict[str, str], method: str = "GET", content: bytes | None = None
+    ) -> _Raw:
         """One request; the body is read here, within the total time and size limits."""
         assert self._client is not None
         limit = self.settings.max_body_bytes
         async with asyncio.timeout(self.settings.total_timeout_seconds):
-            request = self._client.build_request("GET", url, headers=headers)
+            request = self._client.build_request(method, url, headers=headers, content=content)
             self.requests += 1
             response = await self._client.send(request, stream=True)
             try:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from mediawatch.records import Failure
+
+if TYPE_CHECKING:
+    from mediawatch.watch.run import WatchReport
 
 
 @dataclass
@@ -46,6 +50,8 @@ class RunSummary:
     grown_stories: int = 0
     failures: list[Failure] = field(default_factory=list)
     new_article_ids: list[int] = field(default_factory=list)
+    revised_article_ids: list[int] = field(default_factory=list)
+    watch: WatchReport | None = None  # the watchlists' hits and deliveries (mediawatch.watch)
     feeds_polled: int = 0
     feeds_unchanged: int = 0  # 304, or the same body as last time
     pages_fetched: int = 0
@@ -80,6 +86,7 @@ class RunSummary:
             setattr(self, name, getattr(self, name) + getattr(report, name))
         self.failures.extend(report.failures)
         self.new_article_ids.extend(report.new_article_ids)
+        self.revised_article_ids.extend(report.revised_article_ids)
         self.elapsed = self.seconds_since_start()
 
     def failed_by_stage(self) -> dict[str, int]:
@@ -109,5 +116,6 @@ class RunSummary:
             "feeds_unchanged": self.feeds_unchanged,
             "pages_fetched": self.pages_fetched,
             "requests": self.requests,
+            **(self.watch.counts() if self.watch is not None else {}),
             "elapsed_seconds": round(self.elapsed, 3),
         }

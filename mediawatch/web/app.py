@@ -36,11 +36,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mediawatch import wording
 from mediawatch.config import Settings
+from mediawatch.context import article_context
 from mediawatch.diff import diff_texts
 from mediawatch.explain import format_value
 from mediawatch.filters import FilterError, check_query, parse_when, story_filter
 from mediawatch.safe_text import BIDI_CONTROLS
 from mediawatch.search import parse_query, snippet
+from mediawatch.web import watch_pages
 from mediawatch.web.chart import timeline
 from storage import queries
 from storage import search as search_db
@@ -67,6 +69,13 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
 ]
 RELATIONS = {"origin", "exact", "near_copy", "rewrite"}
+STORY_REASONS = {  # how an article came into its story (story_members.reason)
+    "new": "started it",
+    "new:with-batch": "formed it with other articles stored in the same batch",
+    "attached": "joined it",
+    "moved": "moved to it when stories were re-clustered",
+    "merged": "came with a story merged into it",
+}
 
 
 def safe_href(url: str | None) -> str | None:
@@ -330,6 +339,7 @@ class Inspector:
             text = queries.article_texts(conn, [article_id]).get(article_id)
             group = queries.get_group(conn, art.group_id) if art.group_id else None
             story = queries.get_story_row(conn, art.story_id) if art.story_id else None
+            ctx = article_context(conn, article_id)
         member = (
             next((m for m in group.members if m.article_id == article_id), None) if group else None
         )
@@ -341,6 +351,8 @@ class Inspector:
             group=group,
             member=member,
             story=story,
+            ctx=ctx,
+            story_reasons=STORY_REASONS,
         )
 
     def search(self, request: Request) -> Response:
@@ -497,6 +509,7 @@ def create_app(
         Route("/group/{group_id:int}", inspector.group, methods=["GET"]),
         Route("/article/{article_id:int}", inspector.article, methods=["GET"]),
         Route("/search", inspector.search, methods=["GET"]),
+        *watch_pages.routes(inspector, settings),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return Starlette(
