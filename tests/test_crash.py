@@ -198,9 +198,9 @@ def test_a_writer_killed_after_a_commit_leaves_a_log_that_is_replayed(tmp_path: 
     assert wal.exists()
     names = "SELECT name FROM pipeline_state ORDER BY name"
     with reader(db) as conn:
-        assert conn.execute(names).fetchall() == [("committed",), ("n_docs",)]
+        assert conn.execute(names).fetchall() == [("committed",), ("n_docs",), ("text_scheme",)]
     assert wal.exists()  # a reader does not write
     conn = duckdb.connect(str(db))
-    assert conn.execute(names).fetchall() == [("committed",), ("n_docs",)]
+    assert conn.execute(names).fetchall() == [("committed",), ("n_docs",), ("text_scheme",)]
     conn.close()
     assert not wal.exists()
