@@ -195,12 +195,12 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
     assert seen == {
         "000_16416721b22052af.txt": (
             "11672950c3ee5368375fe4f70f8545c4",
-            "01a51e2c8d5d6b6d",
+            "01483b83176bf6b7",
             "67082a12d4733b78",
         ),
         "001_1a12cbee7aca723b.txt": (
             "58e089e4a9c27ee6d05a52da5ee3da80",
-            "a52a410e8faf8432",
+            "01dc324cc411a7d1",
             "078267830ea05404",
         ),
     }

@@ -105,8 +105,27 @@ def _bigrams(words: Iterable[str]) -> list[str]:
     return out
 
 
+# The function words verification drops in English (and in text of unknown language).
+_VERIFY_EN = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if
+    in into is it its itself just me more most my myself no nor not now of off on once only
+    or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you
+    your yours yourself yourselves said says say according told one two new mr mrs ms us s
+    t""".split()  # noqa: SIM905 - a word list reads better
+)
+
+
 def content_words(toks: Sequence[str], language: str | None = None) -> list[str]:
     """Stemmed non-stopword tokens: what a paraphrase keeps of a sentence."""
+    if language in (None, "en", "und"):
+        # English keeps the six-letter prefixes and the short list that verification's
+        # thresholds were set with (Snowball here costs 0.007 of truncation recall on the
+        # ECB+ copies); a text of unknown language is treated the same way.
+        return [w[:6] for w in toks if w not in _VERIFY_EN and len(w) > 1]
     stop = stopwords(language)
     words = [w for w in toks if w not in stop and len(w) > 1]
     if language == "ko":
