@@ -70,6 +70,8 @@ _NUMBER_WORDS_TEXT = (
 NUMBER_WORDS = {w: i + 2 for i, w in enumerate(_NUMBER_WORDS_TEXT.split(" "))}
 # Counters written after the number in Chinese, Japanese and Korean dates.
 _CJK_YEAR, _CJK_MONTH, _CJK_DAY = frozenset("年년"), frozenset("月월"), frozenset("日号號일")
+# Words Spanish and Portuguese put between day, month and year ("5 de marzo de 2020").
+_DATE_LINKS = frozenset({"de", "del"})
 
 NUMERIC_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
 NUMBER_LIKE = frozenset(MONTHS) | WEEKDAYS | frozenset(NUMBER_WORDS)
@@ -123,11 +125,14 @@ def number_terms(toks: Sequence[tuple[str, str]]) -> Counter[str]:
             mo = MONTHS[lw]
             day = None
             for j in (i + 1, i - 1):  # "November 28", "28 November", "28. November"
+                if 0 <= j < n and toks[j][1] in _DATE_LINKS:
+                    j += j - i  # "5 de marzo": the day is one word further
                 if 0 <= j < n:
                     day = _day(toks[j][0])
                     if day:
                         break
-            year = i + 1 < n and toks[i + 1][0].isdigit() and len(toks[i + 1][0]) == 4
+            k = i + 2 if i + 2 < n and toks[i + 1][1] in _DATE_LINKS else i + 1
+            year = k < n and toks[k][0].isdigit() and len(toks[k][0]) == 4
             if lw in ENGLISH_MONTHS:  # English: a capital says it (not "may", "march")
                 ok = w[0].isupper() and (lw != "may" or w == "May")
             else:
