@@ -10,6 +10,7 @@ and without letter case, month names) lives in ``mediawatch.text``; this module 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -119,8 +120,11 @@ def _tokenise_line(line: str, language: str | None) -> list[_Token]:
         if tok[0].isdigit():
             tok = fold(tok)
         elif not tok.isascii() and _UNSPACED.search(tok):
-            for k, (word, is_name) in enumerate(segment_tagged(normalise(tok), language)):
-                out.append((word, word, initial and not k, is_name))
+            # Segmented as written (NFKC, case kept), each word normalised after: a Latin
+            # name glued to Han characters ("总统Macron表示") keeps its capital.
+            written = unicodedata.normalize("NFKC", tok)
+            for k, (word, is_name) in enumerate(segment_tagged(written, language)):
+                out.append((word, _norm(word), initial and not k, is_name))
             prev = tok
             continue
         out.append((tok, _norm(tok), initial, False))
