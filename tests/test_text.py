@@ -388,3 +388,11 @@ def test_tokens_have_no_punctuation_or_space() -> None:
     for text, _, _ in TEXTS.values():
         for tok in tokens(text):
             assert tok and not regex.search(r"[\s\p{P}\p{S}]", tok), tok
+
+
+def test_han_without_kana_is_chinese_not_japanese() -> None:
+    from mediawatch.text import detect_language
+
+    # CLD2 calls short Han-only texts Japanese; Japanese text carries kana
+    assert detect_language("中国外交部").code == "zh"
+    assert detect_language("東京都は月曜日に新しい計画を発表した。").code == "ja"

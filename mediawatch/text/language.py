@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 UNDETERMINED = "und"
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
 _SAMPLE_CHARS = 4000  # enough for CLD2; it costs about 0.1 ms per 1,000 characters
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # A script that says the language by itself, when the identifier is unsure.
@@ -83,6 +84,8 @@ def detect_language(text: str, hint: str | None = None) -> Language:
             continue
     top = details[0] if details else ("Unknown", "un", 0, 0.0)
     code = _cld2_code(top[1])
+    if code == "ja" and not _KANA.search(sample):
+        code = "zh"  # Han characters without kana: Japanese is almost never written so
     if code != UNDETERMINED and reliable:
         return Language(code, round(min(1.0, top[2] / 100), 2))
     guess = _script_guess(text)
