@@ -168,6 +168,9 @@ def _temporary_server() -> TemporaryServer | None:
 def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
     _report_to_running_server()
     server = _temporary_server()
+    from mediawatch.pausepoint import pause
+
+    pause("startup")  # tests: the server launched, Prefect not imported yet
     from flows.ingest import run_ingest
     from mediawatch import progress, render
 
@@ -911,8 +914,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The program (``argv`` None: its command line) or a caller passing arguments. The
+    program handles Ctrl-C and SIGTERM itself (mediawatch.interrupt): it stops what it
+    started, prints one line and exits 130 or 143."""
+    from mediawatch import interrupt
+
+    if argv is None:
+        interrupt.install()
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        code = _run_command(args)
+    except BaseException as exc:
+        signum = interrupt.signal_of(exc) or interrupt.requested()
+        if signum is None:
+            raise
+        if not interrupt.installed():
+            return interrupt.exit_code(signum)
+        _interrupted(args, signum)
+    if interrupt.requested() and interrupt.installed():  # serve: Prefect's returns
+        _interrupted(args, interrupt.requested())
+    return code
+
+
+def _interrupted(args: argparse.Namespace, signum: int) -> None:
+    """Stopped by a signal: one line, then the exit (mediawatch.interrupt.exit_now)."""
+    from mediawatch import interrupt, stopped
+
+    try:
+        settings = _settings(args) if hasattr(args, "db") else None
+    except Exception:
+        settings = None
+    interrupt.exit_now(signum, stopped.message(args.command, settings, signum))
+
+
+def _run_command(args: argparse.Namespace) -> int:
     from mediawatch.ingest.local import SourceError
     from mediawatch.service import ServiceError
     from storage.connection import DatabaseBusy, NoDatabase, SchemaError, UnreadableDatabase
@@ -930,12 +966,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         ServiceError,
         options.OptionError,
     ) as exc:
+        from mediawatch import interrupt
+
+        if interrupt.requested():
+            raise  # a signal behind it: main says so instead
         print(f"mediawatch: {plain(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
-    except KeyboardInterrupt:
-        return 130
 
 
 if __name__ == "__main__":
