@@ -121,11 +121,13 @@ def _check_database(settings: Settings) -> None:
     """Open (and migrate) the database before Prefect starts: fail fast and plainly.
     Articles stored before the search index existed are indexed here."""
     from storage import search
-    from storage.connection import transaction, writer
+    from storage.connection import transaction, verify, writer
 
     if settings.storage.db != StorageSettings.db:  # the default's data/ folder is made
         options.check_new_database(settings.db_path)
     wait = settings.storage.writer_wait_seconds
+    if settings.db_path.exists():
+        verify(settings.db_path, wait=wait)  # a damaged file is not written to
     with writer(settings.db_path, wait=wait) as conn, transaction(conn):
         search.backfill(conn)
 
@@ -224,8 +226,18 @@ def cmd_vacuum(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """The database's invariants: memberships, sizes, groups inside stories, indexes."""
     from storage.check import check
+    from storage.connection import DatabaseDamaged, verify
 
-    with _reader(_settings(args)) as conn:
+    settings = _settings(args)
+    try:
+        verify(settings.db_path, wait=settings.storage.reader_wait_seconds)
+    except DatabaseDamaged as exc:
+        if args.json:
+            print_json({"ok": False, "damaged": str(exc)})
+        else:
+            print(f"mediawatch: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    with _reader(settings) as conn:
         result = check(conn)
     if args.json:
         print_json({**dataclasses.asdict(result), "ok": result.ok})
@@ -951,7 +963,13 @@ def _interrupted(args: argparse.Namespace, signum: int) -> None:
 def _run_command(args: argparse.Namespace) -> int:
     from mediawatch.ingest.local import SourceError
     from mediawatch.service import ServiceError
-    from storage.connection import DatabaseBusy, NoDatabase, SchemaError, UnreadableDatabase
+    from storage.connection import (
+        DatabaseBusy,
+        DatabaseDamaged,
+        NoDatabase,
+        SchemaError,
+        UnreadableDatabase,
+    )
 
     try:
         return args.func(args)
@@ -962,6 +980,7 @@ def _run_command(args: argparse.Namespace) -> int:
         NoDatabase,
         SchemaError,
         DatabaseBusy,
+        DatabaseDamaged,
         UnreadableDatabase,
         ServiceError,
         options.OptionError,

@@ -15,7 +15,7 @@ from mediawatch.pipeline.summary import RunSummary
 from storage import retention as retention_db
 from storage import runlock
 from storage import runs as runs_db
-from storage.connection import Compaction, compact, reader, transaction, writer
+from storage.connection import Compaction, compact, reader, transaction, verify, writer
 
 CANCEL_WAIT_SECONDS = 3.0  # how long a cancelled run waits to record itself
 
@@ -113,6 +113,7 @@ def vacuum(
     texts go when that article is also older than the retention period.
     """
     days = settings.retention.prune_text_after_days if prune_days is None else prune_days
+    verify(settings.db_path, wait=settings.storage.writer_wait_seconds)  # damaged: hands off
     now = utcnow()
     before = now - timedelta(days=max(days, settings.match.window_days)) if days > 0 else None
     if dry_run:  # counts only: no run recorded, nothing written
