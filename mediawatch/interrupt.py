@@ -59,6 +59,7 @@ _handled = 0  # signals that reached our handler
 _shield = 0  # depth of ``shielded`` sections in the main thread
 _pending: int | None = None  # a signal that came inside a shielded section
 _exit_callbacks: list[Callable[[], None]] = []
+_stop_callbacks: list[Callable[[], None]] = []
 
 
 def install() -> None:
@@ -102,9 +103,10 @@ def signal_of(exc: BaseException) -> int | None:
     return None
 
 
-def note(signum: int) -> None:
+def note(signum: int, watchdog: bool = True) -> None:
     """Record that the process is stopping (a signal that came another way: Prefect's
-    handler in a flow run); quietens the console and arms the watchdog."""
+    handler in a flow run); quietens the console and arms the watchdog (not for
+    Prefect's serve, which stops the flow runs it started in their own time)."""
     global _requested
     with _lock:
         first = _requested is None
@@ -112,8 +114,24 @@ def note(signum: int) -> None:
             _requested = signum
     if first:
         _quiet_console()
-        if _installed:
+        if _stop_callbacks:  # not in the handler: the main thread may hold their locks
+            threading.Thread(target=_run_all, args=(list(_stop_callbacks),), daemon=True).start()
+        if _installed and watchdog:
             threading.Thread(target=_watchdog, args=(signum,), daemon=True).start()
+
+
+def on_stop(callback: Callable[[], None]) -> Callable[[], None]:
+    """Run ``callback`` as soon as a signal asks the process to stop (from a thread of
+    its own): end work that is no longer wanted, such as extraction in the workers,
+    which a flow run would otherwise wait for. Also run on exit."""
+    _stop_callbacks.append(callback)
+    return on_exit(callback)
+
+
+def _run_all(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        with contextlib.suppress(Exception):
+            callback()
 
 
 def on_exit(callback: Callable[[], None]) -> Callable[[], None]:
@@ -124,8 +142,9 @@ def on_exit(callback: Callable[[], None]) -> Callable[[], None]:
 
 
 def forget(callback: Callable[[], None]) -> None:
-    with contextlib.suppress(ValueError):
-        _exit_callbacks.remove(callback)
+    for callbacks in (_exit_callbacks, _stop_callbacks):
+        with contextlib.suppress(ValueError):
+            callbacks.remove(callback)
 
 
 @contextlib.contextmanager
@@ -184,14 +203,25 @@ def _quiet_console() -> None:
 _exiting = threading.Lock()
 
 
+def _release_semaphores() -> None:
+    """What multiprocessing does at a normal exit, short of joining anything: the
+    semaphores of the worker pool's queues are released, so its resource tracker has
+    nothing left to warn about ("leaked semaphore objects")."""
+    if "multiprocessing" not in sys.modules:
+        return
+    with contextlib.suppress(Exception):
+        from multiprocessing import util
+
+        util._run_finalizers(0)
+
+
 def exit_now(signum: int, line: str) -> None:
     """Stop the processes this command started, print ``line``, and end the process
     with 128 + ``signum``, without waiting for anything else."""
     if not _exiting.acquire(blocking=False):
         return  # another thread is ending the process already
-    for callback in reversed(_exit_callbacks):
-        with contextlib.suppress(Exception):
-            callback()
+    _run_all(list(reversed(_exit_callbacks)))
+    _release_semaphores()
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     with contextlib.suppress(Exception):

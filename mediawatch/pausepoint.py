@@ -9,7 +9,7 @@ the test knows which step it is in instead of guessing from the clock.
 Points: ``startup`` (the command line, after launching Prefect's temporary server and
 before importing Prefect), ``extract`` (a worker process, before it extracts a chunk),
 ``store`` (inside a batch's transaction, its articles written, not committed),
-``stored`` (a batch committed).
+``stored`` (a batch committed), ``compact`` (vacuum: pruned, before compacting).
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         )
         atexit.register(_pools[workers].shutdown, cancel_futures=True)
         if len(_pools) == 1:
-            interrupt.on_exit(stop_workers)
+            interrupt.on_stop(stop_workers)
     return _pools[workers]
 
 

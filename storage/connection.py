@@ -26,7 +26,6 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import struct
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,34 +95,6 @@ def _damage(path: Path, exc: BaseException) -> DatabaseDamaged | None:
     else:
         what = text.splitlines()[0][:200]
     return DatabaseDamaged(f"{path} is damaged: {what}; {RECOVER}")
-
-
-_HEADER = 4096  # DuckDB: a main header, then two database headers of 4 KiB each
-
-
-def _check_length(path: Path) -> None:
-    """A file shorter than its header says is cut short: DuckDB would find out only
-    when it reads a block that is gone. Unknown header layouts are left to DuckDB."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(3 * _HEADER)
-            size = os.fstat(fh.fileno()).st_size
-    except OSError:
-        return
-    if len(head) < 3 * _HEADER or head[8:12] != b"DUCK":
-        return
-    # each database header: checksum, iteration, meta block, free list, block count,
-    # block size (the newer one, by iteration, is in force)
-    headers = [struct.unpack_from("<6Q", head, off) for off in (_HEADER, 2 * _HEADER)]
-    _, _, _, _, blocks, block_size = max(headers, key=lambda h: h[1])
-    if not (4096 <= block_size <= 1 << 24) or blocks > 1 << 40:
-        return
-    need = 3 * _HEADER + blocks * block_size
-    if size < need:
-        raise DatabaseDamaged(
-            f"{path} is damaged: it has {size:,} bytes of the {need:,} its blocks take "
-            f"(cut short?); {RECOVER}"
-        )
 
 
 def _raise_damage(path: Path, exc: BaseException) -> None:
@@ -223,7 +194,6 @@ def writer(path: str | Path, wait: float = 600.0) -> Iterator[duckdb.DuckDBPyCon
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _file_lock(path, wait):
-        _check_length(path)
         conn = _connect_retrying(path, read_only=False, wait=wait)
         try:
             migrate(conn)
@@ -249,7 +219,6 @@ def reader(path: str | Path, wait: float = 60.0) -> Iterator[duckdb.DuckDBPyConn
     path = Path(path)
     if not path.exists():
         raise NoDatabase(f"no database at {path}: run `mediawatch ingest` or `make run` first")
-    _check_length(path)
     conn = _open_reader(path, wait)
     try:
         check_current(conn)

@@ -11,70 +11,27 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 
 from storage.connection import reader
 
-from .conftest import ROOT, PrefectServer, mediawatch, processes_with_env
+from .conftest import ROOT, PrefectServer, mediawatch
 from .corpus import articles, snapshot, write_jsonl
 from .feedserver import FeedServer, rss
-
-
-def _ingest(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    """`mediawatch ingest` in the background, marked so that any process it leaves
-    behind can be found; its output goes to a file (a pipe could be held open by such
-    a process)."""
-    marked = {**env, "MEDIAWATCH_TEST_RUN": str(log)}
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "mediawatch.cli", "ingest", *args],
-            cwd=ROOT,
-            env=marked,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def wait_for_pause(proc: subprocess.Popen, log: Path, point: str, timeout: float = 180) -> None:
-    """Wait until the run stops at its pause point (mediawatch.pausepoint: set with
-    MEDIAWATCH_TEST_PAUSE=point in its environment) and says so in its output."""
-    name, _, nth = point.partition(":")
-    marker = f"mediawatch-test: paused at {name} {nth or 1} "
-    deadline = time.monotonic() + timeout
-    while marker not in log.read_text(errors="replace"):
-        assert proc.poll() is None, f"the run ended before {point}:\n{log.read_text()}"
-        assert time.monotonic() < deadline, f"the run did not reach {point}:\n{log.read_text()}"
-        time.sleep(0.05)
+from .runproc import leftovers, start, states, wait_for_pause
 
 
 def _kill_at(args: list[str], env: dict[str, str], log: Path, point: str) -> None:
     """Run `mediawatch ingest`, SIGKILL it where it pauses (``stored:N``: right after its
     N-th batch committed); nothing of it may survive. The run waits there for the kill,
     however busy the machine: no race between the run and the test."""
-    proc = _ingest(args, {**env, "MEDIAWATCH_TEST_PAUSE": point}, log)
+    proc = start("ingest", args, {**env, "MEDIAWATCH_TEST_PAUSE": point}, log)
     wait_for_pause(proc, log, point)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the run ended before it was killed"
-
-
-def _no_leftovers(log: Path, wait: float = 30) -> list[str]:
-    """Processes of a killed run still alive after ``wait`` seconds (extraction workers
-    end once they see their run gone)."""
-    deadline = time.monotonic() + wait
-    while (left := processes_with_env("MEDIAWATCH_TEST_RUN", str(log))) and (
-        time.monotonic() < deadline
-    ):
-        time.sleep(0.2)
-    return left
-
-
-def _states(db: Path) -> list[str]:
-    with reader(db) as conn:
-        return [r[0] for r in conn.execute("SELECT state FROM runs ORDER BY run_id").fetchall()]
 
 
 def test_a_run_killed_midway_resumes_to_exactly_an_uninterrupted_run(
@@ -96,7 +53,7 @@ def test_a_run_killed_midway_resumes_to_exactly_an_uninterrupted_run(
     for point, stored in (("stored:2", 40), ("stored:6", 120)):
         log = tmp_path / f"killed-at-{stored}.log"
         _kill_at([str(corpus), "--db", str(db)], env, log, point)
-        assert _no_leftovers(log) == []
+        assert leftovers(log) == []
         # Right after the kill the file opens (a write-ahead log, if one was left, is
         # replayed) and holds whole batches only, consistently.
         after = snapshot(db)
@@ -112,7 +69,7 @@ def test_a_run_killed_midway_resumes_to_exactly_an_uninterrupted_run(
     assert got["stories"] == want["stories"]  # same story partition
     assert got["groups"] == want["groups"]  # same duplicate groups and relations
     assert got["problems"] == {}
-    assert _states(db) == ["crashed", "crashed", "completed"]
+    assert states(db) == ["crashed", "crashed", "completed"]
 
 
 def test_a_feed_run_killed_midway_refetches_only_what_was_not_stored(
@@ -146,7 +103,7 @@ def test_a_feed_run_killed_midway_refetches_only_what_was_not_stored(
         args += ["--config", str(cfg)]
         log = tmp_path / "killed.log"
         _kill_at(args, env, log, "stored:1")  # its first batch (5 pages) committed
-        assert _no_leftovers(log) == []
+        assert leftovers(log) == []
         with reader(db) as conn:
             stored_before = {
                 r[0].rsplit("/", 1)[1] for r in conn.execute("SELECT url FROM articles").fetchall()
@@ -170,7 +127,7 @@ def test_a_feed_run_killed_midway_refetches_only_what_was_not_stored(
             ).fetchone()[0]
         assert n == urls == items_stored == len(records)
         assert snapshot(db)["problems"] == {}
-        assert _states(db) == ["crashed", "completed"]
+        assert states(db) == ["crashed", "completed"]
     finally:
         server.close()
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from mediawatch import interrupt
 from mediawatch.config import Settings
+from mediawatch.pausepoint import pause
 from mediawatch.pipeline.db import open_reader, open_writer, utcnow
 from mediawatch.pipeline.summary import RunSummary
 from storage import retention as retention_db
@@ -129,6 +130,7 @@ def vacuum(
         if before is not None:
             with open_writer(settings) as conn, transaction(conn):
                 report.pruned = retention_db.prune_texts(conn, before, now)
+        pause("compact")  # tests: pruned, the file not compacted yet
         if compact_file:
             report.compaction = compact(settings.db_path, wait=settings.storage.writer_wait_seconds)
     except BaseException as exc:
