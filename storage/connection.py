@@ -246,9 +246,14 @@ def verify(path: str | Path, wait: float = 60.0) -> int:
                 " WHERE database_name = current_database() ORDER BY table_name"
             ).fetchall()
         ]
+        conn.execute("SET enable_progress_bar = false")
         for t in tables:
             name = '"' + t.replace('"', '""') + '"'
-            conn.execute(f"SELECT bit_xor(hash(COLUMNS(*))) FROM {name}").fetchall()
+            # min() reads every value (a third of hash()'s time); hash() takes any type
+            try:
+                conn.execute(f"SELECT min(COLUMNS(*)) FROM {name}").fetchall()
+            except duckdb.BinderException:
+                conn.execute(f"SELECT bit_xor(hash(COLUMNS(*))) FROM {name}").fetchall()
     return len(tables)
 
 
