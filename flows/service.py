@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,21 @@ class _Runner(Runner):
         super().handle_sigterm(*args, **kwargs)
 
 
+def _stop_gracefully_on_ctrl_c(runner: _Runner) -> None:
+    """Ctrl-C stops the runner as SIGTERM does: the flow runs in flight are cancelled
+    (each records its run as cancelled) rather than cut off; a second Ctrl-C exits."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if interrupt.requested():
+            interrupt.exit_now(signum, "mediawatch: stopped at once (SIGINT again)")
+        interrupt.note(signum, watchdog=False)
+        runner.handle_sigterm()
+
+    signal.signal(signal.SIGINT, on_sigint)
+
+
 def _starting_message(served: list) -> None:
     """Prefect's own (what `prefect.serve` prints), when this Prefect has it."""
     try:
@@ -98,6 +114,7 @@ def serve_schedules(settings: Settings, config: str | None = None, names=None) -
     for deployment in served:
         runner.add_deployment(deployment)
     _starting_message(served)
+    _stop_gracefully_on_ctrl_c(runner)
     try:
         asyncio.run(runner.start())
     except (KeyboardInterrupt, TerminationSignal) as exc:
