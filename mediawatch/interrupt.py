@@ -183,6 +183,7 @@ def _watchdog(signum: int) -> None:
         signum,
         f"mediawatch: stopped ({signal_name(signum)}) before the clean-up ended; "
         "run the same command again to go on",
+        flush=False,  # the main thread may be stuck holding the streams' locks
     )
 
 
@@ -190,14 +191,19 @@ def _quiet_console() -> None:
     """No more log lines on the terminal (Prefect reports the crash of a flow run it was
     running there): the command says in one line what happened. Logs sent to the
     Prefect server are kept."""
-    loggers = [logging.getLogger()]
-    loggers += [
-        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
-    ]
-    for lg in loggers:
-        for h in lg.handlers:
-            if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler):
-                h.setLevel(logging.CRITICAL + 1)
+    try:
+        loggers = [logging.getLogger()]
+        loggers += [
+            lg
+            for lg in list(logging.Logger.manager.loggerDict.values())
+            if isinstance(lg, logging.Logger)
+        ]
+        for lg in loggers:
+            for h in list(lg.handlers):
+                if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler):
+                    h.setLevel(logging.CRITICAL + 1)
+    except Exception:  # another thread adding a logger meanwhile: a quieter console only
+        pass
 
 
 _exiting = threading.Lock()
@@ -215,17 +221,16 @@ def _release_semaphores() -> None:
         util._run_finalizers(0)
 
 
-def exit_now(signum: int, line: str) -> None:
+def exit_now(signum: int, line: str, flush: bool = True) -> None:
     """Stop the processes this command started, print ``line``, and end the process
     with 128 + ``signum``, without waiting for anything else."""
     if not _exiting.acquire(blocking=False):
         return  # another thread is ending the process already
     _run_all(list(reversed(_exit_callbacks)))
     _release_semaphores()
-    with contextlib.suppress(Exception):
-        sys.stdout.flush()
-    with contextlib.suppress(Exception):
-        sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr) if flush else ():
+        with contextlib.suppress(Exception):
+            stream.flush()
     with contextlib.suppress(OSError):
         # on a terminal: the cursor back (a progress bar hides it), a line of our own
         lead = b"\x1b[?25h\n" if os.isatty(2) else b""

@@ -77,7 +77,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     """
     if workers not in _pools:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["mediawatch.prepare"])
+        # its own session first (mediawatch.forkserver_session), then the stage code
+        ctx.set_forkserver_preload(["mediawatch.forkserver_session", "mediawatch.prepare"])
         _pools[workers] = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=ctx,
@@ -91,10 +92,13 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _worker_start(parent: int) -> None:
-    """Pool initializer. A worker ignores Ctrl-C, which the terminal sends to the whole
-    process group: the run decides what to do with it and stops its workers
-    (``stop_workers``). A killed run leaves no worker behind (the lifeline)."""
+    """Pool initializer. A worker leaves the run's process group, so that the
+    terminal's Ctrl-C and a SIGTERM sent to the group reach the run only: the run
+    decides what to do with them and stops its workers (``stop_workers``). A killed
+    run leaves no worker behind (the lifeline)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        os.setsid()
     exit_with_parent(parent)
 
 
