@@ -300,12 +300,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from storage import search
-    from storage.connection import transaction, writer
+    from storage.connection import transaction, verify, writer
     from storage.migrate import current_version
 
     settings = _settings(args)
     if settings.storage.db != StorageSettings.db:
         options.check_new_database(settings.db_path)
+    if settings.db_path.exists():
+        verify(settings.db_path, wait=settings.storage.writer_wait_seconds)  # damaged: hands off
     with writer(settings.db_path, wait=settings.storage.writer_wait_seconds) as conn:
         with transaction(conn):
             indexed = search.backfill(conn)
