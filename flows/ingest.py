@@ -43,7 +43,7 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
-from mediawatch import pipeline, prepare, progress
+from mediawatch import interrupt, pipeline, prepare, progress
 from mediawatch.config import FeedSource, Settings, load_settings
 from mediawatch.ingest.fetch import FetchSession
 from mediawatch.ingest.local import count_items
@@ -251,9 +251,14 @@ def ingest_flow(
     urls = [s for s in sources if pipeline.is_web_url(s)]
     feed_list = pipeline.feed_sources(urls, settings, configured=feeds, due_only=due_only)
     recorded = local + [f.url for f in feed_list]
-    run_id = pipeline.start_run(settings, recorded, kind, flow_run_id=str(flow_run.id or ""))
-    summary = pipeline.RunSummary(run_id=run_id, db=str(settings.db_path))
+    interrupt.reclaim()  # Ctrl-C and SIGTERM of a one-shot command: the command's way
+    summary: pipeline.RunSummary | None = None
     try:
+        with interrupt.shielded():  # a run recorded is a run that records how it ended
+            run_id = pipeline.start_run(
+                settings, recorded, kind, flow_run_id=str(flow_run.id or "")
+            )
+            summary = pipeline.RunSummary(run_id=run_id, db=str(settings.db_path))
         if local and progress.active():
             progress.expect(count_items(local, settings.ingest))
         local_batches = ((d, f, None) for d, f in pipeline.batches(local, settings, read_at))
@@ -265,10 +270,14 @@ def ingest_flow(
         summary.watch = watch_task(run_id, settings, quote(summary.revised_article_ids))
         summary.failures.extend(summary.watch.failures)
     except BaseException as exc:
-        pipeline.finish_run(settings, summary, error=f"{type(exc).__name__}: {exc}")
-        publish_summary(settings, summary, wait=5.0)  # briefly: the run is failing
+        if summary is None:
+            raise
+        pipeline.ended_by_signal(settings, summary, exc, None)
+        if not interrupt.requested():
+            publish_summary(settings, summary, wait=5.0)  # briefly: the run is failing
         raise
-    pipeline.finish_run(settings, summary)
+    with interrupt.shielded():
+        pipeline.finish_run(settings, summary)
     publish_summary(settings, summary)
     return summary
 

@@ -8,15 +8,21 @@ Prefect's ``serve`` runs them: it registers the deployments with the Prefect ser
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from prefect import serve
+from prefect.exceptions import TerminationSignal
+from prefect.runner import Runner
 from prefect.schedules import Cron, Interval
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect loads)
 from flows.ingest import ingest_flow
 from flows.vacuum import vacuum_flow
+from mediawatch import interrupt
 from mediawatch.config import ConfigError, Settings
 from mediawatch.service import schedule_parameters
 
@@ -66,11 +72,52 @@ def deployments(settings: Settings, config: str | None = None, names: list[str] 
     return out
 
 
+class _Runner(Runner):
+    """Prefect's runner, which tells the command that a SIGTERM stopped it (its own
+    handler takes SIGTERM over while it serves, and then returns as if done)."""
+
+    def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+        interrupt.note(signal.SIGTERM, watchdog=False)
+        super().handle_sigterm(*args, **kwargs)
+
+
+def _stop_gracefully_on_ctrl_c(runner: _Runner) -> None:
+    """Ctrl-C stops the runner as SIGTERM does: the flow runs in flight are cancelled
+    (each records its run as cancelled) rather than cut off; a second Ctrl-C exits."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if interrupt.requested():
+            interrupt.exit_now(signum, "mediawatch: stopped at once (SIGINT again)")
+        interrupt.note(signum, watchdog=False)
+        runner.handle_sigterm()
+
+    signal.signal(signal.SIGINT, on_sigint)
+
+
+def _starting_message(served: list) -> None:
+    """Prefect's own (what `prefect.serve` prints), when this Prefect has it."""
+    try:
+        from prefect.flows import _display_serve_start_message
+    except ImportError:
+        return
+    _display_serve_start_message(*served)
+
+
 def serve_schedules(settings: Settings, config: str | None = None, names=None) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM); in-flight runs are cancelled then,
-    and the next run picks up what they had not stored."""
-    serve(
-        *deployments(settings, config, names),
-        limit=settings.service.max_runs_at_once,
-        print_starting_message=True,
-    )
+    and the next run picks up what they had not stored. Prefect's ``serve``, with a
+    runner that reports the signal."""
+    runner = _Runner(pause_on_shutdown=True, limit=settings.service.max_runs_at_once)
+    served = deployments(settings, config, names)
+    for deployment in served:
+        runner.add_deployment(deployment)
+    _starting_message(served)
+    _stop_gracefully_on_ctrl_c(runner)
+    try:
+        asyncio.run(runner.start())
+    except (KeyboardInterrupt, TerminationSignal) as exc:
+        signum = interrupt.signal_of(exc)
+        if signum is not None:
+            interrupt.note(signum, watchdog=False)

@@ -121,11 +121,13 @@ def _check_database(settings: Settings) -> None:
     """Open (and migrate) the database before Prefect starts: fail fast and plainly.
     Articles stored before the search index existed are indexed here."""
     from storage import search
-    from storage.connection import transaction, writer
+    from storage.connection import transaction, verify, writer
 
     if settings.storage.db != StorageSettings.db:  # the default's data/ folder is made
         options.check_new_database(settings.db_path)
     wait = settings.storage.writer_wait_seconds
+    if settings.db_path.exists():
+        verify(settings.db_path, wait=wait)  # a damaged file is not written to
     with writer(settings.db_path, wait=wait) as conn, transaction(conn):
         search.backfill(conn)
 
@@ -168,6 +170,9 @@ def _temporary_server() -> TemporaryServer | None:
 def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
     _report_to_running_server()
     server = _temporary_server()
+    from mediawatch.pausepoint import pause
+
+    pause("startup")  # tests: the server launched, Prefect not imported yet
     from flows.ingest import run_ingest
     from mediawatch import progress, render
 
@@ -221,8 +226,18 @@ def cmd_vacuum(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """The database's invariants: memberships, sizes, groups inside stories, indexes."""
     from storage.check import check
+    from storage.connection import DatabaseDamaged, verify
 
-    with _reader(_settings(args)) as conn:
+    settings = _settings(args)
+    try:
+        verify(settings.db_path, wait=settings.storage.reader_wait_seconds)
+    except DatabaseDamaged as exc:
+        if args.json:
+            print_json({"ok": False, "damaged": str(exc)})
+        else:
+            print(f"mediawatch: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    with _reader(settings) as conn:
         result = check(conn)
     if args.json:
         print_json({**dataclasses.asdict(result), "ok": result.ok})
@@ -285,12 +300,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from storage import search
-    from storage.connection import transaction, writer
+    from storage.connection import transaction, verify, writer
     from storage.migrate import current_version
 
     settings = _settings(args)
     if settings.storage.db != StorageSettings.db:
         options.check_new_database(settings.db_path)
+    if settings.db_path.exists():
+        verify(settings.db_path, wait=settings.storage.writer_wait_seconds)  # damaged: hands off
     with writer(settings.db_path, wait=settings.storage.writer_wait_seconds) as conn:
         with transaction(conn):
             indexed = search.backfill(conn)
@@ -911,11 +928,50 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The program (``argv`` None: its command line) or a caller passing arguments. The
+    program handles Ctrl-C and SIGTERM itself (mediawatch.interrupt): it stops what it
+    started, prints one line and exits 130 or 143."""
+    from mediawatch import interrupt
+
+    if argv is None:
+        interrupt.install()
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        code = _run_command(args)
+    except BaseException as exc:
+        signum = interrupt.signal_of(exc) or interrupt.requested()
+        if signum is None:
+            raise
+        if not interrupt.installed():
+            return interrupt.exit_code(signum)
+        _interrupted(args, signum)
+    if interrupt.requested() and interrupt.installed():  # serve: Prefect's returns
+        _interrupted(args, interrupt.requested())
+    return code
+
+
+def _interrupted(args: argparse.Namespace, signum: int) -> None:
+    """Stopped by a signal: one line, then the exit (mediawatch.interrupt.exit_now)."""
+    from mediawatch import interrupt, stopped
+
+    try:
+        settings = _settings(args) if hasattr(args, "db") else None
+    except Exception:
+        settings = None
+    interrupt.exit_now(signum, stopped.message(args.command, settings, signum))
+
+
+def _run_command(args: argparse.Namespace) -> int:
     from mediawatch.ingest.local import SourceError
     from mediawatch.service import ServiceError
-    from storage.connection import DatabaseBusy, NoDatabase, SchemaError, UnreadableDatabase
+    from storage.connection import (
+        DatabaseBusy,
+        DatabaseDamaged,
+        NoDatabase,
+        SchemaError,
+        UnreadableDatabase,
+    )
 
     try:
         return args.func(args)
@@ -926,16 +982,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         NoDatabase,
         SchemaError,
         DatabaseBusy,
+        DatabaseDamaged,
         UnreadableDatabase,
         ServiceError,
         options.OptionError,
     ) as exc:
+        from mediawatch import interrupt
+
+        if interrupt.requested():
+            raise  # a signal behind it: main says so instead
         print(f"mediawatch: {plain(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
-    except KeyboardInterrupt:
-        return 130
 
 
 if __name__ == "__main__":

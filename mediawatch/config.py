@@ -101,6 +101,10 @@ class FeedSettings:
     poll_minutes: int = 30
     max_items: int = 100
     max_sitemaps: int = 20
+    # How long one run may spend on one feed's pages, and on all pages (seconds; 0: no
+    # limit): pages not fetched by then wait for the next run (mediawatch.ingest.deadline).
+    feed_deadline_seconds: float = 300.0
+    run_deadline_seconds: float = 1800.0
     sources: tuple[FeedSource, ...] = ()
 
     def source_for(self, url: str) -> FeedSource:

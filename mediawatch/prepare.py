@@ -17,19 +17,23 @@ Where the chunks run:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
+from mediawatch import interrupt
 from mediawatch.config import ExtractSettings
 from mediawatch.extract import extract_document
 from mediawatch.fingerprint import fingerprint_batch
 from mediawatch.lifeline import exit_with_parent
+from mediawatch.pausepoint import pause
 from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
 
 log = logging.getLogger(__name__)
@@ -49,6 +53,7 @@ def raw_hash(doc: RawDocument) -> str:
 
 def prepare_chunk(docs: Sequence[RawDocument], settings: ExtractSettings) -> list[Prepared]:
     """Extract, then fingerprint the chunk's articles together (MinHash.bulk); in order."""
+    pause("extract")  # tests: a chunk being extracted
     extracted = [extract_document(d, settings) for d in docs]
     pairs = [(d, a) for d, a in zip(docs, extracted, strict=True) if isinstance(a, Article)]
     fps = fingerprint_batch([a for _, a in pairs])
@@ -72,15 +77,40 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     """
     if workers not in _pools:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["mediawatch.prepare"])
+        # its own session first (mediawatch.forkserver_session), then the stage code
+        ctx.set_forkserver_preload(["mediawatch.forkserver_session", "mediawatch.prepare"])
         _pools[workers] = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=ctx,
-            initializer=exit_with_parent,  # a killed run leaves no worker behind
+            initializer=_worker_start,
             initargs=(os.getpid(),),
         )
         atexit.register(_pools[workers].shutdown, cancel_futures=True)
+        if len(_pools) == 1:
+            interrupt.on_stop(stop_workers)
     return _pools[workers]
+
+
+def _worker_start(parent: int) -> None:
+    """Pool initializer. A worker leaves the run's process group, so that the
+    terminal's Ctrl-C and a SIGTERM sent to the group reach the run only: the run
+    decides what to do with them and stops its workers (``stop_workers``). A killed
+    run leaves no worker behind (the lifeline)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        os.setsid()
+    exit_with_parent(parent)
+
+
+def stop_workers() -> None:
+    """End the worker processes now, their chunks unfinished (an interrupted run)."""
+    for workers, pool in list(_pools.items()):
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            with contextlib.suppress(Exception):
+                p.kill()
+        _pools.pop(workers, None)
 
 
 # Chunks started ahead of the run that will ask for them (start_ahead): taken only for
@@ -151,7 +181,12 @@ def prepare_batch(
             return [p for f in futures for p in f.result()]
         except BrokenProcessPool as exc:
             # e.g. started from a script without an `if __name__ == "__main__":` guard, or
-            # a worker killed by the system: the batch still gets done, in this process.
+            # a worker killed by the system: the batch still gets done, in this process
+            # (not when the run is being stopped, which is what ended the workers).
+            if interrupt.requested():
+                raise
             _pools.pop(workers, None)
             log.warning("worker processes failed (%s); preparing in-process", exc)
+    if interrupt.requested():  # the pool was stopped with the run: nothing more to do
+        raise RuntimeError("the run is being stopped")
     return prepare_chunk(docs, settings)

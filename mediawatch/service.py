@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediawatch import interrupt
 from mediawatch.config import Schedule, Settings
 
 STATE_FILE = "mediawatch-server.json"
@@ -353,8 +354,12 @@ class TemporaryServer:
             [sys.executable, "-c", _SERVE, str(os.getpid()), *app, *where],
             stdin=subprocess.DEVNULL,
             env=env,
+            # Out of the terminal's process group: Ctrl-C goes to the run, which still
+            # needs the server to record how it ended, and then stops it.
+            start_new_session=True,
         )
         os.environ["PREFECT_API_URL"] = self.url + "/api"  # before Prefect reads its settings
+        interrupt.on_exit(lambda: self.stop(grace=2.0))
 
     def wait(self, timeout: float = 120.0) -> None:
         """Return once the server answers; raise ServiceError if it does not."""

@@ -68,13 +68,45 @@ def update_counts(conn: duckdb.DuckDBPyConnection, run_id: int, counts: dict[str
     conn.execute("UPDATE runs SET counts = ? WHERE run_id = ?", [json.dumps(counts), run_id])
 
 
+RUN_STATES = ("running", "completed", "failed", "cancelled", "crashed")
+
+
 def finish_run(
-    conn: duckdb.DuckDBPyConnection, run_id: int, counts: dict[str, Any], error: str | None
+    conn: duckdb.DuckDBPyConnection,
+    run_id: int,
+    counts: dict[str, Any],
+    error: str | None,
+    state: str | None = None,
 ) -> None:
+    """Close a run: 'completed', 'failed' (with ``error``), or ``state`` when given
+    ('cancelled': stopped by Ctrl-C or SIGTERM, its stored batches whole)."""
+    state = state or ("failed" if error else "completed")
+    if state not in RUN_STATES:
+        raise ValueError(f"unknown run state {state!r}")
     conn.execute(
         "UPDATE runs SET state = ?, finished_at = ?, counts = ?, error = ? WHERE run_id = ?",
-        ["failed" if error else "completed", now(), json.dumps(counts), error, run_id],
+        [state, now(), json.dumps(counts), error, run_id],
     )
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: int
+    state: str
+    counts: dict[str, Any]
+
+
+def last_run_of(conn: duckdb.DuckDBPyConnection, pid: int, host: str) -> RunRecord | None:
+    """The latest run recorded by process ``pid`` on ``host`` (what an interrupted
+    command reports)."""
+    row = conn.execute(
+        "SELECT run_id, state, counts FROM runs WHERE pid = ? AND host = ?"
+        " ORDER BY run_id DESC LIMIT 1",
+        [pid, host],
+    ).fetchone()
+    if row is None:
+        return None
+    return RunRecord(row[0], row[1], json.loads(row[2] or "{}"))
 
 
 def record_failures(

@@ -11,66 +11,27 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 
 from storage.connection import reader
 
-from .conftest import ROOT, PrefectServer, mediawatch, processes_with_env
+from .conftest import ROOT, PrefectServer, mediawatch
 from .corpus import articles, snapshot, write_jsonl
 from .feedserver import FeedServer, rss
+from .runproc import leftovers, start, states, wait_for_pause
 
 
-def _count(db: Path, sql: str = "SELECT count(*) FROM articles") -> int:
-    if not db.exists():
-        return 0
-    with reader(db, wait=60) as conn:
-        return conn.execute(sql).fetchone()[0]
-
-
-def _ingest(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    """`mediawatch ingest` in the background, marked so that any process it leaves
-    behind can be found; its output goes to a file (a pipe could be held open by such
-    a process)."""
-    marked = {**env, "MEDIAWATCH_TEST_RUN": str(log)}
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "mediawatch.cli", "ingest", *args],
-            cwd=ROOT,
-            env=marked,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _kill_when(proc: subprocess.Popen, db: Path, stored: int, timeout: float = 120) -> None:
-    """SIGKILL the run once at least ``stored`` articles are committed (read from the
-    database by another process, as any reader would); nothing of it may survive."""
-    deadline = time.monotonic() + timeout
-    while proc.poll() is None and _count(db) < stored:
-        assert time.monotonic() < deadline, "the run stored nothing in time"
-        time.sleep(0.05)
+def _kill_at(args: list[str], env: dict[str, str], log: Path, point: str) -> None:
+    """Run `mediawatch ingest`, SIGKILL it where it pauses (``stored:N``: right after its
+    N-th batch committed); nothing of it may survive. The run waits there for the kill,
+    however busy the machine: no race between the run and the test."""
+    proc = start("ingest", args, {**env, "MEDIAWATCH_TEST_PAUSE": point}, log)
+    wait_for_pause(proc, log, point)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the run ended before it was killed"
-
-
-def _no_leftovers(log: Path, wait: float = 30) -> list[str]:
-    """Processes of a killed run still alive after ``wait`` seconds (extraction workers
-    end once they see their run gone)."""
-    deadline = time.monotonic() + wait
-    while (left := processes_with_env("MEDIAWATCH_TEST_RUN", str(log))) and (
-        time.monotonic() < deadline
-    ):
-        time.sleep(0.2)
-    return left
-
-
-def _states(db: Path) -> list[str]:
-    with reader(db) as conn:
-        return [r[0] for r in conn.execute("SELECT state FROM runs ORDER BY run_id").fetchall()]
 
 
 def test_a_run_killed_midway_resumes_to_exactly_an_uninterrupted_run(
@@ -84,16 +45,20 @@ def test_a_run_killed_midway_resumes_to_exactly_an_uninterrupted_run(
     assert done.returncode == 0, done.stderr
 
     db = tmp_path / "killed.duckdb"
-    for stored in (40, 120):  # killed after a couple of commits, then again further on
+    # Killed after its 2nd commit, then the next run after its 6th (its first two
+    # batches are known already: committed without new articles), each right after a
+    # commit. (A kill timed by polling the database could overshoot on a busy machine:
+    # a first run killed past 120 articles made the second one be killed before it had
+    # recorded itself, and the run history missed a crash.)
+    for point, stored in (("stored:2", 40), ("stored:6", 120)):
         log = tmp_path / f"killed-at-{stored}.log"
-        _kill_when(_ingest([str(corpus), "--db", str(db)], env, log), db, stored)
-        assert _no_leftovers(log) == []
+        _kill_at([str(corpus), "--db", str(db)], env, log, point)
+        assert leftovers(log) == []
         # Right after the kill the file opens (a write-ahead log, if one was left, is
         # replayed) and holds whole batches only, consistently.
         after = snapshot(db)
         assert after["problems"] == {}
-        assert stored <= after["n_articles"] < len(records)
-        assert after["n_articles"] % 20 == 0  # no half batch
+        assert after["n_articles"] == stored  # whole batches: every one committed, no more
 
     again = mediawatch("ingest", str(corpus), "--db", str(db), "--json", env=env)
     assert again.returncode == 0, again.stderr
@@ -104,7 +69,7 @@ def test_a_run_killed_midway_resumes_to_exactly_an_uninterrupted_run(
     assert got["stories"] == want["stories"]  # same story partition
     assert got["groups"] == want["groups"]  # same duplicate groups and relations
     assert got["problems"] == {}
-    assert _states(db) == ["crashed", "crashed", "completed"]
+    assert states(db) == ["crashed", "crashed", "completed"]
 
 
 def test_a_feed_run_killed_midway_refetches_only_what_was_not_stored(
@@ -137,14 +102,14 @@ def test_a_feed_run_killed_midway_refetches_only_what_was_not_stored(
         args = [server.url("/feed.xml"), "--allow-private-hosts", "--db", str(db)]
         args += ["--config", str(cfg)]
         log = tmp_path / "killed.log"
-        _kill_when(_ingest(args, env, log), db, 5)
-        assert _no_leftovers(log) == []
+        _kill_at(args, env, log, "stored:1")  # its first batch (5 pages) committed
+        assert leftovers(log) == []
         with reader(db) as conn:
             stored_before = {
                 r[0].rsplit("/", 1)[1] for r in conn.execute("SELECT url FROM articles").fetchall()
             }
             assert conn.execute("SELECT count(*) FROM feeds").fetchone()[0] == 0
-        assert 5 <= len(stored_before) < len(records)
+        assert len(stored_before) == 5
         requests_before = len(server.requests)
 
         again = mediawatch("ingest", *args, env=env)
@@ -162,7 +127,7 @@ def test_a_feed_run_killed_midway_refetches_only_what_was_not_stored(
             ).fetchone()[0]
         assert n == urls == items_stored == len(records)
         assert snapshot(db)["problems"] == {}
-        assert _states(db) == ["crashed", "completed"]
+        assert states(db) == ["crashed", "completed"]
     finally:
         server.close()
 

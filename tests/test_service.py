@@ -91,6 +91,11 @@ def test_serve_runs_a_schedule_on_the_server_and_stops_cleanly(
         finally:
             serve.send_signal(signal.SIGTERM)  # as a service manager stops it
             serve.wait(timeout=60)
+        # SIGTERM's exit status, one line that says so, no traceback
+        assert serve.returncode == 143, log.read_text()
+        output = log.read_text()
+        assert "Traceback" not in output
+        assert output.rstrip().splitlines()[-1].startswith("mediawatch: stopped by SIGTERM: ")
         deadline = time.monotonic() + 30
         while processes_with_env("MEDIAWATCH_TEST_RUN", str(log)) and time.monotonic() < deadline:
             time.sleep(0.2)

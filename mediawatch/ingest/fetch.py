@@ -41,6 +41,7 @@ import httpcore
 import httpx
 
 from mediawatch.config import FeedSettings
+from mediawatch.ingest.deadline import Deadlines
 from mediawatch.ingest.robots import MAX_ROBOTS_BYTES, RobotsRules, parse
 
 Purpose = Literal["feed", "page", "robots"]
@@ -642,6 +643,8 @@ class FetchSession:
 
     def __init__(self, settings: FeedSettings) -> None:
         self.fetcher = Fetcher(settings)
+        # the run's and each feed's time for pages (mediawatch.ingest.deadline)
+        self.deadlines = Deadlines(settings.feed_deadline_seconds, settings.run_deadline_seconds)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="mediawatch-fetch", daemon=True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from typing import Literal
 
 from mediawatch.config import FeedSettings, FeedSource
 from mediawatch.extract.html import decode_html
+from mediawatch.ingest.deadline import Deadlines
 from mediawatch.ingest.feeds import FeedError, FeedItem, parse_feed
 from mediawatch.ingest.fetch import Fetcher, FetchError, Response
 from mediawatch.ingest.urls import url_key
@@ -359,13 +361,42 @@ class PageOutcome:
     kind: str | None = None
 
 
-async def fetch_pages(fetcher: Fetcher, work: list[WorkItem], now: datetime) -> list[PageOutcome]:
-    """Each distinct page once, concurrently across hosts, within each host's limits."""
+async def fetch_pages(
+    fetcher: Fetcher, work: list[WorkItem], now: datetime, deadlines: Deadlines | None = None
+) -> list[PageOutcome]:
+    """Each distinct page once, concurrently across hosts, within each host's limits,
+    and within the feed's and the run's time for pages (``deadlines``)."""
     first: dict[str, WorkItem] = {}
     for w in work:
         if w.action == "fetch":
             first.setdefault(w.fetch_key, w)
-    return list(await asyncio.gather(*(_fetch_page(fetcher, w, now) for w in first.values())))
+    return list(
+        await asyncio.gather(*(_within(fetcher, w, now, deadlines) for w in first.values()))
+    )
+
+
+async def _within(
+    fetcher: Fetcher, w: WorkItem, now: datetime, deadlines: Deadlines | None
+) -> PageOutcome:
+    """One page, given up (a transient failure: the item waits for the next run) once
+    its feed's or the run's deadline has passed, in flight or not yet started."""
+    if deadlines is None:
+        return await _fetch_page(fetcher, w, now)
+    deadlines.start_feed(w.feed_url)
+    limit = deadlines.next(w.feed_url)
+    if limit is None:
+        return await _fetch_page(fetcher, w, now)
+    at, reason = limit
+    late = PageOutcome(
+        w.fetch_key, failure=Failure(w.origin, "fetch", reason, w.item.link), kind="transient"
+    )
+    if at <= time.monotonic():
+        return late
+    try:
+        async with asyncio.timeout(at - time.monotonic()):
+            return await _fetch_page(fetcher, w, now)
+    except TimeoutError:
+        return late
 
 
 async def _fetch_page(fetcher: Fetcher, w: WorkItem, now: datetime) -> PageOutcome:

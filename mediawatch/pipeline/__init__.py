@@ -20,6 +20,7 @@ from mediawatch.pipeline.feeds import (
 from mediawatch.pipeline.runs import (
     VacuumReport,
     dead_runs,
+    ended_by_signal,
     finish_run,
     run_changes,
     start_run,
@@ -37,6 +38,7 @@ __all__ = [
     "VacuumReport",
     "batches",
     "dead_runs",
+    "ended_by_signal",
     "feed_sources",
     "fetch_feed_pages",
     "finish_feeds",

@@ -91,7 +91,7 @@ def plan_feed_items(polls: list[FeedPoll], settings: Settings) -> poll.Plan:
 
 
 def fetch_feed_pages(session: FetchSession, work: list[poll.WorkItem]) -> list[poll.PageOutcome]:
-    return session.run(poll.fetch_pages(session.fetcher, work, utcnow()))
+    return session.run(poll.fetch_pages(session.fetcher, work, utcnow(), session.deadlines))
 
 
 @dataclass

@@ -8,13 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from mediawatch import interrupt
 from mediawatch.config import Settings
+from mediawatch.pausepoint import pause
 from mediawatch.pipeline.db import open_reader, open_writer, utcnow
 from mediawatch.pipeline.summary import RunSummary
 from storage import retention as retention_db
 from storage import runlock
 from storage import runs as runs_db
-from storage.connection import Compaction, compact, reader, transaction
+from storage.connection import Compaction, compact, reader, transaction, verify, writer
+
+CANCEL_WAIT_SECONDS = 3.0  # how long a cancelled run waits to record itself
 
 # The lock of each run this process has open (released by finish_run, or by the
 # kernel when the process dies): other runs can tell it is alive.
@@ -57,10 +61,17 @@ def finish_run(
     summary: RunSummary,
     error: str | None = None,
     counts: dict[str, Any] | None = None,
+    state: str | None = None,
 ) -> None:
+    """Record how the run ended. A cancelled run waits for the database briefly: the
+    command has seconds to exit (mediawatch.interrupt), and a run left 'running' is
+    marked 'crashed' by the next one anyway."""
     summary.elapsed = summary.seconds_since_start()
-    with open_writer(settings) as conn, transaction(conn):
-        runs_db.finish_run(conn, summary.run_id, counts or summary.counts(), error)
+    wait = settings.storage.writer_wait_seconds
+    if state == "cancelled":
+        wait = min(wait, CANCEL_WAIT_SECONDS)
+    with writer(settings.db_path, wait=wait) as conn, transaction(conn):
+        runs_db.finish_run(conn, summary.run_id, counts or summary.counts(), error, state)
     lock = _RUN_LOCKS.pop((str(settings.db_path), summary.run_id), None)
     if lock is not None:
         lock.release()
@@ -103,6 +114,7 @@ def vacuum(
     texts go when that article is also older than the retention period.
     """
     days = settings.retention.prune_text_after_days if prune_days is None else prune_days
+    verify(settings.db_path, wait=settings.storage.writer_wait_seconds)  # damaged: hands off
     now = utcnow()
     before = now - timedelta(days=max(days, settings.match.window_days)) if days > 0 else None
     if dry_run:  # counts only: no run recorded, nothing written
@@ -118,13 +130,28 @@ def vacuum(
         if before is not None:
             with open_writer(settings) as conn, transaction(conn):
                 report.pruned = retention_db.prune_texts(conn, before, now)
+        pause("compact")  # tests: pruned, the file not compacted yet
         if compact_file:
             report.compaction = compact(settings.db_path, wait=settings.storage.writer_wait_seconds)
     except BaseException as exc:
-        finish_run(settings, summary, f"{type(exc).__name__}: {exc}", report.counts())
+        ended_by_signal(settings, summary, exc, report.counts())
         raise
     finish_run(settings, summary, counts=report.counts())
     return report
+
+
+def ended_by_signal(
+    settings: Settings, summary: RunSummary, exc: BaseException, counts: dict[str, Any] | None
+) -> None:
+    """Record a run that ``exc`` ended: 'cancelled' when a signal stopped it (Ctrl-C,
+    SIGTERM; what was stored stays, whole batches), else 'failed'."""
+    signum = interrupt.signal_of(exc) or interrupt.requested()
+    if signum is None:
+        finish_run(settings, summary, f"{type(exc).__name__}: {exc}", counts)
+        return
+    interrupt.note(signum)
+    error = f"interrupted by {interrupt.signal_name(signum)}"
+    finish_run(settings, summary, error, counts, state="cancelled")
 
 
 def run_changes(settings: Settings, run_id: int, wait: float | None = None) -> runs_db.RunChanges:

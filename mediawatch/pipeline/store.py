@@ -18,6 +18,7 @@ from mediawatch.ingest.urls import host_of, url_key
 from mediawatch.match.batch import NewArticle, fingerprint_from_keys, match_batch
 from mediawatch.match.revise import reverify
 from mediawatch.match.verify import line_keys
+from mediawatch.pausepoint import pause
 from mediawatch.pipeline.db import open_reader, open_writer, utcnow
 from mediawatch.pipeline.feeds import ItemUpdate, save_items
 from mediawatch.pipeline.summary import BatchReport
@@ -74,6 +75,8 @@ def store_batch(
             search_db.index_stored(conn, report.revised_article_ids)
         if items:
             save_items(conn, items, failures, report)
+        pause("store")  # tests: a batch written, not committed
+    pause("stored")  # tests: a batch committed
     return report
 
 

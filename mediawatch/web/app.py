@@ -46,7 +46,7 @@ from mediawatch.web import watch_pages
 from mediawatch.web.chart import timeline
 from storage import queries
 from storage import search as search_db
-from storage.connection import DatabaseBusy, NoDatabase, SchemaError, reader
+from storage.connection import DatabaseBusy, DatabaseDamaged, NoDatabase, SchemaError, reader
 
 HERE = Path(__file__).parent
 BIDI = re.compile(f"[{BIDI_CONTROLS}]")
@@ -503,6 +503,15 @@ def create_app(
             request, "error.html", status=503, title="No database", message=str(exc)
         )
 
+    async def damaged(request: Request, exc: Exception) -> Response:
+        return inspector.render(
+            request,
+            "error.html",
+            status=503,
+            title="The database file is damaged",
+            message=str(exc),
+        )
+
     routes = [
         Route("/", inspector.stories, methods=["GET"]),
         Route("/story/{story_id:int}", inspector.story, methods=["GET"]),
@@ -523,5 +532,6 @@ def create_app(
             DatabaseBusy: busy,
             NoDatabase: unavailable,
             SchemaError: unavailable,
+            DatabaseDamaged: damaged,
         },
     )
