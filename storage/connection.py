@@ -214,14 +214,19 @@ def _close(path: Path, conn: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def reader(path: str | Path, wait: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection that waits for a writer rather than failing."""
+def reader(
+    path: str | Path, wait: float = 60.0, any_schema: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection that waits for a writer rather than failing.
+    ``any_schema``: also a database of an older schema (``verify`` before a write that
+    will migrate it)."""
     path = Path(path)
     if not path.exists():
         raise NoDatabase(f"no database at {path}: run `mediawatch ingest` or `make run` first")
     conn = _open_reader(path, wait)
     try:
-        check_current(conn)
+        if not any_schema:
+            check_current(conn)
         yield conn
     except duckdb.Error as exc:
         _raise_damage(path, exc)
@@ -238,7 +243,7 @@ def verify(path: str | Path, wait: float = 60.0) -> int:
     (ingest, run, serve, vacuum, migrate), so that a damaged file is never written to.
     Index blocks are read when a lookup needs them, not here."""
     path = Path(path)
-    with reader(path, wait=wait) as conn:
+    with reader(path, wait=wait, any_schema=True) as conn:  # the write that follows migrates
         tables = [
             r[0]
             for r in conn.execute(
