@@ -396,3 +396,10 @@ def test_han_without_kana_is_chinese_not_japanese() -> None:
     # CLD2 calls short Han-only texts Japanese; Japanese text carries kana
     assert detect_language("中国外交部").code == "zh"
     assert detect_language("東京都は月曜日に新しい計画を発表した。").code == "ja"
+
+
+def test_an_unknown_declared_language_is_not_taken() -> None:
+    from mediawatch.text import detect_language
+
+    assert detect_language("", "xx-YY").code == "und"
+    assert detect_language("", "de-DE").code == "de"  # a known hint breaks the doubt

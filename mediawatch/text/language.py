@@ -51,6 +51,15 @@ def _cld2_code(code: str) -> str:
     return code.split("-")[0]
 
 
+def _known(code: str) -> bool:
+    """A language the text analysis has data for (a declared "xx" is no language)."""
+    import stopwordsiso
+
+    from mediawatch.text.lexicon import SNOWBALL
+
+    return code in SNOWBALL or code in stopwordsiso.langs() or code in _SCRIPT_LANGUAGE.values()
+
+
 def _script_guess(text: str) -> str | None:
     from mediawatch.text.segment import script_of
 
@@ -93,6 +102,6 @@ def detect_language(text: str, hint: str | None = None) -> Language:
         return Language(guess, 0.5)
     if code != UNDETERMINED:
         return Language(code, round(min(1.0, top[2] / 100) * 0.5, 2))
-    if hint_code and len(hint_code) in (2, 3) and hint_code.isalpha():
+    if hint_code and _known(hint_code):
         return Language(hint_code, 0.25)
     return Language(UNDETERMINED, 0.0)
