@@ -127,8 +127,8 @@ def _duplicate_section(data: explain_db.PairData) -> Section:
 def _story_section(data: explain_db.PairData) -> Section:
     params = Params()
     docfreq = DocFreq(n_docs=data.n_docs, df=data.df)
-    fa = ArticleFeatures("a", *data.terms_a, published=data.published_a)
-    fb = ArticleFeatures("b", *data.terms_b, published=data.published_b)
+    fa = ArticleFeatures("a", *data.terms_a, published=data.published_a, language=data.language_a)
+    fb = ArticleFeatures("b", *data.terms_b, published=data.published_b, language=data.language_b)
     score, per, time = pair_score(fa, fb, docfreq, params)
     rows = [
         ScoreRow(
@@ -161,7 +161,7 @@ def _stored(a: ArticleRow, b: ArticleRow, data: explain_db.PairData) -> str:
     if a.group_id is not None and a.group_id == b.group_id:
         parts.append(f"both in duplicate group {a.group_id} ({a.relation}, {b.relation})")
     else:
-        parts.append("not in one duplicate group")
+        parts.append(f"not in one duplicate group ({_compared(data)})")
     if a.story_id == b.story_id:
         parts.append(f"both in story {a.story_id}")
     else:
@@ -170,6 +170,24 @@ def _stored(a: ArticleRow, b: ArticleRow, data: explain_db.PairData) -> str:
         if reason:
             parts.append(f"article {art.article_id} joined its story as '{reason}'")
     return "; ".join(parts)
+
+
+KIND_LABELS = {1: "shingle", 2: "words", 3: "lead", 4: "exact-text", 5: "sentence"}
+
+
+def _compared(data: explain_db.PairData) -> str:
+    """Did the pipeline ever verify this pair? Only pairs sharing an LSH band key (or
+    members of one group, verified against its anchor) are compared."""
+    if data.text_a is None or data.text_b is None:
+        return "a pruned text is not compared"
+    if not data.shared_bands:
+        return (
+            "the pipeline never compared them: no LSH band key in common, so a rewrite "
+            "this test finds may still be missed"
+        )
+    kinds = ", ".join(f"{n} {KIND_LABELS.get(k, k)}" for k, n in sorted(data.shared_bands.items()))
+    window = f", {data.days_apart:.0f} days apart" if data.days_apart is not None else ""
+    return f"candidates through {kinds} band key(s){window}; verified and not grouped"
 
 
 def format_value(value: Any) -> str:

@@ -25,20 +25,34 @@ class PairData:
     furniture: set[str]
     story_reason_a: str | None
     story_reason_b: str | None
+    language_a: str | None = None
+    language_b: str | None = None
+    shared_bands: dict[str, int] | None = None  # LSH band keys in common, per kind
+    days_apart: float | None = None  # by the dates matching uses (publication, else fetch)
 
 
 def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData:
     rows = {
         r[0]: r[1:]
         for r in conn.execute(
-            """SELECT a.article_id, a.text, a.published_at, t.terms, sm.reason
+            """SELECT a.article_id, a.text, a.published_at, t.terms, sm.reason, a.language,
+                      a.date
                FROM articles a LEFT JOIN article_terms t USING (article_id)
                LEFT JOIN story_members sm USING (article_id)
                WHERE a.article_id IN (?, ?)""",
             [id_a, id_b],
         ).fetchall()
     }
-    (text_a, pub_a, terms_a, reason_a), (text_b, pub_b, terms_b, reason_b) = rows[id_a], rows[id_b]
+    (text_a, pub_a, terms_a, reason_a, lang_a, date_a) = rows[id_a]
+    (text_b, pub_b, terms_b, reason_b, lang_b, date_b) = rows[id_b]
+    shared = dict(
+        conn.execute(
+            """SELECT x.kind, count(*) FROM lsh_bands x
+               JOIN lsh_bands y ON x.kind = y.kind AND x.key = y.key
+               WHERE x.article_id = ? AND y.article_id = ? GROUP BY x.kind""",
+            [id_a, id_b],
+        ).fetchall()
+    )
     ta, tb = json.loads(terms_a or "{}"), json.loads(terms_b or "{}")
     df: dict[str, dict[str, int]] = {s: {} for s in SPACES}
     for space in SPACES:
@@ -63,4 +77,8 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         furniture(conn),
         reason_a,
         reason_b,
+        lang_a,
+        lang_b,
+        shared,
+        abs((date_a - date_b).total_seconds()) / 86400 if date_a and date_b else None,
     )

@@ -137,3 +137,30 @@ def test_read_commands_do_not_load_prefect(db: Path) -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_explain_says_whether_the_pipeline_compared_a_pair(db: Path, capsys) -> None:
+    """A pair outside any group: `explain` says whether LSH ever made it a candidate."""
+    import duckdb as _duckdb
+
+    with _duckdb.connect(str(db), read_only=True) as conn:
+        rows = conn.execute(
+            """SELECT a.article_id, b.article_id,
+                      EXISTS (SELECT 1 FROM lsh_bands x JOIN lsh_bands y
+                              ON x.kind = y.kind AND x.key = y.key
+                              WHERE x.article_id = a.article_id AND y.article_id = b.article_id)
+               FROM articles a JOIN articles b ON a.article_id < b.article_id
+               WHERE NOT EXISTS (SELECT 1 FROM dup_members m JOIN dup_members n
+                                 USING (group_id)
+                                 WHERE m.article_id = a.article_id
+                                   AND n.article_id = b.article_id)
+               ORDER BY 1, 2"""
+        ).fetchall()
+    never = next((a, b) for a, b, shared in rows if not shared)
+    report = run_json(capsys, "explain", str(never[0]), str(never[1]), "--db", str(db))
+    assert "never compared them: no LSH band key in common" in report["stored"]
+    compared = [(a, b) for a, b, shared in rows if shared]
+    if compared:  # candidates verified and not grouped
+        a, b = compared[0]
+        report = run_json(capsys, "explain", str(a), str(b), "--db", str(db))
+        assert "band key(s)" in report["stored"] and "never compared" not in report["stored"]
