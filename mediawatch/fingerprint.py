@@ -18,12 +18,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from mediawatch.records import Article, Fingerprinted
-from mediawatch.text import detect_language, normalise, sentences
+from mediawatch.text import content_words, detect_language, normalise, sentences, tokens
 from mediawatch.text.lexicon import ENGLISH_STOPWORDS
-from mediawatch.text.lexicon import content_words as _content_words
-from mediawatch.text.segment import tokens as _text_tokens
 
-__all__ = ["normalise", "sentences"]  # re-exported: verification and diff read them here
+# re-exported: verification, diff, spans and search read them here
+__all__ = ["content_words", "normalise", "sentences", "tokens"]
 
 # --- constants (changing any of them invalidates stored band keys) ---------
 # Bump when anything below or in mediawatch.text changes what is stored (band keys, story
@@ -54,16 +53,6 @@ SENT_MAX_BUCKET = 50
 SET_KINDS = ("exact", "sent")
 
 STOPWORDS = ENGLISH_STOPWORDS  # the search index and older callers read it here
-
-
-def tokens(text: str, language: str | None = None) -> list[str]:
-    """Word tokens of the normalised text, segmented by script (``mediawatch.text``)."""
-    return _text_tokens(text, language)
-
-
-def content_words(toks: Sequence[str], language: str | None = None) -> list[str]:
-    """Stemmed non-stopword tokens of ``language``: what a paraphrase keeps of a sentence."""
-    return _content_words(toks, language)
 
 
 def normalised_text(text: str) -> str:

@@ -48,8 +48,6 @@ def reindex(
     params: Params | None = None,
 ) -> ReindexReport:
     """Recompute every derived row (in the caller's transaction)."""
-    from mediawatch.match.batch import KIND_IDS  # noqa: F401 - band_rows' kinds, loaded once
-
     before = db.text_scheme(conn)
     total, pruned = db.count_indexable(conn)
     done = 0
@@ -80,17 +78,15 @@ def _reindex_chunk(conn: duckdb.DuckDBPyConnection, chunk: list[tuple]) -> None:
         for aid, title, text, declared, _ in chunk
     ]
     fps = fingerprint_batch(articles)
-    rows, bands, terms, postings, lengths = [], [], [], [], []
+    rows, bands, terms, postings = [], [], [], []
     for (aid, _, _, _, day), f in zip(chunk, fps, strict=True):
         a = f.article
-        rows.append((aid, a.language, a.language_confidence, f.text_hash, 0))
+        rows.append((aid, a.language, a.language_confidence, f.text_hash))
         bands.extend((kind, key, aid, day.date()) for kind, key in f.band_keys)
         feats = ArticleFeatures(str(aid), f.terms["words"], f.terms["entities"], f.terms["numbers"])
         terms.append((aid, features_json(feats)))
-        counts = f.search_terms or {}
-        postings.extend((term, aid, tf) for term, tf in counts.items())
-        lengths.append((aid, sum(c for t, c in counts.items() if not t.startswith("~"))))
-    db.replace_article_rows(conn, rows, bands, terms, postings, lengths)
+        postings.append((aid, f.search_terms or {}))
+    db.replace_article_rows(conn, rows, bands, terms, postings)
 
 
 def _rebuild_stories(conn: duckdb.DuckDBPyConnection, params: Params) -> int:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import duckdb
 
+from storage import search
 from storage.bulk import insert_rows
 
 TEXT_SCHEME = "text_scheme"
@@ -57,14 +58,14 @@ def stored_texts(
 
 def replace_article_rows(
     conn: duckdb.DuckDBPyConnection,
-    rows: list[tuple[int, str, float, str, int]],
+    rows: list[tuple[int, str, float, str]],
     bands: list[tuple[int, int, int, object]],
     terms: list[tuple[int, str]],
-    postings: list[tuple[str, int, int]],
-    lengths: list[tuple[int, int]],
+    postings: list[tuple[int, dict[str, int]]],
 ) -> None:
     """New derived rows for a chunk of articles: (article_id, language, confidence,
-    text_hash, -) updates, LSH band rows, term counts and search postings."""
+    text_hash) updates, LSH band rows, term counts and search postings (article_id,
+    term counts)."""
     ids = [r[0] for r in rows]
     select = "SELECT unnest(?) AS id, unnest(?) AS lang, unnest(?) AS conf, unnest(?) AS h"
     conn.execute(
@@ -79,8 +80,7 @@ def replace_article_rows(
         ).fetchall()
     insert_rows(conn, "lsh_bands", ["kind", "key", "article_id", "bucket_date"], bands)
     insert_rows(conn, "article_terms", ["article_id", "terms"], terms)
-    insert_rows(conn, "search_terms", ["term", "article_id", "tf"], postings)
-    insert_rows(conn, "search_docs", ["article_id", "length"], lengths)
+    search.add(conn, postings)
 
 
 def all_terms(conn: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, dict, datetime | None, str]]:

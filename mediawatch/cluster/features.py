@@ -22,7 +22,7 @@ from mediawatch.text.lexicon import ENGLISH_STOPWORDS, FURNITURE, stopwords
 from mediawatch.text.lexicon import stem as snowball
 from mediawatch.text.names import NOUN_CAPITALISING, name_key
 from mediawatch.text.normalise import fold, normalise
-from mediawatch.text.segment import _UNSPACED, CASELESS, MARKS, script_of, segment_tagged
+from mediawatch.text.segment import CASELESS, MARKS, UNSPACED, script_of, segment_tagged
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -119,7 +119,7 @@ def _tokenise_line(line: str, language: str | None) -> list[_Token]:
         )
         if tok[0].isdigit():
             tok = fold(tok)
-        elif not tok.isascii() and _UNSPACED.search(tok):
+        elif not tok.isascii() and UNSPACED.search(tok):
             # Segmented as written (NFKC, case kept), each word normalised after: a Latin
             # name glued to Han characters ("总统Macron表示") keeps its capital.
             written = unicodedata.normalize("NFKC", tok)
@@ -229,22 +229,6 @@ def _name_runs(
 
 
 CASELESS_REPEATS = 3  # a caseless word repeated this often stands in for a name
-GENERIC = {"small": 0, "weekdays": True, "months": True}
-
-
-def specific(term: str) -> bool:
-    """Is a number term specific to an event? Small counts ("2 people", "4-1"), weekdays
-    and bare months recur in unrelated reports; dates, years and large or exact
-    quantities ("449,000", "2.53") are what two reports of one event share."""
-    kind = term[0]
-    if kind == "n":
-        v = term[1:]
-        return not (v.isdigit() and int(v) < GENERIC["small"])
-    if kind == "w":
-        return bool(GENERIC["weekdays"])
-    if kind == "m":
-        return bool(GENERIC["months"])
-    return True
 
 
 @lru_cache(maxsize=64)
@@ -301,7 +285,7 @@ def extract_features(
             if n in NUMBER_LIKE:
                 has_number = True
             if (
-                (len(n) >= 3 or (len(n) == 2 and bool(_UNSPACED.match(n))))
+                (len(n) >= 3 or (len(n) == 2 and bool(UNSPACED.match(n))))
                 and n not in stop
                 and "'" not in n
             ):
@@ -325,6 +309,5 @@ def extract_features(
     for li in numeric:  # most lines have no number and no month
         toks, w = lines[li], weights[li]
         for k, c in number_terms([(t, n) for t, n, _, _ in toks]).items():
-            if specific(k):
-                numbers[k] += c * w
+            numbers[k] += c * w
     return Features(dict(words), dict(entities), dict(numbers))

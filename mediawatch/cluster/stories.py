@@ -59,10 +59,6 @@ class Params:
     size_penalty: float = 0.0  # extra threshold for small pairs: + penalty / sqrt(n_a * n_b)
     veto_min_size: int = 6  # pairs of clusters at least this big must agree in every space:
     veto_floor: tuple[float, float, float] = (0.0, 0.0, 0.3)  # per-space minimum, else no join
-    # Distinct terms from which an article's space weighs fully in the combination (0:
-    # any term); fewer weigh proportionally less: one shared or unshared number in a
-    # short text is weak evidence either way.
-    full_terms: tuple[int, int, int] = (0, 0, 0)
     # The numbers space counts at most this many times the better of words and names
     # (0: no cap).
     numbers_cap: float = 1.0
@@ -179,14 +175,6 @@ class StoryEvent:
 
 def _top(vec: Mapping[str, float], k: int) -> list[str]:
     return sorted(vec, key=lambda t: (-vec[t], t))[:k]
-
-
-def _presence(vec: Vector, full: int) -> float:
-    """How much of a space an article has: 1 from ``full`` distinct terms (or any, when
-    ``full`` is 0), proportionally less below."""
-    if not vec:
-        return 0.0
-    return 1.0 if full <= 0 else min(1.0, len(vec) / full)
 
 
 def _days(d: datetime | None) -> float:
@@ -411,7 +399,7 @@ def _scores(
             per = np.minimum(per, p.numbers_cap * content)
         else:
             content = np.maximum(content, per * pres)
-        # A thin space (a text with one or two numbers) weighs less than a full one.
+        # A space only some members of a cluster have weighs by the share that has it.
         frac = c.present[s] / np.maximum(c.size, 1)
         wt = w * np.sqrt(frac[rows][:, None] * frac[None, :]) * pres
         den += wt
@@ -623,9 +611,7 @@ def assign_batch(
         vecs.append({x: index.vector(art, x, idf[x]) for x in SPACES})
         size.append(1)
         within.append([0.0] * len(SPACES))
-        present.append(
-            [_presence(vecs[-1][x], k) for x, k in zip(SPACES, p.full_terms, strict=True)]
-        )
+        present.append([1 if vecs[-1][x] else 0 for x in SPACES])
         first.append(_days(art.published))
         last.append(_days(art.published))
         langs.append({art.language or UND: 1})

@@ -99,10 +99,7 @@ def stems(words: Sequence[str], language: str | None) -> list[str]:
 
 
 def _bigrams(words: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    for w in words:
-        out.extend(w[i : i + 2] for i in range(len(w) - 1)) if len(w) > 2 else out.append(w)
-    return out
+    return [w[i : i + 2] for w in words for i in range(max(1, len(w) - 1))]
 
 
 # The function words verification drops in English (and in text of unknown language).

@@ -28,7 +28,7 @@ MARKS = re.compile(
     "\u302a-\u302f\u3099\u309a\ufe20-\ufe2f]"
 )
 # Scripts that need a segmenter: Han, kana, Thai, Lao, Myanmar, Khmer.
-_UNSPACED = re.compile(
+UNSPACED = re.compile(
     "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
     "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"
 )
@@ -104,11 +104,11 @@ def split_normalised(text: str, language: str | None = None) -> list[str]:
     if text.isascii():
         return _PLAIN_TOKEN.findall(text)
     toks = (_TOKEN if MARKS.search(text) else _PLAIN_TOKEN).findall(text)
-    if not _UNSPACED.search(text):
+    if not UNSPACED.search(text):
         return toks
     out: list[str] = []
     for t in toks:
-        if _UNSPACED.search(t):
+        if UNSPACED.search(t):
             out.extend(segment_word(t, language))
         else:
             out.append(t)

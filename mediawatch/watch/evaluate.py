@@ -51,43 +51,33 @@ def evaluate(
         if sid is not None:
             by_story.setdefault(sid, []).append(aid)
     caught = sorted(s for s in by_story if s in stories and big_enough(s))
-    for sid in caught:
+
+    def story_hit(kind: str, sid: int, detail: dict) -> watch_db.NewHit:
         s = stories[sid]
-        hits.append(
-            watch_db.NewHit(
-                row.watchlist_id,
-                "story",
-                sid,
-                max(by_story[sid]),
-                sid,
-                s.title,
-                s.origin_source,
-                s.origin_url,
-                s.size,
-                {"matching_articles": len(by_story[sid])},
-            )
+        return watch_db.NewHit(
+            row.watchlist_id,
+            kind,
+            sid,
+            max(by_story[sid]),
+            sid,
+            s.title,
+            s.origin_source,
+            s.origin_url,
+            s.size,
+            detail,
         )
+
+    hits.extend(
+        story_hit("story", sid, {"matching_articles": len(by_story[sid])}) for sid in caught
+    )
     if wl.growth_articles > 0 and caught:
         new_in_caught = [a for a, s in checked.items() if s in set(caught)]
         for sid, (count, until) in sorted(
             watch_db.growth_peaks(conn, new_in_caught, wl.growth_hours).items()
         ):
             if count >= wl.growth_articles:
-                s = stories[sid]
-                hits.append(
-                    watch_db.NewHit(
-                        row.watchlist_id,
-                        "growth",
-                        sid,
-                        max(by_story[sid]),
-                        sid,
-                        s.title,
-                        s.origin_source,
-                        s.origin_url,
-                        s.size,
-                        {"articles": count, "hours": wl.growth_hours, "until": until.isoformat()},
-                    )
-                )
+                detail = {"articles": count, "hours": wl.growth_hours, "until": until.isoformat()}
+                hits.append(story_hit("growth", sid, detail))
     articles = watch_db.article_facts(conn, [a for a in checked if a in matched])
     for aid in sorted(articles):
         a = articles[aid]

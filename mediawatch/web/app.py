@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mediawatch import wording
 from mediawatch.config import Settings
-from mediawatch.context import article_context
+from mediawatch.context import DECISION_SCORES, article_context
 from mediawatch.diff import diff_texts
 from mediawatch.explain import format_value
 from mediawatch.filters import FilterError, check_query, parse_when, story_filter
@@ -439,18 +439,6 @@ class StoredDecision:
     against_origin: bool  # the pair compared is the one that decided it
 
 
-_DECISION_SCORES = [
-    ("coverage_shorter", "near_copy_coverage"),
-    ("sentence_alignment", "rewrite_alignment"),
-    ("aligned_sentences", "rewrite_min_aligned"),
-    ("word_containment", "rewrite_word_containment"),
-    ("length_ratio", "containment_report_ratio"),
-    ("shingle_jaccard", None),
-    ("tokens_a", "min_tokens"),
-    ("tokens_b", "min_tokens"),
-]
-
-
 def _stored_decision(a, b) -> StoredDecision | None:
     member = b if a.relation == "origin" else a if b.relation == "origin" else b
     if member.relation == "origin" or not member.decision:
@@ -459,7 +447,7 @@ def _stored_decision(a, b) -> StoredDecision | None:
     scores, thresholds = d.get("scores", {}), d.get("thresholds", {})
     rows = [
         (name, scores.get(name), thresholds.get(key) if key else None)
-        for name, key in _DECISION_SCORES
+        for name, key in DECISION_SCORES
         if name in scores
     ]
     return StoredDecision(
