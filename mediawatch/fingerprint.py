@@ -27,8 +27,10 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # --- constants (changing any of them invalidates stored band keys) ---------
 # Bump when anything below or in mediawatch.text changes what is stored (band keys, story
 # terms, search postings); kept in pipeline_state as "text_scheme", and `mediawatch
-# reindex` recomputes an older database. 2: language-aware text analysis.
-SCHEME_VERSION = 2
+# reindex` recomputes an older database. 2: language-aware text analysis. 3: elided
+# articles split off (l'Assemblée), acronyms after an article are names, long lines are
+# never headlines.
+SCHEME_VERSION = 3
 MINHASH_SCHEME = "affine32"  # pinned: datasketch's default may change
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)

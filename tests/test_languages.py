@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from mediawatch.cli import main
+from mediawatch.fingerprint import SCHEME_VERSION
 
 from .conftest import ui_server
 
@@ -59,7 +60,7 @@ def test_languages_are_identified_and_stored(db: Path) -> None:
         ).fetchone()[0]
     assert rows["https://zh.example/a"] == "zh" and rows["https://de.example/c"] == "de"
     assert conf > 0.5
-    assert scheme == 2
+    assert scheme == SCHEME_VERSION
 
 
 def test_chinese_near_copy_is_grouped(db: Path) -> None:

@@ -242,7 +242,7 @@ def test_the_next_ingest_reindexes_an_old_database(
 
     with reader(old_db) as conn:
         assert current_version(conn) == latest_version()
-        assert text_scheme(conn) == SCHEME_VERSION == 2
+        assert text_scheme(conn) == SCHEME_VERSION == 3
         langs = {
             aid: (lang, conf, declared)
             for aid, lang, conf, declared in conn.execute(
@@ -337,19 +337,22 @@ def test_migrate_and_reindex_commands(old_db: Path, capsys: pytest.CaptureFixtur
     assert main(["migrate", "--db", str(old_db)]) == 0
     out, err = capsys.readouterr()
     assert f"schema version {latest_version()}" in out
-    assert "reindexed 4 articles and 4 story profiles (text scheme 1 -> 2)" in out
+    assert f"reindexed 4 articles and 4 story profiles (text scheme 1 -> {SCHEME_VERSION})" in out
     assert "1 pruned articles keep their rows" in out
     assert "reindexing: 4 of 4 texts" in err
     with reader(old_db) as conn:
         first = {i: _derived_rows(conn, i) for i in range(1, 6)}
-        assert text_scheme(conn) == 2
+        assert text_scheme(conn) == SCHEME_VERSION
 
     assert main(["migrate", "--db", str(old_db)]) == 0  # nothing left to do
     assert "reindexed" not in capsys.readouterr().out
 
     assert main(["reindex", "--db", str(old_db)]) == 0  # on demand: the same rows again
     out, err = capsys.readouterr()
-    assert "(text scheme 2 -> 2)" in out and "reindexing: 4 of 4 texts" in err
+    assert (
+        f"(text scheme {SCHEME_VERSION} -> {SCHEME_VERSION})" in out
+        and "reindexing: 4 of 4 texts" in err
+    )
     with reader(old_db) as conn:
         assert {i: _derived_rows(conn, i) for i in range(1, 6)} == first
         # the pruned Russian article is still found through the postings it kept

@@ -209,6 +209,34 @@ def test_german_common_nouns_are_not_names() -> None:
     assert name_key("regierung", "en") in extract_features("", text, language="en").entities
 
 
+def test_acronyms_after_an_article_and_names_in_long_german_paragraphs() -> None:
+    # One paragraph of more than 25 words, as pasted texts often are: mostly capitalised
+    # in German, yet not a headline, so its names count.
+    text = (
+        "Die konservative ÖVP und die Grünen haben sich in Wien nach langen Gesprächen auf "
+        "eine gemeinsame Regierung geeinigt, sagte Sebastian Kurz am Mittwoch vor der "
+        "Presse, und Werner Kogler bestätigte die Einigung der beiden Parteien im Parlament."
+    )
+    names = extract_features("", text, language="de").entities
+    assert {"ovp", "wien", "kogler", "werner_kogler"} <= set(names)
+    assert "regierung" not in names and name_key("regierung", "de") not in names
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "word", "name"),
+    [
+        ("fr", "Le président de l'Assemblée a parlé à l'AFP. L'Assemblée vote.", "assembl", "afp"),
+        ("it", "Il presidente dell'Unione ha visitato l'Italia e l'Unione.", "union", "itali"),
+    ],
+)
+def test_elided_articles_come_off_the_word(lang: str, text: str, word: str, name: str) -> None:
+    """l'Assemblée is the word Assemblée (and, written with a capital, a name); glued, it
+    met no other form of the word."""
+    f = extract_features("", text, language=lang)
+    assert word in f.words and name in f.entities
+    assert not {f"l{word}", f"dell{word}"} & set(f.words)
+
+
 def test_chinese_names_come_from_the_segmenter_tags() -> None:
     text = (
         "国家主席习近平星期一在北京会见了法国总统。习近平表示，中国愿意同法国加强合作。"
@@ -382,6 +410,14 @@ def test_search_terms_hold_words_and_stems() -> None:
     assert [t.word for t in parse_query("跨江大桥").terms] == ["跨江", "大桥"]
     counts, _ = index_terms(None, RU, language="ru")
     assert stem("мостом", "ru") in {t.lstrip("~") for t in counts}
+
+
+def test_search_finds_a_word_behind_an_elided_article() -> None:
+    counts, _ = index_terms(None, "Le président de l’Assemblée a reçu l'AFP.", language="fr")
+    assert {"assemblée", "afp"} <= set(counts) and "lassemblée" not in counts
+    assert parse_query("Assemblée").terms[0].word in counts
+    assert tokens("dell'Unione", "it") == ["dell", "unione"]
+    assert tokens("China's", "en") == ["chinas"]  # elsewhere the apostrophe just goes
 
 
 def test_tokens_have_no_punctuation_or_space() -> None:

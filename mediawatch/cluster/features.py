@@ -22,7 +22,14 @@ from mediawatch.text.lexicon import ENGLISH_STOPWORDS, FURNITURE, stopwords
 from mediawatch.text.lexicon import stem as snowball
 from mediawatch.text.names import NOUN_CAPITALISING, name_key
 from mediawatch.text.normalise import fold, normalise
-from mediawatch.text.segment import CASELESS, MARKS, UNSPACED, script_of, segment_tagged
+from mediawatch.text.segment import (
+    CASELESS,
+    MARKS,
+    UNSPACED,
+    script_of,
+    segment_tagged,
+    split_clitic,
+)
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -127,9 +134,14 @@ def _tokenise_line(line: str, language: str | None) -> list[_Token]:
                 out.append((word, _norm(word), initial and not k, is_name))
             prev = tok
             continue
+        if "'" in tok:  # l'Assemblée: the name is "Assemblée", capital and all
+            tok = split_clitic(tok, language)
         out.append((tok, _norm(tok), initial, False))
         prev = tok
     return out
+
+
+HEADLINE_MAX_TOKENS = 25
 
 
 def _is_headline(toks: list[_Token], lowercase: set[str]) -> bool:
@@ -138,6 +150,8 @@ def _is_headline(toks: list[_Token], lowercase: set[str]) -> bool:
     A name-dense news sentence is mostly capitalised too; a headline also capitalises
     function words ("Dies At 91") or words the article uses in lowercase ("Quake Kills 10").
     """
+    if len(toks) > HEADLINE_MAX_TOKENS:  # a paragraph; in German most of it is capitalised
+        return False
     alpha = [t for t, _, _, _ in toks if t[0].isalpha() and len(t) >= 4]
     caps = sum(t[0].isupper() for t in alpha)
     if len(alpha) < 2 or caps < 0.6 * len(alpha):
@@ -153,7 +167,8 @@ def _is_headline(toks: list[_Token], lowercase: set[str]) -> bool:
 
 def _common_nouns(lines: list[list[_Token]], language: str | None) -> set[str]:
     """Capitalised words that follow a determiner somewhere in the text: common nouns in
-    a language that capitalises nouns (German "die Regierung"), never names."""
+    a language that capitalises nouns (German "die Regierung"), never names. Acronyms
+    are names even after an article ("die ÖVP", "der ORF")."""
     determiners = NOUN_CAPITALISING.get(language or "")
     if not determiners:
         return set()
@@ -161,9 +176,13 @@ def _common_nouns(lines: list[list[_Token]], language: str | None) -> set[str]:
     for toks in lines:
         for k in range(1, len(toks)):
             t, n = toks[k][0], toks[k][1]
-            if t[0].isupper() and (
-                toks[k - 1][1] in determiners
-                or (k > 1 and toks[k - 2][1] in determiners and toks[k - 1][0][0].islower())
+            if (
+                t[0].isupper()
+                and not (len(t) > 1 and t.isupper())
+                and (
+                    toks[k - 1][1] in determiners
+                    or (k > 1 and toks[k - 2][1] in determiners and toks[k - 1][0][0].islower())
+                )
             ):
                 out.add(n)
     return out

@@ -41,6 +41,22 @@ _ICU_SCRIPTS = (
     (re.compile("[\u1000-\u109f]"), "my"),
 )
 
+# Languages that write elided articles and prepositions onto the next word with an
+# apostrophe: l'Assemblée, d'après, dell'Unione, l'Italia.
+ELIDING = frozenset({"fr", "it", "ca", "oc", "lb", "wa", "co", "fur", "lij", "sc"})
+_ELIDED = regex.compile(r"^\p{L}{1,5}'(?=\p{L}{2})")
+_ELISION_GAP = regex.compile(r"(?<!\p{L})(\p{L}{1,5})['\u2019\u02bc](?=\p{L}{2})")
+
+
+def split_clitic(word: str, language: str | None) -> str:
+    """A written word without the elided article before its apostrophe, in a language
+    that elides ("l'Assemblée" -> "Assemblée", "dell'Unione" -> "Unione"); otherwise
+    unchanged (O'Brien, don't). The apostrophe must already be "'"."""
+    if "'" in word and language in ELIDING:
+        return _ELIDED.sub("", word)
+    return word
+
+
 SCRIPT_RANGES: tuple[tuple[str, str], ...] = (
     ("hani", "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"),
     ("kana", "\u3040-\u30ff\u31f0-\u31ff"),
@@ -118,9 +134,13 @@ def split_normalised(text: str, language: str | None = None) -> list[str]:
 def tokens(text: str, language: str | None = None) -> list[str]:
     """Word tokens of the normalised text; punctuation and whitespace vanish.
 
-    ``language`` only matters for Han characters: Japanese (ICU) or Chinese (rjieba);
-    without it, Han text with kana is Japanese and Han text alone is Chinese.
+    ``language`` matters for Han characters: Japanese (ICU) or Chinese (rjieba); without
+    it, Han text with kana is Japanese and Han text alone is Chinese. In a language that
+    elides (French, Italian, Catalan), "l'Assemblée" is two words, so search finds
+    "Assemblée"; elsewhere an apostrophe inside a word goes ("China's" -> "chinas").
     """
+    if language in ELIDING and ("'" in text or "\u2019" in text):
+        text = _ELISION_GAP.sub(r"\1 ", text)  # l'Assemblée -> l Assemblée
     return split_normalised(normalise(text), language)
 
 
