@@ -76,7 +76,7 @@ class Params:
     max_neighbourhood: int = 1500
     recluster_max_size: int = 100
     window_days: float = 14.0  # a story idle this long is closed
-    time_weight: float = 0.5  # share of the score the time term can take away
+    time_weight: float = 0.8  # share of the score the time term can take away
     time_scale_days: float = 3.0  # e-folding of the time term beyond the stories' spans
 
 
