@@ -33,7 +33,8 @@ DUP_SCORES: list[tuple[str, str | None, str]] = [
     (
         "sentence_alignment",
         "rewrite_alignment",
-        "share of the shorter text's sentences with an in-order paraphrase: rewrite at or above",
+        "share of content words in sentences with an in-order paraphrase (of the text "
+        "with fewer sentences): rewrite at or above",
     ),
     (
         "aligned_sentences",

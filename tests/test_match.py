@@ -204,3 +204,22 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
             "078267830ea05404",
         ),
     }
+
+
+def test_a_rewrite_reason_names_what_each_number_measures() -> None:
+    """A count of sentences and a share of content words are two measures; the reason
+    says which is which instead of "16 of 21 sentences (79% of content words)"."""
+    d = verify(SOURCE, REWRITE)
+    s = d.scores
+    assert (
+        f"{s['aligned_sentences']:.0f} of {s['sentences_shorter']:.0f} sentences have an "
+        "in-order paraphrase in the other text; they hold "
+        f"{s['sentence_alignment']:.0%} of their text's content words"
+    ) in d.reason
+    assert "sentences (" not in d.reason
+    other = verify(SOURCE, SAME_EVENT_FACTS)  # one sentence aligns, a plural was "sentences"
+    assert other.relation is None
+    assert (
+        "1 sentence aligns (holding "
+        f"{other.scores['sentence_alignment']:.0%} of the content words of their text)"
+    ) in other.reason

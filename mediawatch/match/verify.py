@@ -299,10 +299,11 @@ def verify_features(fa: TextFeatures, fb: TextFeatures) -> DupDecision:
         and s["word_containment"] >= t["rewrite_word_containment"]
     ):
         why = (
-            f"{s['aligned_sentences']:.0f} of {s['sentences_shorter']:.0f} sentences "
-            f"({s['sentence_alignment']:.0%} of content words, >= "
-            f"{t['rewrite_alignment']:.0%}) have an in-order paraphrase in the other text, "
-            f"but only {s['coverage_shorter']:.0%} is copied verbatim"
+            f"{s['aligned_sentences']:.0f} of {s['sentences_shorter']:.0f} sentences have an "
+            "in-order paraphrase in the other text; they hold "
+            f"{s['sentence_alignment']:.0%} of their text's content words (>= "
+            f"{t['rewrite_alignment']:.0%}), but only {s['coverage_shorter']:.0%} of the "
+            "words are copied verbatim"
         )
         cont = s["sentence_alignment"] if contained else None
         return DupDecision("rewrite", s, t, cont, why)
@@ -312,9 +313,18 @@ def verify_features(fa: TextFeatures, fb: TextFeatures) -> DupDecision:
         t,
         None,
         f"copied passages cover {s['coverage_shorter']:.0%} (< "
-        f"{t['near_copy_coverage']:.0%}) and {s['aligned_sentences']:.0f} sentences "
-        f"align ({s['sentence_alignment']:.0%}): independent or merely related texts",
+        f"{t['near_copy_coverage']:.0%}) and {_aligned(s)}: independent or merely related texts",
     )
+
+
+def _aligned(s: dict[str, float]) -> str:
+    """How many sentences align, and their share of content words: two measures, each
+    named (a count of sentences is not a share of words)."""
+    n = int(s["aligned_sentences"])
+    if n == 0:
+        return "no sentences align"
+    what = "sentence aligns (holding" if n == 1 else "sentences align (holding"
+    return f"{n} {what} {s['sentence_alignment']:.0%} of the content words of their text)"
 
 
 def line_key(line: str) -> str:
