@@ -65,16 +65,27 @@ class FetchError(Exception):
         stage: str = "fetch",
         kind: Literal["transient", "permanent", "refused"] = "permanent",
         status: int | None = None,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.stage = stage
         self.kind = kind
         self.status = status
+        self.unreachable = unreachable  # no connection to the host at all (DNS, refused, TLS)
 
     @property
     def transient(self) -> bool:
         return self.kind == "transient"
+
+
+class HostUnresolved(Exception):
+    """The host name has no address (DNS): the host is unreachable, whatever the path."""
+
+    def __init__(self, host: str, detail: str) -> None:
+        super().__init__(f"cannot resolve host {host}: {detail}")
+        self.host = host
+        self.detail = detail
 
 
 class AddressRefused(Exception):
@@ -121,7 +132,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         except TimeoutError:
             raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
         except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host} ({exc})") from None
+            raise HostUnresolved(host, exc.strerror or str(exc)) from None
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         if not self.allow_private:
             for address in addresses:
@@ -430,6 +441,8 @@ class Fetcher:
         rules = await self.rules_for(url)
         if rules.refusal:
             raise FetchError(rules.refusal, kind="refused")
+        if rules.unreachable:
+            raise FetchError(rules.unreachable, kind="transient", unreachable=True)
         verdict = rules.check(url)
         if not verdict.allowed:
             kind = "transient" if rules.temporary else "refused"
@@ -460,6 +473,9 @@ class Fetcher:
         except FetchError as exc:
             if exc.kind == "refused":
                 return RobotsRules(refusal=exc.reason)
+            if exc.unreachable:
+                # the host itself, not its robots.txt: every URL on it fails the same way
+                return RobotsRules(unreachable=exc.reason)
             if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
                 return RobotsRules.allowing_all(f"robots.txt: {_phrase(exc.status)}")
             return RobotsRules.disallowing_all(
@@ -509,6 +525,12 @@ class Fetcher:
                 raise FetchError(self._refusal(exc.host, exc.address), kind="refused") from None
             except FetchError:
                 raise
+            except HostUnresolved as exc:
+                error = FetchError(
+                    f"cannot resolve host {exc.host} (DNS: {exc.detail})",
+                    kind="transient",
+                    unreachable=True,
+                )
             except TimeoutError:
                 error = FetchError(
                     f"no complete response within {s.total_timeout_seconds:g} s", kind="transient"
@@ -517,6 +539,10 @@ class Fetcher:
                 what = type(exc).__name__.replace("Timeout", "").lower() or "request"
                 limit = s.connect_timeout_seconds if what == "connect" else s.read_timeout_seconds
                 error = FetchError(f"timed out ({what} timeout, {limit:g} s)", kind="transient")
+            except httpx.ConnectError as exc:
+                error = FetchError(
+                    f"connection to {_host(url)} failed ({exc})", kind="transient", unreachable=True
+                )
             except httpx.HTTPError as exc:
                 error = FetchError(
                     f"connection failed ({type(exc).__name__}: {exc})", kind="transient"

@@ -48,6 +48,7 @@ class RobotsRules:
     disallow_all_reason: str | None = None  # robots.txt unreachable: nothing may be fetched
     temporary: bool = False  # the full disallow lasts this run only (robots.txt unreachable)
     refusal: str | None = None  # our own rules refused the host (e.g. a private address)
+    unreachable: str | None = None  # no connection to the host (DNS, refused): why, this run
     sitemaps: list[str] = field(default_factory=list)
 
     @classmethod
