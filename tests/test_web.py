@@ -172,6 +172,64 @@ def test_group_page_compares_any_two_members(client, ids) -> None:
     assert "not both in this group" in other
 
 
+class _ScoreCards(HTMLParser):
+    """The decision cards of a group page: their sentence, and score -> value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: list[tuple[str, dict[str, str]]] = []
+        self._in: str | None = None
+        self._row: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag == "p" and ("class", "decision") in attrs:
+            self.cards.append(("", {}))
+            self._in = "decision"
+        elif tag == "tr" and self.cards:
+            self._row = []
+        elif tag == "td" and self.cards:
+            self._in = "td"
+            self._row.append("")
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "p":
+            self._in = None if self._in == "decision" else self._in
+        elif tag == "tr" and len(self._row) >= 2:
+            self.cards[-1][1][self._row[0]] = self._row[1]
+        elif tag == "td":
+            self._in = None
+
+    def handle_data(self, data) -> None:
+        if self._in == "decision":
+            self.cards[-1] = (self.cards[-1][0] + data, self.cards[-1][1])
+        elif self._in == "td":
+            self._row[-1] += data
+
+
+def test_the_stored_and_the_computed_decision_name_a_and_b_alike(client, inspect_db) -> None:
+    """The pipeline verified the member first and the origin second; the page may show
+    the origin as A. Both cards give each side's scores and the reason's "shorter" text
+    as the page's A and B, in either order."""
+    with reader(inspect_db) as conn:
+        origin, member = conn.execute(
+            "SELECT g.origin_article_id, m.article_id FROM dup_groups g"
+            " JOIN dup_members m USING (group_id) WHERE m.relation <> 'origin'"
+            " AND g.group_id = 1 ORDER BY m.article_id LIMIT 1"
+        ).fetchone()
+    for a, b in ((origin, member), (member, origin)):
+        parser = _ScoreCards()
+        parser.feed(client.get(f"/group/1?a={a}&b={b}").text)
+        (stored_text, stored), (computed_text, computed) = parser.cards[:2]
+        assert stored_text.startswith("Stored decision") and "not against" not in stored_text
+        assert computed_text.startswith("Computed now for A and B")
+        assert stored["tokens_a"] != stored["tokens_b"]  # the two sides can be told apart
+        for name in ("tokens_a", "tokens_b", "coverage_shorter", "length_ratio"):
+            assert stored[name] == computed[name], (a, b, name)
+        shorter = "A" if int(stored["tokens_a"]) < int(stored["tokens_b"]) else "B"
+        for text in (stored_text, computed_text):
+            assert f"shorter ({shorter}) text" in text and "(first)" not in text
+
+
 def _options(html: str) -> list[str]:
     parser = _Elements()
     parser.feed(html)

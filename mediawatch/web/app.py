@@ -310,7 +310,7 @@ class Inspector:
             report = explain_pair(conn, a, b) if a != b else None
             texts = queries.article_texts(conn, [a, b])
         members = {m.article_id: m for m in group.members}
-        stored = _stored_decision(members[a], members[b])
+        stored = _stored_decision(members[a], members[b], group.origin_article_id)
         pruned = [i for i in dict.fromkeys((a, b)) if texts.get(i) is None]
         diff = diff_texts(texts[a], texts[b]) if a != b and not pruned else None
         if pruned:
@@ -325,6 +325,7 @@ class Inspector:
             b=members[b],
             note=note or ("Pick two different versions to compare." if a == b else None),
             report=report,
+            computed=_sided(report.sections[0].decision, "A", "B") if report else None,
             stored=stored,
             diff=diff,
             view="unified" if p.get("view") == "unified" else "side",
@@ -439,23 +440,49 @@ class StoredDecision:
     against_origin: bool  # the pair compared is the one that decided it
 
 
-def _stored_decision(a, b) -> StoredDecision | None:
+# verify(first, second) names the shorter text by its place in the call: "first", "second"
+_SHORTER = re.compile(r"shorter \((first|second)\) text")
+# the scores of one side each; the others are symmetric
+_SWAPPED = {"tokens_a": "tokens_b", "tokens_b": "tokens_a"}
+
+
+def _sided(reason: str, first: str, second: str) -> str:
+    """A decision's words about "the first" and "the second" text, in the page's names."""
+    return _SHORTER.sub(lambda m: f"shorter ({first if m[1] == 'first' else second}) text", reason)
+
+
+def _stored_decision(a, b, origin_id: int) -> StoredDecision | None:
+    """The decision stored for the later of the two, told in the page's order.
+
+    The pipeline verified the member first, the origin second (mediawatch.match.groups);
+    the page may show them the other way round (origin as A): the stored scores of each
+    side and the reason's "first"/"second" are given as A and B then, as the decision
+    computed now is, so the two cards read alike."""
     member = b if a.relation == "origin" else a if b.relation == "origin" else b
     if member.relation == "origin" or not member.decision:
         return None
     d = member.decision
-    scores, thresholds = d.get("scores", {}), d.get("thresholds", {})
+    scores, thresholds = dict(d.get("scores", {})), d.get("thresholds", {})
+    against_origin = "origin" in (a.relation, b.relation)
+    names = {name: name for name, _ in DECISION_SCORES}
+    if against_origin:
+        first, second = ("A", "B") if member is a else ("B", "A")
+        if member is b:  # stored as (B, A): each side's score goes to its page name
+            scores = {_SWAPPED.get(k, k): v for k, v in scores.items()}
+    else:  # the pair shown is not the one decided: name the two texts of the decision
+        first, second = f"article {member.article_id}", f"origin, article {origin_id}"
+        names |= {"tokens_a": f"tokens ({first})", "tokens_b": f"tokens ({second})"}
     rows = [
-        (name, scores.get(name), thresholds.get(key) if key else None)
+        (names[name], scores.get(name), thresholds.get(key) if key else None)
         for name, key in DECISION_SCORES
         if name in scores
     ]
     return StoredDecision(
         member.article_id,
         member.relation,
-        str(d.get("reason", "")),
+        _sided(str(d.get("reason", "")), first, second),
         rows,
-        "origin" in (a.relation, b.relation),
+        against_origin,
     )
 
 
