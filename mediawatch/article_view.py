@@ -38,6 +38,9 @@ STORY_REASONS = {
 }
 
 
+DERIVED = "  (title derived from the first sentence)"
+
+
 def _line(*parts: str | Text | tuple[str, str]) -> Text:
     return Text.assemble(*parts)
 
@@ -52,7 +55,15 @@ def _when(value) -> str:
 
 def show(ctx: ArticleContext, *, text: bool = False) -> None:
     a = ctx.article
-    console.print(_line(("Article ", "bold"), (str(a.article_id), "bold"), ": ", _ext(a.title)))
+    console.print(
+        _line(
+            ("Article ", "bold"),
+            (str(a.article_id), "bold"),
+            ": ",
+            _ext(a.title),
+            (DERIVED, "dim") if a.title_derived else "",
+        )
+    )
     rows: list[tuple[str, Text]] = [
         ("source", _ext(a.source or "unknown")),
         (

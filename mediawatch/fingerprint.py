@@ -214,9 +214,9 @@ def fingerprint_batch(articles: Sequence[Article]) -> list[Fingerprinted]:
     fps, toks = _fingerprints([a.text for a in articles], [a.language for a in articles])
     out = []
     for article, fp, tk in zip(articles, fps, toks, strict=True):
-        feats = extract_features(article.title or "", article.text, language=article.language)
+        feats = extract_features(article.given_title or "", article.text, language=article.language)
         terms = {"words": feats.words, "entities": feats.entities, "numbers": feats.numbers}
-        search = dict(index_terms(article.title, article.text, tk, article.language)[0])
+        search = dict(index_terms(article.given_title, article.text, tk, article.language)[0])
         out.append(Fingerprinted(article, fp.text_hash, tuple(band_rows(fp)), terms, "", search))
     return out
 

@@ -63,6 +63,13 @@ class Article:
     language_confidence: float | None = None  # set once the language is identified
     declared_language: str | None = None  # what the page or feed said: a hint only
     published_precision: str | None = None  # second | minute | day | month (None: undated)
+    title_derived: bool = False  # the title is the text's first sentence (none was given)
+
+    @property
+    def given_title(self) -> str | None:
+        """The title as the source gave it: a derived one repeats the text's first
+        sentence, so matching, clustering and search leave it out."""
+        return None if self.title_derived else self.title
 
     @property
     def date(self) -> datetime:

@@ -93,6 +93,7 @@ ARTICLE_COLUMNS = [
     "language_confidence",
     "declared_language",
     "published_precision",
+    "title_derived",
 ]
 
 
@@ -114,6 +115,7 @@ def revise(
     raw_hash: str,
     run_id: int,
     now: datetime,
+    title_derived: bool = False,
 ) -> None:
     """Keep the previous version in article_revisions, then store the new one."""
     conn.execute(
@@ -125,9 +127,9 @@ def revise(
         [now, run_id, article_id],
     )
     conn.execute(
-        "UPDATE articles SET title = ?, text = ?, text_hash = ?, raw_hash = ?, word_count = ?"
-        " WHERE article_id = ?",
-        [title, text, text_hash, raw_hash, len(text.split()), article_id],
+        "UPDATE articles SET title = ?, text = ?, text_hash = ?, raw_hash = ?, word_count = ?,"
+        " title_derived = ? WHERE article_id = ?",
+        [title, text, text_hash, raw_hash, len(text.split()), title_derived, article_id],
     )
 
 

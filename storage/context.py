@@ -36,6 +36,7 @@ class ArticleRecord:
     stored_at: datetime
     summary: str | None
     pruned_at: datetime | None
+    title_derived: bool = False  # the title is the first sentence: none was given
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def article_record(conn: duckdb.DuckDBPyConnection, article_id: int) -> ArticleR
         """SELECT article_id, url, original_url, guid, title, text, word_count, author, source,
                   language, language_confidence, declared_language, extractor, published_at,
                   published_precision, fetched_at, date, origin, run_id, stored_at, summary,
-                  pruned_at
+                  pruned_at, title_derived
            FROM articles WHERE article_id = ?""",
         [article_id],
     ).fetchone()

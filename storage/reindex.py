@@ -41,11 +41,13 @@ def count_indexable(conn: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 def stored_texts(
     conn: duckdb.DuckDBPyConnection, chunk: int = 500
 ) -> Iterator[list[tuple[int, str | None, str, str | None, datetime]]]:
-    """(article_id, title, text, declared language, date) of unpruned articles, in chunks."""
+    """(article_id, title, text, declared language, date) of unpruned articles, in chunks;
+    a derived title is left out (it repeats the first sentence: mediawatch.records)."""
     last = -1
     while True:
         rows = conn.execute(
-            """SELECT article_id, title, text, coalesce(declared_language, language), date
+            """SELECT article_id, CASE WHEN title_derived THEN NULL ELSE title END, text,
+                      coalesce(declared_language, language), date
                FROM articles WHERE text IS NOT NULL AND article_id > ?
                ORDER BY article_id LIMIT ?""",
             [last, chunk],

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from mediawatch.cli import main
+from storage.connection import reader
 
 from .conftest import ROOT, SEEDS
 
@@ -164,3 +165,38 @@ def test_explain_says_whether_the_pipeline_compared_a_pair(db: Path, capsys) -> 
         a, b = compared[0]
         report = run_json(capsys, "explain", str(a), str(b), "--db", str(db))
         assert "band key(s)" in report["stored"] and "never compared" not in report["stored"]
+
+
+def test_an_article_without_a_title_gets_its_first_sentence_marked_derived(
+    db: Path, capsys
+) -> None:
+    """Seed 001's first line is a dateline sentence, not a title: its first sentence,
+    shortened, is stored as title and marked derived; matching and search leave it out."""
+    with reader(db) as conn:
+        rows = conn.execute(
+            "SELECT article_id, title, title_derived, text FROM articles"
+            " WHERE origin LIKE '%/00_\\_%.txt' ESCAPE '\\' ORDER BY origin"
+        ).fetchall()
+        (given, _, given_derived, _), (derived, title, is_derived, text) = rows
+        terms = dict(
+            conn.execute(
+                "SELECT term, tf FROM search_terms WHERE article_id = ?", [derived]
+            ).fetchall()
+        )
+    assert (given_derived, is_derived) == (False, True)
+    assert title == (
+        "China has been using surveillance on its miniorities based in foreign countries for\u2026"
+    )
+    assert text.startswith("Amsterdam [Netherlands], April 28 : China has been")  # kept whole
+    # the derived title adds no weight to its words (a title word counts 3 times)
+    assert terms["surveillance"] == text.lower().count("surveillance")
+
+    capsys.readouterr()
+    assert main(["article", str(derived), "--db", str(db)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"Article {derived}: China has been using")
+    assert first.endswith("(title derived from the first sentence)")
+    assert main(["article", str(given), "--db", str(db)]) == 0
+    assert "derived" not in capsys.readouterr().out
+    data = run_json(capsys, "article", str(derived), "--db", str(db))
+    assert data["article"]["title_derived"] is True

@@ -6,9 +6,12 @@ from datetime import datetime
 
 from mediawatch.config import ExtractSettings
 from mediawatch.extract import extract_document
+from mediawatch.extract.text import DERIVED_TITLE_CHARS, derive_title
 from mediawatch.ingest.urls import canonical_url, url_key
 from mediawatch.prepare import drop_ahead, prepare_batch, start_ahead
 from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
+
+from .conftest import SEEDS
 
 NOW = datetime(2026, 3, 1, 12, 0)
 BODY = " ".join(
@@ -48,7 +51,42 @@ def test_plain_text_keeps_a_title_looking_first_line() -> None:
     assert a.title == "Quay reopens after repairs" and a.extractor == "plain-text"
     assert not a.text.startswith("Quay reopens")
     b = extract_document(doc(BODY, "text", url="file:///y.txt"), ExtractSettings())
-    assert isinstance(b, Article) and b.title is None and b.text.startswith("Paragraph 1")
+    assert isinstance(b, Article) and b.text.startswith("Paragraph 1")
+    assert a.title_derived is False and b.title_derived is True  # no title-like first line
+    assert b.title == (
+        "Paragraph 1 says the harbour authority reopened the northern quay after repairs "
+        "costing 1\u2026"
+    )
+
+
+def test_a_derived_title_is_the_first_sentence_shortened_at_a_word() -> None:
+    """Past a dateline ("PLACE [..], DATE :", "CITY (Agency) -"), cut at a word boundary
+    with an ellipsis; a short sentence stays whole, without its full stop."""
+    seed = (SEEDS / "001_1a12cbee7aca723b.txt").read_text(encoding="utf-8")
+    title = derive_title(seed)
+    assert title == (
+        "China has been using surveillance on its miniorities based in foreign countries for\u2026"
+    )
+    assert len(title) <= DERIVED_TITLE_CHARS
+    assert derive_title("LONDON (Reuters) - Shares rose on Monday. More followed.") == (
+        "Shares rose on Monday"
+    )
+    assert derive_title("Breaking: the dam has burst. Residents fled.") == (
+        "Breaking: the dam has burst"  # no date, no agency: not a dateline
+    )
+    long_word = "Donaudampfschifffahrtsgesellschaftskapitän" * 3
+    assert derive_title(long_word, limit=20) == long_word[:19] + "\u2026"  # one long word: cut
+    assert derive_title("  \n ") is None
+
+
+def test_a_title_given_or_found_is_never_derived() -> None:
+    record = extract_document(
+        doc(BODY, "text", url="file:///z.txt", title="Quay"), ExtractSettings()
+    )
+    assert isinstance(record, Article) and record.title == "Quay" and not record.title_derived
+    assert record.given_title == "Quay"
+    b = extract_document(doc(BODY, "text", url="file:///y.txt"), ExtractSettings())
+    assert isinstance(b, Article) and b.given_title is None  # left out of matching and search
 
 
 def test_too_little_text_is_a_failure_with_a_reason() -> None:

@@ -343,3 +343,12 @@ def test_pages_are_served_while_a_run_writes(prefect_harness, inspect_db: Path, 
         assert not errors, errors
         assert "Live item" in http.get("/?q=alpha0").text  # the new articles are there
     assert set(statuses) == {200}
+
+
+def test_a_derived_title_is_marked_on_the_article_page(client, inspect_db: Path) -> None:
+    with reader(inspect_db) as conn:
+        marked = dict(conn.execute("SELECT title_derived, article_id FROM articles").fetchall())
+    page = client.get(f"/article/{marked[True]}").text
+    assert "title derived from the first sentence" in page
+    assert "China has been using surveillance" in page.split("<h1>", 1)[1].split("</h1>")[0]
+    assert "title derived" not in client.get(f"/article/{marked[False]}").text

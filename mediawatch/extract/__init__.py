@@ -10,7 +10,7 @@ import logging
 from mediawatch.config import ExtractSettings
 from mediawatch.extract.html import Extracted, ExtractionError, extract_html
 from mediawatch.extract.names import clean_source, strip_site_suffix
-from mediawatch.extract.text import normalise_paragraphs, split_title, strip_markdown
+from mediawatch.extract.text import derive_title, normalise_paragraphs, split_title, strip_markdown
 from mediawatch.ingest.urls import canonical_url, host_of
 from mediawatch.records import Article, Failure, RawDocument
 from mediawatch.times import Stamp, rank
@@ -81,11 +81,14 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
             f"too little text for an article ({words} words, minimum {minimum})",
             doc.url,
         )
+    title = (title or "").strip() or None
+    derived = title is None and (title := derive_title(text)) is not None
     return Article(
         url=canonical_url(doc.url),
         original_url=doc.url,
         origin=doc.origin,
-        title=(title or "").strip() or None,
+        title=title,
+        title_derived=derived,
         text=text,
         extractor=extractor,
         fetched_at=doc.fetched_at,

@@ -170,6 +170,7 @@ def _store(
                 a.language_confidence,
                 a.declared_language,
                 a.published_precision,
+                a.title_derived,
             )
             for i, f in zip(ids, fresh, strict=True)
             for a in [f.article]
@@ -255,7 +256,7 @@ def _store(
 def _search_terms(f: Fingerprinted) -> dict[str, int]:
     from mediawatch.search import index_terms
 
-    return dict(index_terms(f.article.title, f.article.text)[0])
+    return dict(index_terms(f.article.given_title, f.article.text)[0])
 
 
 def _revise(
@@ -280,13 +281,23 @@ def _revise(
     changed: list[int] = []
     for (k, _), f in zip(pairs, fs, strict=True):
         raw = raw_hashes.get(f.article.original_url)
-        if k.text_hash == f.text_hash and k.title == f.article.title:
+        # a title derived now from an unchanged text is no change (stored without one)
+        same_title = k.title == f.article.title or (f.article.title_derived and k.title is None)
+        if k.text_hash == f.text_hash and same_title:
             report.already_known += 1
             if raw and raw != k.raw_hash:
                 articles_db.touch_raw_hash(conn, k.article_id, raw)
             continue
         articles_db.revise(
-            conn, k.article_id, f.article.title, f.article.text, f.text_hash, raw or "", run_id, now
+            conn,
+            k.article_id,
+            f.article.title,
+            f.article.text,
+            f.text_hash,
+            raw or "",
+            run_id,
+            now,
+            title_derived=f.article.title_derived,
         )
         report.revisions += 1
         report.revised_article_ids.append(k.article_id)
