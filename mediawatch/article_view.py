@@ -97,6 +97,8 @@ def show(ctx: ArticleContext, *, text: bool = False) -> None:
     rows.append(("url", _ext(a.url)))
     if a.original_url and a.original_url != a.url:
         rows.append(("original url", _ext(a.original_url)))
+    if a.canonical_url and a.canonical_url != a.url:
+        rows.append(("canonical", _ext(a.canonical_url)))
     rows.append(
         (
             "open",

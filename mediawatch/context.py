@@ -140,7 +140,7 @@ def article_context(conn: duckdb.DuckDBPyConnection, article_id: int) -> Article
     return ArticleContext(
         article=record,
         published=describe(record.published_at, record.published_precision),
-        web_url=web_url(record.original_url, record.url),
+        web_url=web_url(record.original_url, record.url, record.canonical_url),
         story=story,
         membership=membership,
         story_scores=s_scores,

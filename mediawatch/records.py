@@ -64,6 +64,7 @@ class Article:
     declared_language: str | None = None  # what the page or feed said: a hint only
     published_precision: str | None = None  # second | minute | day | month (None: undated)
     title_derived: bool = False  # the title is the text's first sentence (none was given)
+    canonical_url: str | None = None  # what the page names as its address (a local copy's)
 
     @property
     def given_title(self) -> str | None:

@@ -94,6 +94,7 @@ ARTICLE_COLUMNS = [
     "declared_language",
     "published_precision",
     "title_derived",
+    "canonical_url",
 ]
 
 

@@ -37,6 +37,7 @@ class ArticleRecord:
     summary: str | None
     pruned_at: datetime | None
     title_derived: bool = False  # the title is the first sentence: none was given
+    canonical_url: str | None = None  # the address the page names for itself
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def article_record(conn: duckdb.DuckDBPyConnection, article_id: int) -> ArticleR
         """SELECT article_id, url, original_url, guid, title, text, word_count, author, source,
                   language, language_confidence, declared_language, extractor, published_at,
                   published_precision, fetched_at, date, origin, run_id, stored_at, summary,
-                  pruned_at, title_derived
+                  pruned_at, title_derived, canonical_url
            FROM articles WHERE article_id = ?""",
         [article_id],
     ).fetchone()

@@ -200,3 +200,17 @@ def test_an_article_without_a_title_gets_its_first_sentence_marked_derived(
     assert "derived" not in capsys.readouterr().out
     data = run_json(capsys, "article", str(derived), "--db", str(db))
     assert data["article"]["title_derived"] is True
+
+
+def test_article_shows_the_address_a_saved_page_names(db: Path, capsys) -> None:
+    with reader(db) as conn:
+        (article_id,) = conn.execute(
+            "SELECT article_id FROM articles WHERE origin LIKE '%a_harbourton_flood_coastwire.html'"
+        ).fetchone()
+    capsys.readouterr()
+    assert main(["article", str(article_id), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    named = "https://www.coastwire.example/news/2026/02/24/harbourton-sea-wall-breach-floods-homes"
+    rows = dict(line.split(None, 1) for line in out.splitlines()[1:12] if line.strip())
+    assert rows["url"].startswith("file://")  # its identity stays the local file
+    assert rows["canonical"].strip() == named and rows["open"].strip() == named

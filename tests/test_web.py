@@ -19,12 +19,13 @@ with warnings.catch_warnings():  # Starlette prefers httpx2; httpx (Prefect's) w
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from mediawatch.cli import main
 from mediawatch.config import load_settings
 from mediawatch.web import app as web
 from storage import queries
 from storage.connection import reader
 
-from .conftest import ROOT, ui_server
+from .conftest import ROOT, XSS_PARAGRAPHS, ui_server
 
 # Every element the templates make; anything else in a page came from article data.
 TEMPLATE_TAGS = {
@@ -352,3 +353,47 @@ def test_a_derived_title_is_marked_on_the_article_page(client, inspect_db: Path)
     assert "title derived from the first sentence" in page
     assert "China has been using surveillance" in page.split("<h1>", 1)[1].split("</h1>")[0]
     assert "title derived" not in client.get(f"/article/{marked[False]}").text
+
+
+def test_a_saved_page_keeps_its_file_url_and_links_the_address_it_names(
+    client, inspect_db: Path, prefect_harness, tmp_path: Path
+) -> None:
+    """A local copy keeps its file:// url (its identity) and the canonical URL the page
+    names (<link rel="canonical">, else og:url); the inspector links the http(s) one,
+    escaped and isolated like all outside text."""
+    with reader(inspect_db) as conn:
+        article_id, url, canonical = conn.execute(
+            "SELECT article_id, url, canonical_url FROM articles"
+            " WHERE origin LIKE '%a_harbourton_flood_coastwire.html'"
+        ).fetchone()
+    named = "https://www.coastwire.example/news/2026/02/24/harbourton-sea-wall-breach-floods-homes"
+    assert url.startswith("file://") and canonical == named
+    page = client.get(f"/article/{article_id}").text
+    assert f'<a class="url" href="{named}" rel="noopener noreferrer nofollow">' in page
+
+    hostile = 'https://evil.example/x"><img/src=x/onerror=window.__xss=1>'
+    body = "".join(f"<p>{p}</p>" for p in XSS_PARAGRAPHS)
+    saved = tmp_path / "saved.html"
+    saved.write_text(
+        "<html><head><title>Saved</title>"
+        '<meta property="og:url" content="javascript:alert(1)">'
+        f"<link rel=\"Canonical\" href='{hostile}'></head><body><article>{body}</article>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    bare = tmp_path / "bare.html"  # only a script URL: nothing is kept, nothing linked
+    bare.write_text(
+        saved.read_text(encoding="utf-8").replace('<link rel="Canonical" href=\'', "<x '"),
+        encoding="utf-8",
+    )
+    db = tmp_path / "saved.duckdb"
+    assert main(["ingest", str(saved), str(bare), "--db", str(db)]) == 0
+    with reader(db) as conn:
+        rows = dict(conn.execute("SELECT origin, canonical_url FROM articles").fetchall())
+        ids = dict(conn.execute("SELECT origin, article_id FROM articles").fetchall())
+    assert rows == {str(saved): hostile, str(bare): None}
+    with TestClient(web.create_app(load_settings(db=db))) as own:
+        page = own.get(f"/article/{ids[str(saved)]}").text
+        assert_no_injected_markup(page)
+        assert 'href="https://evil.example/x&#34;&gt;&lt;img/src=x/onerror=' in page
+        assert "javascript:" not in own.get(f"/article/{ids[str(bare)]}").text

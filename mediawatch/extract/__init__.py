@@ -55,6 +55,7 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
             # a page's own <title> often ends in the site's name; a title given with the
             # item (a feed's, a record's) is kept as given
             title = doc.title or strip_site_suffix(page.title, source, doc.url)
+            canonical = page.canonical_url
         else:
             raw = str(doc.content)
             if doc.origin.lower().endswith((".md", ".md.gz")):
@@ -64,6 +65,7 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
             author = language = None
             stamp = _published(doc, None)
             source = doc.source or host_of(doc.url)
+            canonical = None
     except ExtractionError as exc:
         return Failure(doc.origin, "extract", str(exc), doc.url)
     except Exception as exc:  # an extractor bug must not end the run
@@ -89,6 +91,7 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
         origin=doc.origin,
         title=title,
         title_derived=derived,
+        canonical_url=canonical,
         text=text,
         extractor=extractor,
         fetched_at=doc.fetched_at,

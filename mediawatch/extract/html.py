@@ -92,6 +92,7 @@ class Extracted:
     description: str | None = None
     published_precision: str | None = None  # mediawatch.times.PRECISIONS
     published_from: str | None = None  # where it was read: meta, json-ld, time, url, htmldate
+    canonical_url: str | None = None  # the page's own address for itself (rel=canonical, og:url)
 
 
 class ExtractionError(ValueError):
@@ -598,6 +599,31 @@ class SiteBoilerplate:
             self._counts[host][int(h)] = self._counts[host].get(int(h), 0) + int(n)
 
 
+_CANONICAL_PATHS = (
+    "//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONICAL', 'canonical')),"
+    " ' '), ' canonical ')]/@href",
+    "//meta[@property='og:url' or @name='og:url']/@content",
+)
+
+
+def declared_url(tree: HtmlElement) -> str | None:
+    """The address the page gives for itself (``<link rel="canonical">``, else ``og:url``):
+    a saved copy of a page keeps where it was published. Absolute http(s) URLs only, as a
+    browser may follow them; anything else a page says there is ignored."""
+    for path in _CANONICAL_PATHS:
+        for value in tree.xpath(path):
+            candidate = str(value).strip()
+            if len(candidate) > 2048 or any(c.isspace() or ord(c) < 32 for c in candidate):
+                continue
+            try:
+                parts = urlsplit(candidate)
+            except ValueError:
+                continue
+            if parts.scheme.lower() in ("http", "https") and parts.hostname:
+                return candidate
+    return None
+
+
 # --------------------------------------------------------------------------- main entry
 
 
@@ -625,6 +651,7 @@ def extract_html(
         raise ExtractionError("page is not HTML")
 
     md = _metadata(tree, url, config)
+    canonical = declared_url(tree)
     title, author = md.title, md.author
     first = _run(tree, url, config, favor_precision=config.favor_precision)
 
@@ -684,4 +711,5 @@ def extract_html(
         language=_language(tree),
         extractor=extractor,
         description=md.description,
+        canonical_url=canonical,
     )

@@ -171,6 +171,7 @@ def _store(
                 a.declared_language,
                 a.published_precision,
                 a.title_derived,
+                a.canonical_url,
             )
             for i, f in zip(ids, fresh, strict=True)
             for a in [f.article]

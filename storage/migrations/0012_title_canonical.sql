@@ -4,3 +4,7 @@
 -- first sentence, shortened, stands in as title (mediawatch.extract.text.derive_title).
 -- Matching, clustering and search leave a derived title out (it repeats the text).
 ALTER TABLE articles ADD COLUMN title_derived BOOLEAN NOT NULL DEFAULT false;
+
+-- The address a page names for itself (<link rel="canonical">, else og:url; absolute
+-- http(s) only): a saved copy keeps its file:// url and where it was published.
+ALTER TABLE articles ADD COLUMN canonical_url VARCHAR;
