@@ -557,13 +557,22 @@ def cmd_export(args: argparse.Namespace) -> int:
         fmt = exports.export_format(args.format, args.output)
         path = None if args.output in (None, "-") else exports.check_output(args.output)
         with _reader(settings) as conn:
+            skipped = exports.readable(conn, args.what)  # a damaged file: what is readable
             if path is None:
-                exports.to_stream(conn, fmt, args.what)
-                return EXIT_OK
-            count = exports.to_file(conn, path, fmt, args.what)
+                count = exports.to_stream(conn, fmt, args.what)
+            else:
+                count = exports.to_file(conn, path, fmt, args.what)
     except exports.ExportError as exc:
         raise CommandError(str(exc)) from None
-    print(f"exported {count:,} {args.what} to {args.output} ({fmt})", file=sys.stderr)
+    done = f"exported {count:,} {args.what} to {args.output or 'standard output'} ({fmt})"
+    if skipped:
+        # one line, as for any damage; exit 1: the export is not the whole record
+        raise CommandError(
+            f"{settings.db_path} is damaged: {done} with what is readable; left empty, "
+            f"unreadable: {', '.join(skipped)}; restore the last good copy (README: Reliability)"
+        )
+    if path is not None:
+        print(done, file=sys.stderr)
     return EXIT_OK
 
 

@@ -128,3 +128,18 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def readable(conn: duckdb.DuckDBPyConnection, what: str) -> list[str]:
+    """Prepare the export of a possibly damaged file: the tables it reads are read
+    first; columns that cannot be read are exported empty. Returns them ("table.column");
+    empty for a whole file, which then exports as always."""
+    from storage import salvage
+
+    skipped = []
+    for table, columns in salvage.unreadable(
+        conn, salvage.tables_in(conn, queries.EXPORTS[what])
+    ).items():
+        salvage.stand_in(conn, table, columns)
+        skipped += [f"{table}.{c}" for c in columns]
+    return skipped

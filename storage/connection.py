@@ -97,6 +97,11 @@ def _damage(path: Path, exc: BaseException) -> DatabaseDamaged | None:
     return DatabaseDamaged(f"{path} is damaged: {what}; {RECOVER}")
 
 
+def is_damage(exc: BaseException) -> bool:
+    """Does a DuckDB error say that the file is damaged (not the query wrong)?"""
+    return any(sign in str(exc) for sign in _DAMAGE_SIGNS)
+
+
 def _raise_damage(path: Path, exc: BaseException) -> None:
     """Raise DatabaseDamaged for an error that says the file is damaged."""
     damaged = _damage(path, exc)

@@ -112,6 +112,36 @@ def test_read_commands_say_so_in_one_line_when_they_meet_the_damage(damaged: Pat
     assert "export" in said  # every article's text: it meets the damage
 
 
+def test_export_gives_what_is_readable_and_names_what_is_not(
+    damaged: Path, inspect_db: Path, tmp_path: Path
+) -> None:
+    """Column by column: every readable column whole, the unreadable ones empty and named
+    in one line, exit 1 (the export is not the whole record)."""
+    env = dict(os.environ)
+    whole, saved = tmp_path / "whole.jsonl", tmp_path / "saved.jsonl"
+    assert mediawatch("export", "-o", str(whole), "--db", str(inspect_db), env=env).returncode == 0
+    result = mediawatch("export", "-o", str(saved), "--db", str(damaged), env=env)
+    assert result.returncode == 1
+    line = _one_line(result)
+    assert line.startswith(f"mediawatch: {damaged} is damaged: exported ")
+    assert f"articles to {saved} (jsonl) with what is readable; left empty, unreadable: " in line
+    named = line.split("unreadable: ", 1)[1].split("; ")[0].split(", ")
+    assert named and all(n.split(".")[0] in ("articles", "story_members", "dup_members")
+                         for n in named)  # fmt: skip
+    before = [json.loads(x) for x in whole.read_text(encoding="utf-8").splitlines()]
+    after = [json.loads(x) for x in saved.read_text(encoding="utf-8").splitlines()]
+    assert len(after) == len(before)  # every row, in the same order
+    kept = emptied = 0
+    for key in before[0]:
+        values = [r[key] for r in after]
+        if values == [r[key] for r in before]:
+            kept += any(v is not None for v in values)
+        else:  # an unreadable column: empty, never a wrong value
+            assert all(v is None for v in values), key
+            emptied += 1
+    assert kept and emptied
+
+
 def _untouched(db: Path):
     return db.stat().st_size, db.stat().st_mtime_ns
 
