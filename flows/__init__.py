@@ -14,6 +14,8 @@ Variables already set by the user win.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 
 from mediawatch.config import PROJECT_ROOT
 
@@ -31,3 +33,11 @@ _DEFAULTS = {
 
 for _name, _value in _DEFAULTS.items():
     os.environ.setdefault(_name, _value)
+
+# A flow run that `mediawatch serve` started leaves Ctrl-C to serve from the moment its
+# flow is loaded (mediawatch.interrupt.reclaim explains why).
+if (
+    os.environ.get("MEDIAWATCH_SERVED_RUN") == "1"
+    and threading.current_thread() is threading.main_thread()
+):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -9,6 +9,7 @@ Prefect's ``serve`` runs them: it registers the deployments with the Prefect ser
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
@@ -115,6 +116,7 @@ def serve_schedules(settings: Settings, config: str | None = None, names=None) -
         runner.add_deployment(deployment)
     _starting_message(served)
     _stop_gracefully_on_ctrl_c(runner)
+    os.environ[interrupt.SERVED_RUN] = "1"  # the flow runs it starts leave Ctrl-C to it
     try:
         asyncio.run(runner.start())
     except (KeyboardInterrupt, TerminationSignal) as exc:

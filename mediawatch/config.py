@@ -299,8 +299,10 @@ _RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("FeedSource", "max_items"): (0, None),  # 0: the [feeds] default
     ("Schedule", "interval_minutes"): (0, None),  # 0: on its cron instead
 }
-# MEDIAWATCH_* names that are not settings: bench/ and the tests read these.
+# MEDIAWATCH_* names that are not settings: bench/ and the tests read these, and
+# `serve` marks the flow runs it starts (flows.SERVED_RUN).
 OTHER_VARIABLES = {
+    "MEDIAWATCH_SERVED_RUN",
     "MEDIAWATCH_CONFIG",
     "MEDIAWATCH_DB",
     "MEDIAWATCH_SHARED_DATA",

@@ -76,11 +76,33 @@ def installed() -> bool:
     return _installed
 
 
+# Set by `mediawatch serve` for the flow runs it starts (they inherit its environment).
+SERVED_RUN = "MEDIAWATCH_SERVED_RUN"
+
+
+def served_run() -> bool:
+    """Is this process a flow run that `mediawatch serve` started?"""
+    return os.environ.get(SERVED_RUN) == "1"
+
+
 def reclaim() -> None:
     """Take SIGTERM back from Prefect inside a flow run of this command (Prefect's flow
     engine installs a handler of its own for its runner's cancellations, which a
-    one-shot command does not have); a no-op where ``install`` was never called."""
-    if _installed and threading.current_thread() is threading.main_thread():
+    one-shot command does not have); a no-op where ``install`` was never called.
+
+    In a flow run that `serve` started, SIGTERM is how serve's runner cancels it: the
+    handler stops the extraction workers and the run records itself cancelled. A
+    terminal's Ctrl-C reaches this process too (serve's process group), but stopping
+    it is serve's job: SIGINT is ignored here, or it would cut the cancellation short."""
+    global _installed
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if served_run():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, _handler)
+        _installed = True
+        return
+    if _installed:
         for sig in SIGNALS:
             if signal.getsignal(sig) is not _handler:
                 signal.signal(sig, _handler)

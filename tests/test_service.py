@@ -24,6 +24,7 @@ from storage.connection import reader
 
 from .conftest import ROOT, SEEDS, PrefectServer, mediawatch, processes_with_env
 from .feedserver import FeedServer, article_html, rss
+from .runproc import leftovers, start, states, wait_for_pause
 
 pytestmark = pytest.mark.slow
 
@@ -140,6 +141,51 @@ def test_serve_runs_a_schedule_on_the_server_and_stops_cleanly(
     pid = json.loads((prefect_server.home / "mediawatch-server.json").read_text())["pid"]
     again = mediawatch("server", "start", env=prefect_server.env)  # finds the running one
     assert again.returncode == 0 and f"pid {pid};" in again.stdout
+
+
+def test_ctrl_c_to_serve_cancels_the_flow_run_in_flight(
+    prefect_server: PrefectServer, tmp_path: Path
+) -> None:
+    """A terminal's Ctrl-C reaches every process of serve's group, the flow run's too:
+    the flow run is stopped by serve (cancelled, in Prefect and in the run history),
+    not cut off by the signal (crashed)."""
+    feed = FeedServer()
+    try:
+        feed.add("/n/harbour.html", article_html("harbour"))
+        items = [{"title": "harbour", "link": "/n/harbour.html", "guid_plain": "harbour"}]
+        feed.add("/news.xml", rss(items), content_type="application/rss+xml")
+        cfg = tmp_path / "service.toml"
+        cfg.write_text(
+            '[[service.schedules]]\nname = "paused"\nfeeds = ["Loopback News"]\n'
+            "interval_minutes = 60\n"
+            "[feeds]\nallow_private_hosts = true\nper_host_delay_seconds = 0.0\n"
+            f'[[feeds.sources]]\nurl = "{feed.url("/news.xml")}"\nname = "Loopback News"\n'
+        )
+        db = tmp_path / "served.duckdb"
+        log = tmp_path / "serve.log"
+        env = {**prefect_server.env, "MEDIAWATCH_TEST_PAUSE": "extract"}
+        serve = start("serve", ["--config", str(cfg), "--db", str(db)], env, log, own_group=True)
+        try:
+            wait_for_pause(serve, log, "extract")
+            running = _flow_runs(prefect_server, "paused", "RUNNING")
+            assert len(running) == 1
+            os.killpg(serve.pid, signal.SIGINT)
+            serve.wait(timeout=60)
+        finally:
+            if serve.poll() is None:
+                os.killpg(serve.pid, signal.SIGKILL)
+                serve.wait()
+        output = log.read_text()
+        assert serve.returncode == 130, output
+        assert "Traceback" not in output, output
+        assert leftovers(log) == []
+        run = httpx.get(f"{prefect_server.api_url}/flow_runs/{running[0]['id']}", timeout=10)
+        assert run.json()["state"]["type"] == "CANCELLED", run.json()["state"]
+        assert states(db) == ["cancelled"]
+        with reader(db) as conn:  # the batch in flight was dropped whole
+            assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    finally:
+        feed.close()
 
 
 def test_the_work_pool_form_runs_a_deployment_on_a_worker(
