@@ -889,11 +889,12 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_reindex,
         "recompute fingerprints, story terms and search postings from the stored texts",
     )
-    from mediawatch import article_cli
+    from mediawatch import article_cli, corrections_cli
     from mediawatch.watch import cli as watch_cli
 
     article_cli.register(sub, common, as_json)
     watch_cli.register(sub, common, as_json)
+    corrections_cli.register(sub, common, as_json)
     p = sub.add_parser(
         "evaluate",
         help="measure extraction, duplicate groups, stories, multilingual pairs and an "
@@ -935,8 +936,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if argv is None:
         interrupt.install()
+    from mediawatch.corrections_cli import route
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(route(sys.argv[1:] if argv is None else argv))
     try:
         code = _run_command(args)
     except BaseException as exc:
