@@ -62,7 +62,7 @@ def _row(r: tuple) -> CorrectionRow:
 
 
 def next_id(conn: duckdb.DuckDBPyConnection) -> int:
-    return conn.execute("SELECT nextval('correction_ids')").fetchone()[0]
+    return conn.execute("SELECT nextval('correction_ids')").fetchall()[0][0]
 
 
 def insert(
@@ -100,8 +100,8 @@ def insert(
 def get(conn: duckdb.DuckDBPyConnection, correction_id: int) -> CorrectionRow | None:
     r = conn.execute(
         f"SELECT {_COLUMNS} FROM corrections WHERE correction_id = ?", [correction_id]
-    ).fetchone()
-    return _row(r) if r else None
+    ).fetchall()
+    return _row(r[0]) if r else None
 
 
 def listing(conn: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[CorrectionRow]:
@@ -163,9 +163,10 @@ def of_article(conn: duckdb.DuckDBPyConnection, article_id: int) -> list[Correct
 
 def story_state(conn: duckdb.DuckDBPyConnection, story_id: int) -> tuple[int, int | None] | None:
     """(size, merged_into) of a story, or None."""
-    return conn.execute(
+    rows = conn.execute(
         "SELECT size, merged_into FROM stories WHERE story_id = ?", [story_id]
-    ).fetchone()
+    ).fetchall()
+    return rows[0] if rows else None
 
 
 def members(conn: duckdb.DuckDBPyConnection, story_id: int) -> list[int]:
@@ -214,7 +215,7 @@ def set_rows(conn: duckdb.DuckDBPyConnection, rows: dict) -> None:
 
 def new_story(conn: duckdb.DuckDBPyConnection, now: datetime) -> int:
     """An empty story row (aggregates and profile follow from its members)."""
-    sid = conn.execute("SELECT coalesce(max(story_id), 0) + 1 FROM stories").fetchone()[0]
+    sid = conn.execute("SELECT coalesce(max(story_id), 0) + 1 FROM stories").fetchall()[0][0]
     conn.execute(
         """INSERT INTO stories (story_id, size, n_sources, n_independent, n_groups,
                first_date, last_date, within_words, within_entities, within_numbers,
@@ -277,8 +278,8 @@ def story_times(
 def group_of(conn: duckdb.DuckDBPyConnection, article_id: int) -> int | None:
     r = conn.execute(
         "SELECT group_id FROM dup_members WHERE article_id = ?", [article_id]
-    ).fetchone()
-    return r[0] if r else None
+    ).fetchall()
+    return r[0][0] if r else None
 
 
 def group_rows(conn: duckdb.DuckDBPyConnection, group_id: int) -> dict:
@@ -286,9 +287,10 @@ def group_rows(conn: duckdb.DuckDBPyConnection, group_id: int) -> dict:
     g = conn.execute(
         "SELECT origin_article_id, story_id, created_at FROM dup_groups WHERE group_id = ?",
         [group_id],
-    ).fetchone()
-    if g is None:
+    ).fetchall()
+    if not g:
         return {}
+    g = g[0]
     rows = conn.execute(
         """SELECT article_id, relation, via_article_id, similarity, containment, decision,
                   joined_at, run_id FROM dup_members WHERE group_id = ? ORDER BY article_id""",
@@ -362,9 +364,9 @@ def groups_among(conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) ->
 
 def article_exists(conn: duckdb.DuckDBPyConnection, article_id: int) -> bool:
     return bool(
-        conn.execute("SELECT count(*) FROM articles WHERE article_id = ?", [article_id]).fetchone()[
+        conn.execute("SELECT count(*) FROM articles WHERE article_id = ?", [article_id]).fetchall()[
             0
-        ]
+        ][0]
     )
 
 
@@ -448,8 +450,8 @@ def doc_freq(
 def story_of(conn: duckdb.DuckDBPyConnection, article_id: int) -> int | None:
     r = conn.execute(
         "SELECT story_id FROM story_members WHERE article_id = ?", [article_id]
-    ).fetchone()
-    return r[0] if r else None
+    ).fetchall()
+    return r[0][0] if r else None
 
 
 def live_story(conn: duckdb.DuckDBPyConnection, story_id: int) -> int:
@@ -459,10 +461,10 @@ def live_story(conn: duckdb.DuckDBPyConnection, story_id: int) -> int:
         seen.add(story_id)
         r = conn.execute(
             "SELECT merged_into FROM stories WHERE story_id = ?", [story_id]
-        ).fetchone()
-        if r is None or r[0] is None:
+        ).fetchall()
+        if not r or r[0][0] is None:
             return story_id
-        story_id = r[0]
+        story_id = r[0][0]
     return story_id
 
 
