@@ -577,7 +577,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         raise NoDatabase(
             f"no database at {settings.db_path}: run `mediawatch ingest` or `make run` first"
         )
-    return serve(settings, host=args.host, port=args.port)
+    return serve(settings, host=args.host, port=args.port, edit=args.edit)
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -848,6 +848,12 @@ def build_parser() -> argparse.ArgumentParser:
         "exposes the archive to the network)",
     )
     p.add_argument("--port", type=options.port, default=8765, help="port (0: any free port)")
+    p.add_argument(
+        "--edit",
+        action="store_true",
+        help="allow corrections (story merge/split, article move, group detach/attach, "
+        "undo) from the pages; default: read-only",
+    )
     p = add(
         "vacuum",
         cmd_vacuum,
