@@ -42,7 +42,8 @@ lock: install
 # The README's pictures: the seed pair's story and duplicate group, from the browser tests.
 screenshots: install
 	$(BIN)/python -m pytest -q tests/test_browser.py -k seed_pair
-	cp test-artifacts/story.png test-artifacts/group.png docs/
+	$(BIN)/python -m pytest -q tests/test_browser_edit.py -k through_the_pages
+	cp test-artifacts/story.png test-artifacts/group.png test-artifacts/story-edit.png docs/
 
 clean:
 	-test -x $(BIN)/mediawatch && $(BIN)/mediawatch server stop

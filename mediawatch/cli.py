@@ -586,7 +586,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         raise NoDatabase(
             f"no database at {settings.db_path}: run `mediawatch ingest` or `make run` first"
         )
-    return serve(settings, host=args.host, port=args.port)
+    return serve(settings, host=args.host, port=args.port, edit=args.edit)
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -857,6 +857,12 @@ def build_parser() -> argparse.ArgumentParser:
         "exposes the archive to the network)",
     )
     p.add_argument("--port", type=options.port, default=8765, help="port (0: any free port)")
+    p.add_argument(
+        "--edit",
+        action="store_true",
+        help="allow corrections (story merge/split, article move, group detach/attach, "
+        "undo) from the pages; default: read-only",
+    )
     p = add(
         "vacuum",
         cmd_vacuum,
@@ -898,11 +904,12 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_reindex,
         "recompute fingerprints, story terms and search postings from the stored texts",
     )
-    from mediawatch import article_cli
+    from mediawatch import article_cli, corrections_cli
     from mediawatch.watch import cli as watch_cli
 
     article_cli.register(sub, common, as_json)
     watch_cli.register(sub, common, as_json)
+    corrections_cli.register(sub, common, as_json)
     p = sub.add_parser(
         "evaluate",
         help="measure extraction, duplicate groups, stories, multilingual pairs and an "
@@ -944,8 +951,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if argv is None:
         interrupt.install()
+    from mediawatch.corrections_cli import route
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(route(sys.argv[1:] if argv is None else argv))
     try:
         code = _run_command(args)
     except BaseException as exc:

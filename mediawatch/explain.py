@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 
 from mediawatch.cluster.stories import ArticleFeatures, DocFreq, Params, pair_score
+from mediawatch.corrections import pair_note
 from mediawatch.match.verify import longest_shared_passages, verify
 from storage import explain as explain_db
 from storage.queries import ArticleRow, get_article
@@ -80,17 +81,18 @@ def explain_pair(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> Expla
     if a is None or b is None:
         return None
     data = explain_db.pair_data(conn, id_a, id_b)
+    decided = pair_note(conn, id_a, id_b)
     pruned = [art.article_id for art, t in ((a, data.text_a), (b, data.text_b)) if t is None]
     if pruned:
         return Explanation(
-            a, b, [_pruned_section(pruned), _story_section(data)], _stored(a, b, data), []
+            a, b, [_pruned_section(pruned), _story_section(data)], _stored(a, b, data, decided), []
         )
     sections = [_duplicate_section(data), _story_section(data)]
     return Explanation(
         a,
         b,
         sections,
-        _stored(a, b, data),
+        _stored(a, b, data, decided),
         [
             SharedPassage(p.n_words, p.text)
             for p in longest_shared_passages(data.text_a, data.text_b, k=5, min_words=4)
@@ -157,7 +159,9 @@ def _story_section(data: explain_db.PairData) -> Section:
     return Section("Story similarity (as two single articles)", rows, note)
 
 
-def _stored(a: ArticleRow, b: ArticleRow, data: explain_db.PairData) -> str:
+def _stored(
+    a: ArticleRow, b: ArticleRow, data: explain_db.PairData, decided: str | None = None
+) -> str:
     parts = []
     if a.group_id is not None and a.group_id == b.group_id:
         parts.append(f"both in duplicate group {a.group_id} ({a.relation}, {b.relation})")
@@ -170,6 +174,8 @@ def _stored(a: ArticleRow, b: ArticleRow, data: explain_db.PairData) -> str:
     for art, reason in ((a, data.story_reason_a), (b, data.story_reason_b)):
         if reason:
             parts.append(f"article {art.article_id} joined its story as '{reason}'")
+    if decided:  # an analyst's correction decided this pairing, not the scores
+        parts.append(f"an analyst decided: {decided}")
     return "; ".join(parts)
 
 

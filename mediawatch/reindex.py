@@ -113,23 +113,39 @@ def _rebuild_stories(conn: duckdb.DuckDBPyConnection, params: Params) -> int:
     within_rows, term_rows, key_rows = [], [], []
     idf: dict[str, dict[str, float]] = {x: {} for x in SPACES}
     for sid, members in db.story_members(conn).items():
-        within = []
-        for s, space in enumerate(SPACES):
-            total: Counter[str] = Counter()
-            n = 0
-            for aid in members:
-                art = index.articles.get(str(aid))
-                if art is None:
-                    continue
-                vec = index.vector(art, space, idf[space])
-                if vec:
-                    n += 1
-                    total.update(vec)
-            within.append(max(0.0, math.fsum(v * v for v in total.values()) - n))
-            for term in _top(total, params.top_k[s]):
-                term_rows.append((sid, space, term, total[term]))
-            if space in ("words", "entities"):
-                key_rows.extend((f"{space[0]}:{t}", sid) for t in _top(total, params.index_keys))
-        within_rows.append((sid, *within))
+        story_profile(index, sid, members, params, idf, within_rows, term_rows, key_rows)
     db.replace_story_profiles(conn, within_rows, term_rows, key_rows)
     return len(within_rows)
+
+
+def story_profile(
+    index: StoryIndex,
+    sid: int,
+    members: list[int],
+    params: Params,
+    idf: dict[str, dict[str, float]],
+    within_rows: list,
+    term_rows: list,
+    key_rows: list,
+) -> None:
+    """One story's profile rows from its members' features in ``index`` (appended):
+    summed unit vectors (top terms), within-story cosine sums, index keys. Also used
+    when an analyst's correction changes a story's members (mediawatch.corrections)."""
+    within = []
+    for s, space in enumerate(SPACES):
+        total: Counter[str] = Counter()
+        n = 0
+        for aid in members:
+            art = index.articles.get(str(aid))
+            if art is None:
+                continue
+            vec = index.vector(art, space, idf[space])
+            if vec:
+                n += 1
+                total.update(vec)
+        within.append(max(0.0, math.fsum(v * v for v in total.values()) - n))
+        for term in _top(total, params.top_k[s]):
+            term_rows.append((sid, space, term, total[term]))
+        if space in ("words", "entities"):
+            key_rows.extend((f"{space[0]}:{t}", sid) for t in _top(total, params.index_keys))
+    within_rows.append((sid, *within))

@@ -41,6 +41,7 @@ STORY_REASONS = {
     "new": "started the story",
     "new:with-batch": "started it with its batch",  # articles read together formed it
     "duplicate": "as a copy of a member",
+    "correction": "put there by an analyst's correction",
 }
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from storage import corrections
+
 # (what is wrong, a query counting the rows that show it)
 _CHECKS: list[tuple[str, str]] = [
     (
@@ -111,6 +113,8 @@ def check(conn: duckdb.DuckDBPyConnection) -> CheckResult:
         n = conn.execute(sql).fetchone()[0]
         if n:
             problems[what] = n
+    for what, ids in corrections.violations(conn).items():  # an analyst's corrections hold
+        problems[what] = len(ids)
     return CheckResult(
         conn.execute("SELECT count(*) FROM articles").fetchone()[0],
         conn.execute("SELECT count(*) FROM stories WHERE merged_into IS NULL").fetchone()[0],

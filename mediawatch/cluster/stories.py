@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
+from mediawatch.cluster.constraints import Apart, ApartTags
 from mediawatch.cluster.features import Features
 
 SPACES: tuple[str, ...] = ("words", "entities", "numbers")
@@ -441,25 +442,32 @@ def _join(c: _Clusters, i: int, j: int) -> None:
 
 
 def _agglomerate(
-    c: _Clusters, p: Params, must_link: Iterable[list[int]] = ()
+    c: _Clusters, p: Params, must_link: Iterable[list[int]] = (), apart: ApartTags | None = None
 ) -> dict[int, tuple[float, list[float]]]:
     """Best pair first, until no pair reaches the threshold. Returns first-join steps.
 
-    ``must_link`` unit groups (the versions of one article: a duplicate group) are
-    joined before anything else, so a duplicate group never spans two stories.
+    ``must_link`` unit groups (the versions of one article: a duplicate group; an
+    analyst's merge or move) are joined before anything else, so a duplicate group never
+    spans two stories. ``apart`` (an analyst's splits) forbids joins, whatever the score.
     """
     n = len(c.size)
     root = list(range(n))
     for units in must_link:
         live = sorted({root[u] for u in units})
         for j in live[1:]:
+            if apart is not None and apart.conflicts(live[0])[j]:
+                continue  # a split outranks a link that would bridge it
             _join(c, live[0], j)
+            if apart is not None:
+                apart.join(live[0], j)
             for u in c.members[live[0]]:
                 root[u] = live[0]
     sc, _ = _scores(c, slice(None), p, parts=False)
     np.fill_diagonal(sc, -np.inf)
     sc[~c.alive, :] = -np.inf
     sc[:, ~c.alive] = -np.inf
+    if apart is not None:
+        sc[apart.matrix()] = -np.inf
     first_join: dict[int, tuple[float, list[float]]] = {}
     while n > 1:
         flat = int(np.argmax(sc))
@@ -476,6 +484,9 @@ def _agglomerate(
         row, _ = _scores(c, np.array([i]), p, parts=False)
         row = np.where(c.alive, row[0], -np.inf)
         row[i] = -np.inf
+        if apart is not None:
+            apart.join(i, j)
+            row[apart.conflicts(i)] = -np.inf
         sc[i, :] = row
         sc[:, i] = row
     return first_join
@@ -551,12 +562,15 @@ def assign_batch(
     index: StoryIndex,
     now: datetime | None = None,
     must_link: Iterable[Iterable[str]] = (),
+    apart: Sequence[Apart] = (),
 ) -> list[Assignment]:
     """Cluster one batch into `index` (mutated); one Assignment per batch article.
 
     Changes to older articles (moves, absorbed stories) are appended to `index.events`.
-    ``must_link`` lists article ids that must share a story (duplicate groups); ids
-    outside the neighbourhood are ignored.
+    ``must_link`` lists article ids that must share a story (duplicate groups, an
+    analyst's merges and moves); ``apart`` pairs of article sets that never share one
+    (an analyst's splits; mediawatch.cluster.constraints). Ids outside the
+    neighbourhood are ignored.
     """
     p = index.params
     for art in articles:
@@ -637,7 +651,7 @@ def assign_batch(
     unit_index = {aid: k for k in range(n) for aid in units[k]}
     links = [[unit_index[a] for a in group if a in unit_index] for group in must_link]
     links = [g for g in links if len(g) > 1]
-    first_join = _agglomerate(c, p, links)
+    first_join = _agglomerate(c, p, links, ApartTags.build(units, apart))
     linked = {u for g in links for u in g}
     roots = [k for k in range(n) if c.alive[k]]
     clusters = [c.members[k] for k in roots]

@@ -9,6 +9,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from mediawatch import constraints
 from mediawatch.cluster.stories import ArticleFeatures, Params, assign_batch
 from mediawatch.config import Settings
 from mediawatch.extract.html import SiteBoilerplate, line_hash
@@ -126,21 +127,24 @@ def _store(
     candidates = dedup_db.candidate_ids(conn, keys, since, until)
     stored, groups = dedup_db.load_neighbourhood(conn, candidates)
     lines = {k for f in fresh for k in line_keys(f.article.text)}
-    outcome = match_batch(
-        [
-            NewArticle(
-                i,
-                f.article.text,
-                f.article.date,
-                fingerprint_from_keys(f.band_keys, f.text_hash),
-                f.article.lineage,
-            )
-            for i, f in zip(ids, fresh, strict=True)
-        ],
-        stored,
-        groups,
-        dedup_db.line_groups(conn, lines),
-        dedup_db.furniture(conn),
+    new = [
+        NewArticle(
+            i,
+            f.article.text,
+            f.article.date,
+            fingerprint_from_keys(f.band_keys, f.text_hash),
+            f.article.lineage,
+        )
+        for i, f in zip(ids, fresh, strict=True)
+    ]
+    furniture = dedup_db.furniture(conn)
+    outcome = match_batch(new, stored, groups, dedup_db.line_groups(conn, lines), furniture)
+    rules = constraints.load(conn)  # an analyst's corrections: groups they allow
+    constraints.keep_groups(
+        outcome,
+        rules,
+        {a.article_id: (a.text, a.lineage or (a.date, 0, a.date)) for a in [*stored, *new]},
+        furniture,
     )
     articles_db.insert(
         conn,
@@ -212,6 +216,7 @@ def _store(
         for i, f in zip(ids, fresh, strict=True)
     ]
     must_link = [[str(m.article_id) for m in g.members] for g in outcome.groups]
+    must_link += rules.together  # an analyst's merges and moves; splits: apart=
     linked_stored = {m.article_id for g in outcome.groups for m in g.members} - set(ids)
     params = Params(window_days=float(settings.match.window_days))
     loaded = stories_db.load(
@@ -222,7 +227,7 @@ def _store(
         also=set(articles_db.story_of(conn, linked_stored).values()),
     )
     before = dict(loaded.index.story_of)
-    assignments = assign_batch(feats, loaded.index, must_link=must_link)
+    assignments = assign_batch(feats, loaded.index, must_link=must_link, apart=rules.apart)
     touched = stories_db.save(conn, loaded, feats, run_id, now)
     merged = stories_db.absorbed(loaded.index)
     memberships = [

@@ -7,9 +7,10 @@ Safe by construction:
   markup is ever built from article text here, and no template uses ``|safe``;
 - a link to an article's URL is made only for http(s) URLs;
 - the pages carry no script, and the Content-Security-Policy forbids any;
-- GET only. Each request opens the database read-only (``storage.connection.reader``,
-  which waits while a run holds the file), reads, and closes it *before* rendering,
-  so a run that wants to write waits for a few queries at most.
+- GET only, unless started with ``--edit`` (mediawatch.web.edit_pages: POST forms
+  with a CSRF token and an Origin check). Each request opens the database read-only
+  (``storage.connection.reader``, which waits while a run holds the file), reads, and
+  closes it *before* rendering, so a run that wants to write waits for a few queries at most.
 """
 
 from __future__ import annotations
@@ -37,13 +38,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mediawatch import wording
 from mediawatch.config import Settings
 from mediawatch.context import DECISION_SCORES, article_context
+from mediawatch.corrections import KINDS as CORRECTION_KINDS
+from mediawatch.corrections import describe as describe_correction
 from mediawatch.diff import diff_texts
 from mediawatch.explain import format_value
 from mediawatch.filters import FilterError, check_query, parse_when, story_filter
 from mediawatch.safe_text import BIDI_CONTROLS
 from mediawatch.search import parse_query, snippet
-from mediawatch.web import watch_pages
+from mediawatch.web import edit_pages, watch_pages
 from mediawatch.web.chart import timeline
+from storage import corrections as corrections_db
 from storage import queries
 from storage import search as search_db
 from storage.connection import DatabaseBusy, DatabaseDamaged, NoDatabase, SchemaError, reader
@@ -75,6 +79,7 @@ STORY_REASONS = {  # how an article came into its story (story_members.reason)
     "attached": "joined it",
     "moved": "moved to it when stories were re-clustered",
     "merged": "came with a story merged into it",
+    "correction": "was put there by an analyst's correction",
 }
 
 
@@ -148,8 +153,14 @@ class SecurityHeaders:
     answers an unexpected error itself: Starlette's own 500 page comes from outside
     every middleware, so it would carry none of them."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, referrer: str = "no-referrer") -> None:
         self.app = app
+        # ``ui --edit``: same-origin, or the browser would send "Origin: null" with the
+        # forms and the Origin check could not tell this inspector's pages from others
+        self.headers = [
+            (k, referrer.encode()) if k == b"referrer-policy" else (k, v)
+            for k, v in SECURITY_HEADERS
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -162,7 +173,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 started = True
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *SECURITY_HEADERS]
+                message["headers"] = [*message["headers"], *self.headers]
             await send(message)
 
         try:
@@ -191,6 +202,7 @@ class Inspector:
     db: Path
     wait: float
     env: Environment
+    edit: str | None = None  # `ui --edit`: the CSRF token its forms carry
 
     @contextmanager
     def read(self) -> Iterator:
@@ -198,6 +210,7 @@ class Inspector:
             yield conn
 
     def render(self, request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        ctx.setdefault("edit", self.edit)
         html = self.env.get_template(name).render(request_path=request.url.path, **ctx)
         return HTMLResponse(html, status_code=status)
 
@@ -341,6 +354,10 @@ class Inspector:
             group = queries.get_group(conn, art.group_id) if art.group_id else None
             story = queries.get_story_row(conn, art.story_id) if art.story_id else None
             ctx = article_context(conn, article_id)
+            binds = [
+                (c, describe_correction(c), CORRECTION_KINDS[c.kind])
+                for c in corrections_db.of_article(conn, article_id)
+            ]
         member = (
             next((m for m in group.members if m.article_id == article_id), None) if group else None
         )
@@ -354,6 +371,7 @@ class Inspector:
             story=story,
             ctx=ctx,
             story_reasons=STORY_REASONS,
+            corrections=binds,
         )
 
     def search(self, request: Request) -> Response:
@@ -487,17 +505,25 @@ def _stored_decision(a, b, origin_id: int) -> StoredDecision | None:
 
 
 def create_app(
-    settings: Settings, *, wait: float | None = None, allowed_hosts: list[str] | None = None
+    settings: Settings,
+    *,
+    wait: float | None = None,
+    allowed_hosts: list[str] | None = None,
+    edit: bool = False,
 ) -> Starlette:
-    """The ASGI app. ``allowed_hosts`` guards a loopback server against DNS rebinding."""
+    """The ASGI app. ``allowed_hosts`` guards a loopback server against DNS rebinding;
+    ``edit`` adds the correction forms (mediawatch.web.edit_pages)."""
     inspector = Inspector(
         db=settings.db_path,
         wait=wait if wait is not None else min(settings.storage.reader_wait_seconds, UI_MAX_WAIT),
         env=_environment(),
+        edit=edit_pages.new_token() if edit else None,
     )
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        title = {404: "Not found", 405: "Read-only: only GET"}.get(exc.status_code, "Error")
+        title = {404: "Not found", 405: "Read-only: only GET", 403: "Refused"}.get(
+            exc.status_code, "Error"
+        )
         return inspector.render(
             request, "error.html", status=exc.status_code, title=title, message=exc.detail
         )
@@ -534,12 +560,15 @@ def create_app(
         Route("/article/{article_id:int}", inspector.article, methods=["GET"]),
         Route("/search", inspector.search, methods=["GET"]),
         *watch_pages.routes(inspector, settings),
+        edit_pages.listing(inspector),
+        *(edit_pages.routes(inspector, settings, inspector.edit) if inspector.edit else []),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        *([] if inspector.edit else [edit_pages.read_only()]),  # last: every write refused
     ]
     return Starlette(
         routes=routes,
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, referrer="same-origin" if edit else "no-referrer"),
             Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or ["*"]),
         ],
         exception_handlers={

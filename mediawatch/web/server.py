@@ -20,7 +20,7 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8765) -> int:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8765, edit: bool = False) -> int:
     import uvicorn
 
     loopback = host in LOOPBACK or host.startswith("127.")
@@ -40,8 +40,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8765) -> int:
     app = create_app(
         settings,
         allowed_hosts=["127.0.0.1", "localhost", "::1", "[::1]", host] if loopback else None,
+        edit=edit,
     )
-    print(f"mediawatch inspector on http://{shown}:{bound}/ (read-only; Ctrl-C stops)", flush=True)
+    mode = "corrections allowed (--edit)" if edit else "read-only"
+    print(f"mediawatch inspector on http://{shown}:{bound}/ ({mode}; Ctrl-C stops)", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
     return 0
