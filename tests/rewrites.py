@@ -15,17 +15,22 @@ from dataclasses import dataclass
 
 from mediawatch.match.verify import features
 
-FIRST = (
+
+def _w(text: str) -> list[str]:
+    return text.split()
+
+
+FIRST = _w(
     "Amara Bastian Celia Dario Elin Farid Greta Hamza Ines Jonas Kaia Lorenzo Maren Nikolai "
     "Odile Pavel Quentin Rosalind Soren Tamsin Ulrich Valeria Wendel Ximena Yusuf Zofia"
-).split()
-LAST = (
+)
+LAST = _w(
     "Achterberg Blackwood Castellanos Dunmore Eriksen Fairbanks Galloway Holloway Ibarra "
     "Jankowski Kettering Lindqvist Mortimer Nakamura Oyelaran Pemberton Quarrie Rasmussen "
     "Sandoval Thornbury Underhill Vasquez Whitlock Yardley Zeller"
-).split()
-PLACE_A = "Ash Bram Cold Dun Elder Fern Glen Hart Iron Kings Lark Mill North Oak Pen Raven".split()
-PLACE_B = "brook ford haven mere moor port stead ton wick field gate holm ley well".split()
+)
+PLACE_A = _w("Ash Bram Cold Dun Elder Fern Glen Hart Iron Kings Lark Mill North Oak Pen Raven")
+PLACE_B = _w("brook ford haven mere moor port stead ton wick field gate holm ley well")
 BODIES = (
     "Water Board",
     "Harbour Trust",
@@ -36,7 +41,7 @@ BODIES = (
     "Housing Association",
     "Energy Cooperative",
 )
-DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+DAYS = _w("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
 
 # The vocabulary frames draw from, by part of speech; a rewrite replaces a word with another
 # of the same part (a rewriter's word choice), so the facts and the order stay.
