@@ -189,3 +189,21 @@ def test_without_the_story_mate_check_chance_decides(tmp_path: Path) -> None:
         )
     }
     assert missed and missed <= bandless()
+
+
+def test_a_real_ingest_groups_the_rewrites_lsh_misses(prefect_harness, tmp_path: Path) -> None:
+    """The ingest flow (a real Prefect flow run) on the pairs without a shared band key and
+    a few others, in one small batch: every pair that verifies is one group."""
+    from flows.ingest import ingest_flow
+
+    chosen = sorted(bandless() & set(verified()))[:4] + [0, 1, 2]
+    rows = [record(pairs()[i], w) for i in chosen for w in ("original", "rewrite")]
+    db = tmp_path / "flow.duckdb"
+    summary = ingest_flow(sources=[str(write_jsonl(tmp_path / "few.jsonl", rows))], db=str(db))
+    assert summary.new_articles == len(rows) and not summary.failures
+    where = placement(db)
+    for i in chosen:
+        orig, rew = where[url(pairs()[i], "original")], where[url(pairs()[i], "rewrite")]
+        if i in verified():
+            assert orig[0] is not None and orig[0] == rew[0], f"pair {i} not grouped"
+            assert rew[1] == verified()[i]
