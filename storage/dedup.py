@@ -321,6 +321,20 @@ def mate_dates(
     return {aid: day for aid, day, _ in rows}, {aid for aid, _, gone in rows if gone}
 
 
+def anchors(conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) -> dict[int, int]:
+    """The origin (anchor) of each grouped article's duplicate group."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}
+    return dict(
+        conn.execute(
+            "SELECT m.article_id, g.origin_article_id FROM dup_members m JOIN dup_groups g"
+            " USING (group_id) WHERE m.article_id IN (SELECT unnest(?))",
+            [ids],
+        ).fetchall()
+    )
+
+
 def texts(conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) -> dict[int, str]:
     """Stored texts (pruned ones left out)."""
     ids = sorted(set(article_ids))

@@ -5,7 +5,8 @@ word-set Jaccard 0.5 does so in about 95% of cases (20 bands of 3 rows). The sto
 step puts such a rewrite with its original anyway (same names, numbers, words), so
 after clustering each new article is verified against the members of its story that
 it shares no band key with and is not grouped with: the ``limit`` most recent of them
-(``match.story_check_limit``), which keeps the cost per article bounded. Pairs that
+(``match.story_check_limit``), which keeps the cost per article bounded; a mate in a
+duplicate group through that group's anchor, as the group rule asks. Pairs that
 verify become links (``DedupIndex.link``) and the batch is matched again: the group
 rule (anchor, lineage order, merges) decides for them as for any candidate pair.
 """
@@ -77,16 +78,26 @@ def run_checks(
     texts: Mapping[int, str],
     furniture: Collection[str] = (),
     verifier: Callable[[str, str, Collection[str]], DupDecision] = verify,
+    anchors: Mapping[int, int] | None = None,
 ) -> tuple[list[StoryCheck], list[tuple[int, int]], int]:
-    """Verify the planned pairs, each pair once: (records, pairs that verified, verifications)."""
+    """Verify the planned pairs, each pair once: (records, pairs that verified, verifications).
+
+    ``anchors``: a mate in a duplicate group is verified through its group's anchor, as an
+    LSH candidate is (the group rule joins an article to a group only through its anchor):
+    several mates of one group cost one verification, and a link that verifies is one the
+    group rule can take. A mate whose anchor's text is not in ``texts`` is left out."""
+    anchors = anchors or {}
     verdicts: dict[tuple[int, int], bool] = {}
     checks = []
     for p in plans:
         found = []
         for m in p.mates:
-            pair = (min(p.article_id, m), max(p.article_id, m))
+            target = anchors.get(m, m)
+            if target == p.article_id or target not in texts:
+                continue
+            pair = (min(p.article_id, target), max(p.article_id, target))
             if pair not in verdicts:
-                d = verifier(texts[p.article_id], texts[m], furniture)
+                d = verifier(texts[p.article_id], texts[target], furniture)
                 verdicts[pair] = d.relation is not None
             if verdicts[pair]:
                 found.append(m)

@@ -309,9 +309,13 @@ def _check_story_mates(
     dates, pruned = dedup_db.mate_dates(conn, wanted - set(ids))
     dates.update({i: a.date for i, a in batch.items()})
     plans = plan_checks(ids, story_of, members, dates, skip, pruned, limit)
+    mates = {m for p in plans for m in p.mates}
+    anchors = dedup_db.anchors(conn, mates - set(group_of))  # stored groups not touched
+    anchors.update({m.article_id: g.anchor_id for g in outcome.groups for m in g.members})
     texts = {i: a.text for i, a in batch.items()}
-    texts.update(dedup_db.texts(conn, {m for p in plans for m in p.mates} - set(ids)))
-    checks, links, _ = run_checks(plans, texts, set(furniture) | set(outcome.new_furniture))
+    texts.update(dedup_db.texts(conn, {anchors.get(m, m) for m in mates} - set(ids)))
+    furniture = set(furniture) | set(outcome.new_furniture)
+    checks, links, _ = run_checks(plans, texts, furniture, anchors=anchors)
     return checks, links
 
 
