@@ -254,7 +254,10 @@ def _why_not_story_mates(a: ArticleRow, b: ArticleRow, data: explain_db.PairData
         )
     if check.pruned:
         return f"{head}: {check.pruned} member text(s) were pruned by retention"
-    return f"{head}: they were not in one story then"
+    return (
+        f"{head}: they were not in one story then, or article {earlier.article_id}'s "
+        "duplicate group was compared through another member's band keys"
+    )
 
 
 def format_value(value: Any) -> str:

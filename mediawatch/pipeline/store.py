@@ -298,22 +298,25 @@ def _check_story_mates(
     story_of = {int(a): sid for a, sid in index.story_of.items()}
     members = {sid: [int(m) for m in st.members] for sid, st in index.stories.items()}
     group_of = {m.article_id: g.key for g in outcome.groups for m in g.members}
-    mates: dict[str, set[int]] = {}
+    in_group: dict[str, set[int]] = {}
     for aid, key in group_of.items():
-        mates.setdefault(key, set()).add(aid)
-    skip = {
-        i: outcome.band_candidates.get(i, set()) | mates.get(group_of.get(i, ""), set())
-        for i in ids
-    }
+        in_group.setdefault(key, set()).add(aid)
     wanted = {m for i in ids if i in story_of for m in members.get(story_of[i], ())}
+    # a grouped mate is verified through its group's anchor (storymates.run_checks)
+    anchors = dedup_db.anchors(conn, wanted - set(group_of))  # stored groups not touched
+    anchors.update({m.article_id: g.anchor_id for g in outcome.groups for m in g.members})
+    skip = {}
+    for i in ids:  # compared already: band candidates, their groups' anchors, group-mates
+        done = outcome.band_candidates.get(i, set()) | in_group.get(group_of.get(i, ""), set())
+        seen = {anchors.get(c, c) for c in done}
+        mates = members.get(story_of.get(i, -1), ())
+        skip[i] = done | {m for m in mates if anchors.get(m, m) in seen}
     dates, pruned = dedup_db.mate_dates(conn, wanted - set(ids))
     dates.update({i: a.date for i, a in batch.items()})
     plans = plan_checks(ids, story_of, members, dates, skip, pruned, limit)
-    mates = {m for p in plans for m in p.mates}
-    anchors = dedup_db.anchors(conn, mates - set(group_of))  # stored groups not touched
-    anchors.update({m.article_id: g.anchor_id for g in outcome.groups for m in g.members})
+    targets = {anchors.get(m, m) for p in plans for m in p.mates}
     texts = {i: a.text for i, a in batch.items()}
-    texts.update(dedup_db.texts(conn, {anchors.get(m, m) for m in mates} - set(ids)))
+    texts.update(dedup_db.texts(conn, targets - set(ids)))
     furniture = set(furniture) | set(outcome.new_furniture)
     checks, links, _ = run_checks(plans, texts, furniture, anchors=anchors)
     return checks, links
