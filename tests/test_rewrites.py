@@ -196,7 +196,7 @@ def test_a_real_ingest_groups_the_rewrites_lsh_misses(prefect_harness, tmp_path:
     a few others, in one small batch: every pair that verifies is one group."""
     from flows.ingest import ingest_flow
 
-    chosen = sorted(bandless() & set(verified()))[:4] + [0, 1, 2]
+    chosen = [*sorted(bandless() & set(verified()))[:4], 0, 1, 2]
     rows = [record(pairs()[i], w) for i in chosen for w in ("original", "rewrite")]
     db = tmp_path / "flow.duckdb"
     summary = ingest_flow(sources=[str(write_jsonl(tmp_path / "few.jsonl", rows))], db=str(db))
