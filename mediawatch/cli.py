@@ -530,7 +530,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from storage import queries
 
     with _reader(settings) as conn:
-        report = explain.explain_pair(conn, args.article_a, args.article_b)
+        report = explain.explain_pair(
+            conn, args.article_a, args.article_b, settings.match.window_days
+        )
         if report is None:
             missing = [
                 str(i)

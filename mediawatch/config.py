@@ -58,6 +58,7 @@ class ExtractSettings:
 @dataclass(frozen=True)
 class MatchSettings:
     window_days: int = 30
+    story_check_limit: int = 30
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,7 @@ _RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("ExtractSettings", "min_words"): (0, None),
     ("ExtractSettings", "site_boilerplate_min_pages"): (0, None),
     ("MatchSettings", "window_days"): (1, 36_600),
+    ("MatchSettings", "story_check_limit"): (0, 1_000),
     ("RetentionSettings", "prune_text_after_days"): (0, 36_600),
     ("ServiceSettings", "port"): (0, 65_535),
     ("ServiceSettings", "start_timeout_seconds"): (1, None),

@@ -76,7 +76,11 @@ class Explanation:
     passages: list[SharedPassage] = field(default_factory=list)
 
 
-def explain_pair(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> Explanation | None:
+def explain_pair(
+    conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int, window_days: int | None = None
+) -> Explanation | None:
+    """``window_days``: the matching window in force (match.window_days), to say when a
+    pair was too far apart to be compared."""
     a, b = get_article(conn, id_a), get_article(conn, id_b)
     if a is None or b is None:
         return None
@@ -85,14 +89,18 @@ def explain_pair(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> Expla
     pruned = [art.article_id for art, t in ((a, data.text_a), (b, data.text_b)) if t is None]
     if pruned:
         return Explanation(
-            a, b, [_pruned_section(pruned), _story_section(data)], _stored(a, b, data, decided), []
+            a,
+            b,
+            [_pruned_section(pruned), _story_section(data)],
+            _stored(a, b, data, decided, window_days),
+            [],
         )
     sections = [_duplicate_section(data), _story_section(data)]
     return Explanation(
         a,
         b,
         sections,
-        _stored(a, b, data, decided),
+        _stored(a, b, data, decided, window_days),
         [
             SharedPassage(p.n_words, p.text)
             for p in longest_shared_passages(data.text_a, data.text_b, k=5, min_words=4)
@@ -160,13 +168,22 @@ def _story_section(data: explain_db.PairData) -> Section:
 
 
 def _stored(
-    a: ArticleRow, b: ArticleRow, data: explain_db.PairData, decided: str | None = None
+    a: ArticleRow,
+    b: ArticleRow,
+    data: explain_db.PairData,
+    decided: str | None = None,
+    window_days: int | None = None,
 ) -> str:
     parts = []
     if a.group_id is not None and a.group_id == b.group_id:
-        parts.append(f"both in duplicate group {a.group_id} ({a.relation}, {b.relation})")
+        how = (
+            ": compared as members of one story (no LSH band key in common)"
+            if data.via_story
+            else ""
+        )
+        parts.append(f"both in duplicate group {a.group_id} ({a.relation}, {b.relation}){how}")
     else:
-        parts.append(f"not in one duplicate group ({_compared(data)})")
+        parts.append(f"not in one duplicate group ({_compared(a, b, data, window_days)})")
     if a.story_id == b.story_id:
         parts.append(f"both in story {a.story_id}")
     else:
@@ -182,19 +199,74 @@ def _stored(
 KIND_LABELS = {1: "shingle", 2: "words", 3: "lead", 4: "exact-text", 5: "sentence"}
 
 
-def _compared(data: explain_db.PairData) -> str:
-    """Did the pipeline ever verify this pair? Only pairs sharing an LSH band key (or
-    members of one group, verified against its anchor) are compared."""
+def _compared(
+    a: ArticleRow, b: ArticleRow, data: explain_db.PairData, window_days: int | None
+) -> str:
+    """Did the pipeline ever verify this pair, and how; if never, why not. Pairs sharing an
+    LSH band key within the matching window are candidates; after story clustering a new
+    article is also verified against its story's most recent members (story_checks)."""
     if data.text_a is None or data.text_b is None:
         return "a pruned text is not compared"
-    if not data.shared_bands:
-        return (
-            "the pipeline never compared them: no LSH band key in common, so a rewrite "
-            "this test finds may still be missed"
+    checked = _story_checked(a, b, data)
+    if data.shared_bands:
+        kinds = ", ".join(
+            f"{n} {KIND_LABELS.get(k, k)}" for k, n in sorted(data.shared_bands.items())
         )
-    kinds = ", ".join(f"{n} {KIND_LABELS.get(k, k)}" for k, n in sorted(data.shared_bands.items()))
-    window = f", {data.days_apart:.0f} days apart" if data.days_apart is not None else ""
-    return f"candidates through {kinds} band key(s){window}; verified and not grouped"
+        days = data.days_apart
+        if window_days is not None and days is not None and days > window_days:
+            if checked:
+                return f"{checked}; verified and not grouped"
+            return (
+                f"the pipeline never compared them: {kinds} band key(s) in common, but "
+                f"{days:.0f} days apart, outside the {window_days}-day matching window"
+            )
+        window = f", {days:.0f} days apart" if days is not None else ""
+        return f"candidates through {kinds} band key(s){window}; verified and not grouped"
+    if checked:
+        return f"no LSH band key in common, but {checked}; verified and not grouped"
+    return (
+        "the pipeline never compared them: no LSH band key in common, and "
+        f"{_why_not_story_mates(a, b, data)}, so a rewrite this test finds may still be missed"
+    )
+
+
+def _story_checked(a: ArticleRow, b: ArticleRow, data: explain_db.PairData) -> str | None:
+    """How the story-mate check compared the pair, or None if it did not."""
+    for x, y in ((b, a), (a, b)):
+        check = data.story_checks.get(x.article_id)
+        if check is not None and y.article_id in check.checked:
+            return (
+                f"compared as members of story {check.story_id}: article {x.article_id} was "
+                f"verified against {len(check.checked)} of its story's members when it arrived"
+            )
+    return None
+
+
+def _why_not_story_mates(a: ArticleRow, b: ArticleRow, data: explain_db.PairData) -> str:
+    later, earlier = (a, b) if a.article_id > b.article_id else (b, a)  # ids: arrival order
+    check = data.story_checks.get(later.article_id)
+    if check is None:
+        return (
+            f"article {later.article_id} was not checked against its story-mates (stored "
+            "before that check existed, or with match.story_check_limit = 0)"
+        )
+    head = (
+        f"article {later.article_id} was verified against {len(check.checked)} members of "
+        f"story {check.story_id} when it arrived, not article {earlier.article_id}"
+    )
+    if earlier.story_id != check.story_id:
+        return f"{head}: that one was in another story"
+    if check.beyond:
+        return (
+            f"{head}: only the {len(check.checked)} most recent members of its story are "
+            f"verified (match.story_check_limit; {check.beyond} left out)"
+        )
+    if check.pruned:
+        return f"{head}: {check.pruned} member text(s) were pruned by retention"
+    return (
+        f"{head}: they were not in one story then, or article {earlier.article_id}'s "
+        "duplicate group was compared through another member's band keys"
+    )
 
 
 def format_value(value: Any) -> str:

@@ -24,6 +24,7 @@ from mediawatch.match.batch import (
     StoredMember,
 )
 from mediawatch.match.revise import GroupChange, GroupTexts, MemberText
+from mediawatch.match.storymates import StoryCheck
 from mediawatch.times import lineage_key
 from storage.bulk import insert_rows
 
@@ -303,3 +304,87 @@ def apply_change(
         "UPDATE dup_groups SET origin_article_id = ?, size = ?, updated_at = ? WHERE group_id = ?",
         [change.origin_id, change.size, now, change.group_id],
     )
+
+
+def mate_dates(
+    conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]
+) -> tuple[dict[int, datetime], set[int]]:
+    """Dates of stored story-mates (which are most recent), and those whose text is pruned."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}, set()
+    rows = conn.execute(
+        "SELECT article_id, date, text IS NULL FROM articles"
+        " WHERE article_id IN (SELECT unnest(?))",
+        [ids],
+    ).fetchall()
+    return {aid: day for aid, day, _ in rows}, {aid for aid, _, gone in rows if gone}
+
+
+def anchors(conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) -> dict[int, int]:
+    """The origin (anchor) of each grouped article's duplicate group."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}
+    return dict(
+        conn.execute(
+            "SELECT m.article_id, g.origin_article_id FROM dup_members m JOIN dup_groups g"
+            " USING (group_id) WHERE m.article_id IN (SELECT unnest(?))",
+            [ids],
+        ).fetchall()
+    )
+
+
+def texts(conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) -> dict[int, str]:
+    """Stored texts (pruned ones left out)."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}
+    return dict(
+        conn.execute(
+            "SELECT article_id, text FROM articles"
+            " WHERE article_id IN (SELECT unnest(?)) AND text IS NOT NULL",
+            [ids],
+        ).fetchall()
+    )
+
+
+def save_story_checks(
+    conn: duckdb.DuckDBPyConnection, checks: Iterable[StoryCheck], run_id: int, now: datetime
+) -> None:
+    insert_rows(
+        conn,
+        "story_checks",
+        ["article_id", "story_id", "checked", "found", "beyond", "pruned", "run_id", "checked_at"],
+        [
+            (
+                c.article_id,
+                c.story_id,
+                list(c.checked),
+                list(c.found),
+                c.beyond,
+                c.pruned,
+                run_id,
+                now,
+            )
+            for c in checks
+        ],
+    )
+
+
+def story_checks_of(
+    conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]
+) -> dict[int, StoryCheck]:
+    """The stored story-mate checks of these articles (none for articles stored before
+    schema 11)."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}
+    return {
+        aid: StoryCheck(aid, sid, tuple(checked), tuple(found), beyond, pruned)
+        for aid, sid, checked, found, beyond, pruned in conn.execute(
+            "SELECT article_id, story_id, checked, found, beyond, pruned FROM story_checks"
+            " WHERE article_id IN (SELECT unnest(?))",
+            [ids],
+        ).fetchall()
+    }

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
 
-from storage.dedup import furniture
+from mediawatch.match.storymates import StoryCheck
+from storage.dedup import furniture, story_checks_of
 from storage.stories import SPACES
 
 
@@ -29,6 +30,9 @@ class PairData:
     language_b: str | None = None
     shared_bands: dict[str, int] | None = None  # LSH band keys in common, per kind
     days_apart: float | None = None  # by the dates matching uses (publication, else fetch)
+    # each article's check against its story-mates when it arrived (none before schema 11)
+    story_checks: dict[int, StoryCheck] = field(default_factory=dict)
+    via_story: bool = False  # a group membership of the pair was reached as story-mates
 
 
 def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData:
@@ -65,6 +69,11 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
                 ).fetchall()
             )
     n_docs = conn.execute("SELECT value FROM pipeline_state WHERE name = 'n_docs'").fetchone()[0]
+    decisions = conn.execute(
+        "SELECT decision FROM dup_members WHERE article_id IN (?, ?) AND decision IS NOT NULL",
+        [id_a, id_b],
+    ).fetchall()
+    via_story = any(json.loads(d).get("scores", {}).get("story_mates") for (d,) in decisions)
     return PairData(
         text_a,
         text_b,
@@ -81,4 +90,6 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         lang_b,
         shared,
         abs((date_a - date_b).total_seconds()) / 86400 if date_a and date_b else None,
+        story_checks_of(conn, [id_a, id_b]),
+        via_story,
     )

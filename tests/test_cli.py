@@ -141,7 +141,8 @@ def test_read_commands_do_not_load_prefect(db: Path) -> None:
 
 
 def test_explain_says_whether_the_pipeline_compared_a_pair(db: Path, capsys) -> None:
-    """A pair outside any group: `explain` says whether LSH ever made it a candidate."""
+    """A pair outside any group: `explain` says whether LSH ever made it a candidate, or
+    the story-mate check compared it, or why neither did."""
     import duckdb as _duckdb
 
     with _duckdb.connect(str(db), read_only=True) as conn:
@@ -149,7 +150,12 @@ def test_explain_says_whether_the_pipeline_compared_a_pair(db: Path, capsys) -> 
             """SELECT a.article_id, b.article_id,
                       EXISTS (SELECT 1 FROM lsh_bands x JOIN lsh_bands y
                               ON x.kind = y.kind AND x.key = y.key
-                              WHERE x.article_id = a.article_id AND y.article_id = b.article_id)
+                              WHERE x.article_id = a.article_id AND y.article_id = b.article_id),
+                      EXISTS (SELECT 1 FROM story_checks c
+                              WHERE (c.article_id = b.article_id
+                                     AND list_contains(c.checked, a.article_id))
+                                 OR (c.article_id = a.article_id
+                                     AND list_contains(c.checked, b.article_id)))
                FROM articles a JOIN articles b ON a.article_id < b.article_id
                WHERE NOT EXISTS (SELECT 1 FROM dup_members m JOIN dup_members n
                                  USING (group_id)
@@ -157,10 +163,14 @@ def test_explain_says_whether_the_pipeline_compared_a_pair(db: Path, capsys) -> 
                                    AND n.article_id = b.article_id)
                ORDER BY 1, 2"""
         ).fetchall()
-    never = next((a, b) for a, b, shared in rows if not shared)
+    never = next((a, b) for a, b, shared, mates in rows if not shared and not mates)
     report = run_json(capsys, "explain", str(never[0]), str(never[1]), "--db", str(db))
-    assert "never compared them: no LSH band key in common" in report["stored"]
-    compared = [(a, b) for a, b, shared in rows if shared]
+    assert "never compared them: no LSH band key in common, and article" in report["stored"]
+    a, b = next((a, b) for a, b, shared, mates in rows if not shared and mates)
+    report = run_json(capsys, "explain", str(a), str(b), "--db", str(db))
+    assert "no LSH band key in common, but compared as members of story" in report["stored"]
+    assert "never compared" not in report["stored"]
+    compared = [(a, b) for a, b, shared, _ in rows if shared]
     if compared:  # candidates verified and not grouped
         a, b = compared[0]
         report = run_json(capsys, "explain", str(a), str(b), "--db", str(db))

@@ -83,6 +83,8 @@ class MatchOutcome:
     ungrouped: list[int] = field(default_factory=list)  # articles now without a group
     line_pairs: list[tuple[str, str]] = field(default_factory=list)  # (line key, group key)
     new_furniture: list[str] = field(default_factory=list)
+    # new article -> the articles it shares an LSH band key with (compared through them)
+    band_candidates: dict[int, set[int]] = field(default_factory=dict)
     new_groups: int = 0
     grown_groups: int = 0
     exact_copies: int = 0
@@ -141,7 +143,10 @@ def match_batch(
     groups: list[StoredGroup],
     line_groups: dict[str, set[str]] | None = None,
     furniture: Iterable[str] = (),
+    links: Iterable[tuple[int, int]] = (),
 ) -> MatchOutcome:
+    """``links``: pairs compared whatever their band keys (story-mates that verified,
+    mediawatch.match.storymates); both must be in ``new`` or ``stored``."""
     index = DedupIndex()
     loaded_groups = []
     for g in groups:
@@ -161,6 +166,7 @@ def match_batch(
         line_groups,
         furniture,
     )
+    index.link((str(a), str(b)) for a, b in links)
     before = {gid: set(g.members) for gid, g in index.groups.items()}
     known_furniture = set(index.furniture)
     changed = index.add_batch(
@@ -169,6 +175,9 @@ def match_batch(
     )
     new_ids = {str(a.article_id) for a in new}
     out = MatchOutcome(verifications=index.n_verifications)
+    out.band_candidates = {
+        a.article_id: {int(c) for c in index.band_candidates(str(a.article_id))} for a in new
+    }
 
     touched = {index.group_of[a] for a in changed if a in index.group_of}
     touched |= {gid for gid in before if gid.startswith("g")}  # every stored group: re-checked

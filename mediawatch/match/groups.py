@@ -38,6 +38,7 @@ HOP_MIN_RATIO = 0.5  # a hop needs near-same-size texts (length ratio, both cove
 # syndicated story's own lines stay inside one group while furniture does not.
 FURNITURE_MIN_GROUPS = 20
 REHOME_MARGIN = 0.05  # strength gain needed to move a member to a new group
+STORY_KIND = "story"  # a candidate linked as a story-mate, not through a band key
 Verifier = Callable[[str, str, Collection[str]], DupDecision]
 
 
@@ -117,6 +118,21 @@ def _strength(d: DupDecision) -> tuple[float, float]:
     return round(s.get("coverage_shorter", 1.0), 2), s.get("coverage_longer", 1.0)
 
 
+def _story_only(cands: dict[str, set[str]], through: Iterable[str]) -> bool:
+    """Were these candidates reached through story links alone (no band key)?"""
+    kinds = [cands.get(c, set()) for c in through]
+    return bool(kinds) and all(k == {STORY_KIND} for k in kinds)
+
+
+def _via_story(d: DupDecision) -> DupDecision:
+    """The decision, marked as reached through story membership: `explain` and the
+    inspector say how the pair came to be compared."""
+    why = f"{d.reason}; compared as members of one story (no LSH band key in common)"
+    return DupDecision(
+        d.relation, {**d.scores, "story_mates": 1.0}, d.thresholds, d.containment, why
+    )
+
+
 class DedupIndex:
     """Holds fingerprints, band index and groups; feed it batches in any order."""
 
@@ -135,6 +151,9 @@ class DedupIndex:
         self._next_gid = 0
         self._pending: list[str] = []  # evicted members awaiting re-assignment
         self.line_log: set[tuple[str, str]] = set()  # (line key, group) seen this session
+        # Pairs to compare whatever their band keys say: story-mates whose verification
+        # found a duplicate (mediawatch.match.storymates); both ways, kind "story".
+        self.links: dict[str, set[str]] = defaultdict(set)
 
     # -- public API ---------------------------------------------------------
     def load(
@@ -189,9 +208,26 @@ class DedupIndex:
                 self._assign(self._pending.pop(0))
         return self._changed
 
+    def link(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Make each pair candidates of each other (kind ``story``), band keys or not:
+        the pipeline links story-mates that verify as duplicates, so a rewrite whose
+        word sets share no LSH band still meets the group rule like any candidate."""
+        for a, b in pairs:
+            if a != b:
+                self.links[a].add(b)
+                self.links[b].add(a)
+
     def candidates(self, article_id: str) -> dict[str, set[str]]:
-        """LSH candidates of an indexed article (kinds that matched)."""
-        return self.index.candidates(article_id, self.fingerprints[article_id])
+        """LSH candidates of an indexed article (kinds that matched), plus its links."""
+        out = self.index.candidates(article_id, self.fingerprints[article_id])
+        for other in self.links.get(article_id, ()):
+            if other in self.articles:
+                out.setdefault(other, set()).add(STORY_KIND)
+        return out
+
+    def band_candidates(self, article_id: str) -> set[str]:
+        """The articles an indexed article shares an LSH band key with."""
+        return set(self.index.candidates(article_id, self.fingerprints[article_id]))
 
     def member(self, article_id: str) -> Member:
         """Membership record of an article."""
@@ -209,7 +245,8 @@ class DedupIndex:
         return self.verify(self.articles[a].text, self.articles[b].text, self.furniture)
 
     def _assign(self, aid: str) -> None:
-        gids = sorted({self.group_of[c] for c in self.candidates(aid) if c in self.group_of})
+        cands = self.candidates(aid)
+        gids = sorted({self.group_of[c] for c in cands if c in self.group_of})
         matches: list[tuple[str, DupDecision]] = []
         for gid in gids:
             d = self._check(aid, self.groups[gid].anchor)
@@ -238,6 +275,8 @@ class DedupIndex:
         )
         gid, d = matches[0]
         group = self.groups[gid]
+        if _story_only(cands, (c for c in cands if self.group_of.get(c) == gid)):
+            d = _via_story(d)
         group.members[aid] = Member(aid, d.relation, d)
         self._set(aid, gid)
         if self._key(aid) < self._key(group.anchor):
@@ -258,7 +297,8 @@ class DedupIndex:
         nothing oscillates; hop members that depended on it are re-assigned."""
         anchor = self.groups[gid].anchor
         moved = False
-        for c in sorted(self.candidates(anchor), key=self._key):
+        cands = self.candidates(anchor)
+        for c in sorted(cands, key=self._key):
             cg = self.group_of.get(c)
             if cg is None or cg == gid or c == self.groups[cg].anchor:
                 continue
@@ -273,6 +313,8 @@ class DedupIndex:
                 continue
             old = self.groups[cg]
             del old.members[c]
+            if _story_only(cands, [c]):
+                d = _via_story(d)
             self.groups[gid].members[c] = Member(c, d.relation, d)
             self._set(c, gid)
             self.stats["rehome"] += 1
@@ -291,7 +333,8 @@ class DedupIndex:
     def _hop(self, aid: str, gids: list[str]) -> tuple[str, Member] | None:
         """One verbatim hop through a directly verified member (see module doc)."""
         best: tuple[tuple[int, tuple[float, float]], str, Member] | None = None
-        for c in sorted(self.candidates(aid), key=self._key):
+        cands = self.candidates(aid)
+        for c in sorted(cands, key=self._key):
             gid = self.group_of.get(c)
             if gid not in gids:
                 continue
@@ -316,6 +359,8 @@ class DedupIndex:
                     f"({d.reason}), which is a {rel} of the anchor"
                 )
                 dec = DupDecision(rel, {**s, "via_member": 1.0}, d.thresholds, d.containment, why)
+                if _story_only(cands, [c]):
+                    dec = _via_story(dec)
                 best = (rank, gid, Member(aid, rel, dec, via=c))
         return None if best is None else (best[1], best[2])
 
@@ -360,6 +405,10 @@ class DedupIndex:
                 del self.group_of[mid]
                 self._changed.add(mid)
             else:
+                if new_anchor in self.links.get(mid, ()) and _story_only(
+                    self.candidates(mid), [new_anchor]
+                ):
+                    d = _via_story(d)
                 g.members[mid] = Member(mid, d.relation, d)
                 self._set(mid, gid)
         self._pending.extend(evicted)

@@ -10,21 +10,22 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from mediawatch import constraints
-from mediawatch.cluster.stories import ArticleFeatures, Params, assign_batch
+from mediawatch.cluster.stories import ArticleFeatures, Assignment, Params, assign_batch
 from mediawatch.config import Settings
 from mediawatch.extract.html import SiteBoilerplate, line_hash
 from mediawatch.fingerprint import fingerprint_batch
 from mediawatch.gcpause import gc_paused
 from mediawatch.ingest.urls import host_of, url_key
-from mediawatch.match.batch import NewArticle, fingerprint_from_keys, match_batch
+from mediawatch.match.batch import MatchOutcome, NewArticle, fingerprint_from_keys, match_batch
 from mediawatch.match.revise import reverify
+from mediawatch.match.storymates import StoryCheck, plan_checks, run_checks
 from mediawatch.match.verify import line_keys
 from mediawatch.pausepoint import pause
 from mediawatch.pipeline.db import open_reader, open_writer, utcnow
 from mediawatch.pipeline.feeds import ItemUpdate, save_items
 from mediawatch.pipeline.summary import BatchReport
 from mediawatch.prepare import raw_hash
-from mediawatch.records import Failure, Fingerprinted, RawDocument
+from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
 from mediawatch.reindex import needed as reindex_needed
 from mediawatch.reindex import reindex
 from storage import articles as articles_db
@@ -127,7 +128,7 @@ def _store(
     candidates = dedup_db.candidate_ids(conn, keys, since, until)
     stored, groups = dedup_db.load_neighbourhood(conn, candidates)
     lines = {k for f in fresh for k in line_keys(f.article.text)}
-    new = [
+    new_articles = [
         NewArticle(
             i,
             f.article.text,
@@ -137,15 +138,10 @@ def _store(
         )
         for i, f in zip(ids, fresh, strict=True)
     ]
-    furniture = dedup_db.furniture(conn)
-    outcome = match_batch(new, stored, groups, dedup_db.line_groups(conn, lines), furniture)
+    line_groups, furniture = dedup_db.line_groups(conn, lines), dedup_db.furniture(conn)
+    outcome = match_batch(new_articles, stored, groups, line_groups, furniture)
     rules = constraints.load(conn)  # an analyst's corrections: groups they allow
-    constraints.keep_groups(
-        outcome,
-        rules,
-        {a.article_id: (a.text, a.lineage or (a.date, 0, a.date)) for a in [*stored, *new]},
-        furniture,
-    )
+    constraints.keep_groups(outcome, rules, _lineages(stored, new_articles), furniture)
     articles_db.insert(
         conn,
         [
@@ -189,7 +185,6 @@ def _store(
             for kind, key in f.band_keys
         ],
     )
-    dedup_db.save(conn, outcome, run_id, now)
     search_db.add(
         conn,
         [
@@ -199,8 +194,6 @@ def _store(
     )
     report.new_articles = len(fresh)
     report.new_article_ids = ids
-    report.new_groups, report.grown_groups = outcome.new_groups, outcome.grown_groups
-    report.exact_copies = outcome.exact_copies
 
     # Cluster: the batch joins stored stories (or starts new ones); a duplicate
     # group always stays inside one story.
@@ -215,19 +208,34 @@ def _store(
         )
         for i, f in zip(ids, fresh, strict=True)
     ]
-    must_link = [[str(m.article_id) for m in g.members] for g in outcome.groups]
-    must_link += rules.together  # an analyst's merges and moves; splits: apart=
-    linked_stored = {m.article_id for g in outcome.groups for m in g.members} - set(ids)
     params = Params(window_days=float(settings.match.window_days))
-    loaded = stories_db.load(
+    open_since = min(dates) - window
+    loaded, assignments, before = _cluster(conn, feats, outcome, ids, params, open_since, rules)
+
+    # Story-mates that share no band key are verified too: a rewrite is found whenever it
+    # verifies. Those that do are linked and the batch is matched again (one group rule);
+    # should a group then reach across stories, the batch is clustered again with it.
+    checks, links = _check_story_mates(
         conn,
-        feats,
-        params,
-        min(dates) - window,
-        also=set(articles_db.story_of(conn, linked_stored).values()),
+        {i: f.article for i, f in zip(ids, fresh, strict=True)},
+        loaded,
+        outcome,
+        furniture,
+        settings.match.story_check_limit,
     )
-    before = dict(loaded.index.story_of)
-    assignments = assign_batch(feats, loaded.index, must_link=must_link, apart=rules.apart)
+    if links:
+        also = {m for pair in links for m in pair} - set(ids)
+        stored, groups = dedup_db.load_neighbourhood(conn, candidates | also)
+        outcome = match_batch(new_articles, stored, groups, line_groups, furniture, links)
+        constraints.keep_groups(outcome, rules, _lineages(stored, new_articles), furniture)
+        if _spans_stories(conn, outcome, loaded):
+            loaded, assignments, before = _cluster(
+                conn, feats, outcome, ids, params, open_since, rules
+            )
+    dedup_db.save(conn, outcome, run_id, now)
+    dedup_db.save_story_checks(conn, checks, run_id, now)
+    report.new_groups, report.grown_groups = outcome.new_groups, outcome.grown_groups
+    report.exact_copies = outcome.exact_copies
     touched = stories_db.save(conn, loaded, feats, run_id, now)
     merged = stories_db.absorbed(loaded.index)
     memberships = [
@@ -257,6 +265,87 @@ def _store(
     old_ids = set(loaded.loaded_story_ids)
     report.new_stories = len(touched - old_ids)
     report.grown_stories = len({a.story_id for a in assignments if a.story_id in old_ids})
+
+
+def _cluster(
+    conn,
+    feats: list[ArticleFeatures],
+    outcome: MatchOutcome,
+    ids: list[int],
+    params: Params,
+    open_since: datetime,
+    rules: constraints.Rules,
+) -> tuple[stories_db.LoadedStories, list[Assignment], dict[str, int]]:
+    """Load the batch's candidate stories and cluster it, each duplicate group in one story
+    and an analyst's corrections kept (merges and moves together, splits apart)."""
+    must_link = [[str(m.article_id) for m in g.members] for g in outcome.groups]
+    must_link += rules.together
+    linked_stored = {m.article_id for g in outcome.groups for m in g.members} - set(ids)
+    loaded = stories_db.load(
+        conn,
+        feats,
+        params,
+        open_since,
+        also=set(articles_db.story_of(conn, linked_stored).values()),
+    )
+    before = dict(loaded.index.story_of)
+    return loaded, assign_batch(feats, loaded.index, must_link=must_link, apart=rules.apart), before
+
+
+def _lineages(stored, new_articles) -> dict:
+    """Text and lineage of each article in a match (the corrections' re-verification)."""
+    return {
+        a.article_id: (a.text, a.lineage or (a.date, 0, a.date)) for a in [*stored, *new_articles]
+    }
+
+
+def _check_story_mates(
+    conn,
+    batch: dict[int, Article],
+    loaded: stories_db.LoadedStories,
+    outcome: MatchOutcome,
+    furniture: set[str],
+    limit: int,
+) -> tuple[list[StoryCheck], list[tuple[int, int]]]:
+    """Verify each new article against its story-mates not compared yet (storymates):
+    (what was checked, the pairs that verified)."""
+    if limit <= 0:
+        return [], []
+    index = loaded.index
+    ids = list(batch)
+    story_of = {int(a): sid for a, sid in index.story_of.items()}
+    members = {sid: [int(m) for m in st.members] for sid, st in index.stories.items()}
+    group_of = {m.article_id: g.key for g in outcome.groups for m in g.members}
+    in_group: dict[str, set[int]] = {}
+    for aid, key in group_of.items():
+        in_group.setdefault(key, set()).add(aid)
+    wanted = {m for i in ids if i in story_of for m in members.get(story_of[i], ())}
+    # a grouped mate is verified through its group's anchor (storymates.run_checks)
+    anchors = dedup_db.anchors(conn, wanted - set(group_of))  # stored groups not touched
+    anchors.update({m.article_id: g.anchor_id for g in outcome.groups for m in g.members})
+    skip = {}
+    for i in ids:  # compared already: band candidates, their groups' anchors, group-mates
+        done = outcome.band_candidates.get(i, set()) | in_group.get(group_of.get(i, ""), set())
+        seen = {anchors.get(c, c) for c in done}
+        mates = members.get(story_of.get(i, -1), ())
+        skip[i] = done | {m for m in mates if anchors.get(m, m) in seen}
+    dates, pruned = dedup_db.mate_dates(conn, wanted - set(ids))
+    dates.update({i: a.date for i, a in batch.items()})
+    plans = plan_checks(ids, story_of, members, dates, skip, pruned, limit)
+    targets = {anchors.get(m, m) for p in plans for m in p.mates}
+    texts = {i: a.text for i, a in batch.items()}
+    texts.update(dedup_db.texts(conn, targets - set(ids)))
+    furniture = set(furniture) | set(outcome.new_furniture)
+    checks, links, _ = run_checks(plans, texts, furniture, anchors=anchors)
+    return checks, links
+
+
+def _spans_stories(conn, outcome: MatchOutcome, loaded: stories_db.LoadedStories) -> bool:
+    """Does a duplicate group hold articles of two stories (after this batch's clustering)?"""
+    story_of = {int(a): sid for a, sid in loaded.index.story_of.items()}
+    rest = {m.article_id for g in outcome.groups for m in g.members} - set(story_of)
+    story_of.update(articles_db.story_of(conn, rest))
+    return any(len({story_of.get(m.article_id) for m in g.members}) > 1 for g in outcome.groups)
 
 
 def _search_terms(f: Fingerprinted) -> dict[str, int]:
