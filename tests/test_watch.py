@@ -219,6 +219,36 @@ def test_a_missing_prefect_block_is_recorded_plainly(
     assert "cannot load the Prefect block 'slack-webhook/no-such-block'" in detail
 
 
+def test_a_prefect_notification_block_receives_each_hit_once(
+    prefect_harness, tmp_path: Path, receiver: Receiver
+) -> None:
+    """A saved Prefect block (a custom webhook, here on loopback) is loaded by name and
+    sent each hit once: a second run with nothing new sends nothing."""
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+
+    CustomWebhookNotificationBlock(
+        name="desk",
+        url=receiver.url("/block"),
+        json_data={"subject": "{{subject}}", "body": "{{body}}"},
+    ).save("mediawatch-test-desk", overwrite=True)
+    db, cfg = tmp_path / "nb.duckdb", tmp_path / "nb.toml"
+    cfg.write_text(
+        '[[watch.lists]]\nname = "glacier"\nquery = "glacier"\n'
+        'notify_block = "custom-webhook/mediawatch-test-desk"\n',
+        encoding="utf-8",
+    )
+    feed = str(DEMO / "wire_feed.jsonl")
+    assert main(["ingest", feed, "--db", str(db), "--config", str(cfg)]) == 0
+    sent = [b for p, b in zip(receiver.paths, receiver.bodies, strict=True) if p == "/block"]
+    assert len(sent) == 1
+    assert sent[0]["subject"].startswith("mediawatch: ") and "for glacier" in sent[0]["subject"]
+    assert "glacier" in sent[0]["body"].lower()
+    outcomes = rows(db, "SELECT state, detail FROM watch_deliveries WHERE channel = 'prefect'")
+    assert outcomes and all(state == "delivered" for state, _ in outcomes), outcomes
+    assert main(["ingest", feed, "--db", str(db), "--config", str(cfg)]) == 0
+    assert [p for p in receiver.paths if p == "/block"] == ["/block"]  # nothing new: no send
+
+
 # --- the commands -----------------------------------------------------------------------
 
 HOSTILE = [
