@@ -121,13 +121,12 @@ def _check_database(settings: Settings) -> None:
     """Open (and migrate) the database before Prefect starts: fail fast and plainly.
     Articles stored before the search index existed are indexed here."""
     from storage import search
-    from storage.connection import transaction, verify, writer
+    from storage.connection import before_write, transaction, writer
 
     if settings.storage.db != StorageSettings.db:  # the default's data/ folder is made
         options.check_new_database(settings.db_path)
     wait = settings.storage.writer_wait_seconds
-    if settings.db_path.exists():
-        verify(settings.db_path, wait=wait)  # a damaged file is not written to
+    before_write(settings.db_path, wait=wait)  # a damaged file is not written to
     with writer(settings.db_path, wait=wait) as conn, transaction(conn):
         search.backfill(conn)
 
@@ -168,6 +167,13 @@ def _temporary_server() -> TemporaryServer | None:
 
 
 def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
+    from mediawatch.nothing_new import run_if_nothing_new
+
+    sources = [s if _is_url(s) else str(Path(s).absolute()) for s in sources]
+    feeds = bool(getattr(args, "feeds", False))
+    summary = run_if_nothing_new(sources, settings, kind, feeds=feeds)
+    if summary is not None:  # recorded without Prefect: nothing to extract or store
+        return summary
     _report_to_running_server()
     server = _temporary_server()
     from mediawatch.pausepoint import pause
@@ -178,12 +184,12 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
 
     with progress.listen(render.progress_listener()):
         return run_ingest(
-            sources=[s if _is_url(s) else str(Path(s).absolute()) for s in sources],
+            sources=sources,
             db=str(settings.db_path),
             config=getattr(args, "config", None),
             server_ready=server.wait if server is not None else None,
             kind=kind,
-            feeds=bool(getattr(args, "feeds", False)),
+            feeds=feeds,
             due_only=bool(getattr(args, "due", False)),
             allow_private_hosts=True if getattr(args, "allow_private_hosts", False) else None,
         )
@@ -300,14 +306,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from storage import search
-    from storage.connection import transaction, verify, writer
+    from storage.connection import before_write, transaction, writer
     from storage.migrate import current_version
 
     settings = _settings(args)
     if settings.storage.db != StorageSettings.db:
         options.check_new_database(settings.db_path)
-    if settings.db_path.exists():
-        verify(settings.db_path, wait=settings.storage.writer_wait_seconds)  # damaged: hands off
+    before_write(settings.db_path, wait=settings.storage.writer_wait_seconds)  # damaged: hands off
     with writer(settings.db_path, wait=settings.storage.writer_wait_seconds) as conn:
         with transaction(conn):
             indexed = search.backfill(conn)

@@ -19,11 +19,11 @@ from mediawatch.match.batch import NewArticle, fingerprint_from_keys, match_batc
 from mediawatch.match.revise import reverify
 from mediawatch.match.verify import line_keys
 from mediawatch.pausepoint import pause
-from mediawatch.pipeline.db import open_reader, open_writer, utcnow
+from mediawatch.pipeline.db import open_writer, utcnow
 from mediawatch.pipeline.feeds import ItemUpdate, save_items
+from mediawatch.pipeline.known import skip_known  # noqa: F401  (pipeline.skip_known)
 from mediawatch.pipeline.summary import BatchReport
-from mediawatch.prepare import raw_hash
-from mediawatch.records import Failure, Fingerprinted, RawDocument
+from mediawatch.records import Failure, Fingerprinted
 from mediawatch.reindex import needed as reindex_needed
 from mediawatch.reindex import reindex
 from storage import articles as articles_db
@@ -35,18 +35,6 @@ from storage import stories as stories_db
 from storage.connection import transaction
 
 log = logging.getLogger(__name__)
-
-
-def skip_known(docs: list[RawDocument], settings: Settings) -> tuple[list[RawDocument], int]:
-    """Drop items stored before with the same content: nothing to extract again."""
-    if not docs or not settings.db_path.exists():
-        return docs, 0
-    with open_reader(settings) as conn:
-        known = articles_db.known(conn, (url_key(d.url) for d in docs))
-    fresh = [
-        d for d in docs if (k := known.get(url_key(d.url))) is None or k.raw_hash != raw_hash(d)
-    ]
-    return fresh, len(docs) - len(fresh)
 
 
 def store_batch(
