@@ -178,7 +178,7 @@ def looks_binary(data: bytes) -> bool:
     return controls > len(head) * 0.05
 
 
-_CONTROLS = bytes(b for b in range(32) if b < 9 or 13 < b)  # not tab, newlines, form feed
+_CONTROLS = bytes(b for b in range(32) if b < 9 or b > 13)  # not tab, newlines, form feed
 
 
 def decode_text(data: bytes) -> str:
