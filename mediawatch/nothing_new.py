@@ -2,7 +2,9 @@
 
 Every local item is read and compared with what is stored (url and the hash of its
 content, ``mediawatch.pipeline.known``: the rule the flow's skip-known stage applies).
-When all of them are stored unchanged, the run is recorded as the flow would record it
+When all of them are stored unchanged, or gave no article before from the same content
+under the same extraction settings (``rejected_items``: recorded as failures again, with
+the reason they had), the run is recorded as the flow would record it
 (the runs table: sources, counts, the items that could not be read, the watchlists'
 step) and its summary printed, without importing Prefect or starting its server and the
 extraction workers, which cost seconds whatever a run does. As soon as one item is new
@@ -21,7 +23,7 @@ from mediawatch.config import Settings
 from mediawatch.ingest.local import iter_local
 from mediawatch.pipeline import runs
 from mediawatch.pipeline.db import open_writer
-from mediawatch.pipeline.known import skip_known
+from mediawatch.pipeline.known import check
 from mediawatch.pipeline.summary import RunSummary
 from mediawatch.records import Failure, RawDocument
 from storage import runs as runs_db
@@ -45,19 +47,24 @@ def _batches(
         yield docs
 
 
-def all_stored(sources: list[str], settings: Settings) -> tuple[int, list[Failure]] | None:
-    """(documents, failures) when every document of the local ``sources`` is stored
-    unchanged; None as soon as one is not (or there is no database yet)."""
+def all_stored(
+    sources: list[str], settings: Settings
+) -> tuple[int, list[Failure], list[Failure]] | None:
+    """(documents, failures of reading, rejected again) when every document of the local
+    ``sources`` is stored unchanged, or was rejected before with the same content under
+    the same extraction settings; None as soon as one is not (or there is no database)."""
     if not sources or not settings.db_path.exists():
         return None
     failures: list[Failure] = []
+    rejected: list[Failure] = []
     documents = 0
     for docs in _batches(sources, settings, failures):
-        fresh, _ = skip_known(docs, settings)
-        if fresh:
+        found = check(docs, settings)
+        if found.fresh:
             return None
         documents += len(docs)
-    return documents, failures
+        rejected += found.rejected
+    return documents, failures, rejected
 
 
 def run_if_nothing_new(
@@ -69,7 +76,7 @@ def run_if_nothing_new(
     found = all_stored(sources, settings)
     if found is None:
         return None
-    documents, failures = found
+    documents, failures, rejected = found
     from mediawatch.watch.run import watch_step
 
     summary: RunSummary | None = None
@@ -78,11 +85,11 @@ def run_if_nothing_new(
             run_id = runs.start_run(settings, sources, kind)
             summary = RunSummary(run_id=run_id, db=str(settings.db_path))
         summary.documents = documents + len(failures)
-        summary.already_known = documents
-        summary.failures = list(failures)
-        if failures:
+        summary.already_known = documents - len(rejected)
+        summary.failures = failures + rejected  # as the flow would record them
+        if summary.failures:
             with open_writer(settings) as conn, transaction(conn):
-                runs_db.record_failures(conn, run_id, failures)
+                runs_db.record_failures(conn, run_id, summary.failures)
         summary.watch = watch_step(settings, run_id, [])
         summary.failures.extend(summary.watch.failures)
     except BaseException as exc:

@@ -47,7 +47,10 @@ def prepare_chunk(docs: Sequence[RawDocument], settings: ExtractSettings) -> lis
     pairs = [(d, a) for d, a in zip(docs, extracted, strict=True) if isinstance(a, Article)]
     fps = fingerprint_batch([a for _, a in pairs])
     done = iter(replace(f, raw_hash=raw_hash(d)) for (d, _), f in zip(pairs, fps, strict=True))
-    return [next(done) if isinstance(x, Article) else x for x in extracted]
+    return [
+        next(done) if isinstance(x, Article) else replace(x, raw_hash=raw_hash(d))
+        for d, x in zip(docs, extracted, strict=True)
+    ]
 
 
 def chunks(docs: Sequence[RawDocument], size: int) -> list[list[RawDocument]]:

@@ -42,6 +42,7 @@ class Failure:
     stage: str  # ingest | extract | fingerprint | store
     reason: str
     url: str | None = None
+    raw_hash: str | None = None  # an extraction failure: the content's hash (rejected_items)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 - a run that finds nothing new answers without Prefect: no server started (not even
   Prefect's temporary one: the Prefect home stays empty), no process left, and the run
-  is recorded in the database's run history;
+  is recorded in the database's run history, with the item that gave no article before
+  (same content) as its failure again;
 - with ``service.background_idle_minutes`` on, the first run starts the project's Prefect
   server in the background and reports to it, the next run reports to the same server,
   and once no run has used it for the idle time the server stops by itself, leaving no
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -54,16 +56,26 @@ def test_a_run_with_nothing_new_starts_no_prefect_and_is_recorded(
     prefect_server: PrefectServer, tmp_path: Path
 ) -> None:
     db = tmp_path / "n.duckdb"
-    first = mediawatch("ingest", str(SEEDS), "--db", str(db), env=prefect_server.env)
+    folder = tmp_path / "src"
+    folder.mkdir()
+    for f in SEEDS.glob("*.txt"):
+        shutil.copy(f, folder / f.name)
+    (folder / "short.html").write_text(
+        "<html><body><p>Too short to be an article.</p></body></html>", encoding="utf-8"
+    )
+    first = mediawatch("ingest", str(folder), "--db", str(db), env=prefect_server.env)
     assert first.returncode == 0, first.stderr
+    assert "1 failed" in first.stdout
     home = tmp_path / "prefect-home"
     home.mkdir()
     marker = str(tmp_path / "nothing-new")
     # a background server would be started if the run needed Prefect
     env = _env(home, marker, idle_minutes="5")
-    again = mediawatch("ingest", str(SEEDS), "--db", str(db), env=env)
+    again = mediawatch("ingest", str(folder), "--db", str(db), env=env)
     assert again.returncode == 0, again.stderr
     assert "0 new articles" in again.stdout and "already stored (skipped)" in again.stdout
+    # the short page is not extracted again: rejected before with the same content
+    assert "1 failed" in again.stdout and "no article text found" in again.stdout
     assert list(home.iterdir()) == []  # no Prefect server of any kind: no Prefect database
     assert processes_with_env("MEDIAWATCH_TEST_RUN", marker) == []
     runs = _runs(db)
@@ -71,8 +83,8 @@ def test_a_run_with_nothing_new_starts_no_prefect_and_is_recorded(
     _, state, flow_run_id, counts = runs[-1]
     assert state == "completed" and flow_run_id is None
     counts = json.loads(counts)
-    assert counts["documents"] == counts["already_known"] > 0
-    assert counts["new_articles"] == 0
+    assert counts["documents"] == counts["already_known"] + 1 == 3
+    assert counts["new_articles"] == 0 and counts["failed_by_stage"] == {"extract": 1}
     shown = mediawatch("runs", "--db", str(db), env=env)
     assert shown.returncode == 0 and shown.stdout.count("completed") == 2
 

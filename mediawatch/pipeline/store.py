@@ -21,13 +21,14 @@ from mediawatch.match.verify import line_keys
 from mediawatch.pausepoint import pause
 from mediawatch.pipeline.db import open_writer, utcnow
 from mediawatch.pipeline.feeds import ItemUpdate, save_items
-from mediawatch.pipeline.known import skip_known  # noqa: F401  (pipeline.skip_known)
+from mediawatch.pipeline.known import rejections, skip_known  # noqa: F401  (pipeline.skip_known)
 from mediawatch.pipeline.summary import BatchReport
 from mediawatch.records import Failure, Fingerprinted
 from mediawatch.reindex import needed as reindex_needed
 from mediawatch.reindex import reindex
 from storage import articles as articles_db
 from storage import dedup as dedup_db
+from storage import rejected as rejected_db
 from storage import runs as runs_db
 from storage import search as search_db
 from storage import sites as sites_db
@@ -58,7 +59,9 @@ def store_batch(
             log.info("reindexing stored articles for the current text analysis")
             reindex(conn)
         runs_db.record_failures(conn, run_id, failures)
+        rejected_db.save(conn, rejections(failures, settings), run_id, utcnow())
         if batch:
+            rejected_db.forget(conn, (url_key(f.article.url) for f in batch))
             _store(conn, batch, run_id, settings, raw_hashes or {}, report, revise_of)
             search_db.index_stored(conn, report.revised_article_ids)
         if items:
