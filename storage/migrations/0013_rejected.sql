@@ -1,4 +1,4 @@
--- mediawatch schema, version 10: items whose content gave no article, remembered with that
+-- mediawatch schema, version 13: items whose content gave no article, remembered with that
 -- content's hash, so a run that finds nothing new need not extract them again to know it
 -- (mediawatch.nothing_new). One row per item (its url_key), the latest rejection.
 CREATE TABLE rejected_items (
