@@ -3,6 +3,8 @@
 1. bench/throughput.py    where a page's CPU goes, stage by stage, against bare trafilatura
 2. bench/ingest_rate.py   `mediawatch ingest` end to end against bare one-core trafilatura
 3. bench/archive_scale.py lookups, memory and a 100-article batch at 10k/100k/1M articles
+4. bench/pipeline_rate.py `mediawatch ingest` as a whole process (cold, nothing new, one new
+                          page) against the bare one-process pipeline (bench/bare_pipeline.py)
 
 Run: make bench (or .venv/bin/python bench/run_all.py); --quick for a smoke run (smaller
 corpus, archives up to 100,000, one repeat). Needs ../shared/data/extraction/html; the
@@ -21,7 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import archive_scale, ingest_rate, throughput
+from bench import archive_scale, ingest_rate, pipeline_rate, throughput
 from bench.common import html_dir, load
 
 
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     throughput.main(quick)
     ingest_rate.main(quick)
     archive_scale.main(quick)
+    pipeline_rate.main(quick)
     print(f"\nsuite finished in {time.perf_counter() - start:.0f} s ({load()})")
 
 

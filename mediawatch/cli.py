@@ -14,14 +14,11 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mediawatch import options
 from mediawatch.config import ConfigError, Settings, StorageSettings, load_settings
 from mediawatch.safe_text import json_for_terminal, plain
-
-if TYPE_CHECKING:
-    from mediawatch.service import TemporaryServer
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -121,55 +118,27 @@ def _check_database(settings: Settings) -> None:
     """Open (and migrate) the database before Prefect starts: fail fast and plainly.
     Articles stored before the search index existed are indexed here."""
     from storage import search
-    from storage.connection import transaction, verify, writer
+    from storage.connection import before_write, transaction, writer
 
     if settings.storage.db != StorageSettings.db:  # the default's data/ folder is made
         options.check_new_database(settings.db_path)
     wait = settings.storage.writer_wait_seconds
-    if settings.db_path.exists():
-        verify(settings.db_path, wait=wait)  # a damaged file is not written to
+    before_write(settings.db_path, wait=wait)  # a damaged file is not written to
     with writer(settings.db_path, wait=wait) as conn, transaction(conn):
         search.backfill(conn)
 
 
-def _report_to_running_server() -> None:
-    """A one-shot run reports to the Prefect server `mediawatch server start` runs, when
-    it answers: no temporary server to start (about 10 s), and the run shows in the UI.
-    Must run before Prefect is imported; an explicit PREFECT_API_URL wins."""
-    import os
-
-    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
-        return
-    from mediawatch import service
-
-    state = service.read_state()
-    if state is not None and service.healthy(state.url, timeout=1.0):
-        os.environ["PREFECT_API_URL"] = state.api_url
-
-
-def _temporary_server() -> TemporaryServer | None:
-    """With no server to report to, Prefect would start its temporary one once it is
-    imported and the flow runs, some 3 s in; launched here first, it boots meanwhile
-    (mediawatch.service.TemporaryServer). Must run before Prefect is imported; stopped
-    at exit, after Prefect has sent its last logs and events (atexit runs last what was
-    registered first)."""
-    import atexit
-    import os
-
-    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
-        return None
-    if os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED", "").lower() in ("0", "false"):
-        return None  # the user wants no temporary server: Prefect says so
-    from mediawatch.service import TemporaryServer
-
-    server = TemporaryServer()
-    atexit.register(server.stop)
-    return server
-
-
 def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
-    _report_to_running_server()
-    server = _temporary_server()
+    from mediawatch.nothing_new import run_if_nothing_new
+
+    sources = [s if _is_url(s) else str(Path(s).absolute()) for s in sources]
+    feeds = bool(getattr(args, "feeds", False))
+    summary = run_if_nothing_new(sources, settings, kind, feeds=feeds)
+    if summary is not None:  # recorded without Prefect: nothing to extract or store
+        return summary
+    from mediawatch.background import choose_server
+
+    server_ready = choose_server(settings)  # before Prefect is imported
     from mediawatch.pausepoint import pause
 
     pause("startup")  # tests: the server launched, Prefect not imported yet
@@ -178,12 +147,12 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
 
     with progress.listen(render.progress_listener()):
         return run_ingest(
-            sources=[s if _is_url(s) else str(Path(s).absolute()) for s in sources],
+            sources=sources,
             db=str(settings.db_path),
             config=getattr(args, "config", None),
-            server_ready=server.wait if server is not None else None,
+            server_ready=server_ready,
             kind=kind,
-            feeds=bool(getattr(args, "feeds", False)),
+            feeds=feeds,
             due_only=bool(getattr(args, "due", False)),
             allow_private_hosts=True if getattr(args, "allow_private_hosts", False) else None,
         )
@@ -289,6 +258,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "`mediawatch server start` (or set PREFECT_API_URL)"
         )
     os.environ["PREFECT_API_URL"] = url  # before Prefect is imported
+    from mediawatch.background import hold
+
+    hold(service.prefect_home())  # a background server does not stop while serve runs
     _check_database(settings)
     from flows.service import serve_schedules
 
@@ -300,14 +272,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from storage import search
-    from storage.connection import transaction, verify, writer
+    from storage.connection import before_write, transaction, writer
     from storage.migrate import current_version
 
     settings = _settings(args)
     if settings.storage.db != StorageSettings.db:
         options.check_new_database(settings.db_path)
-    if settings.db_path.exists():
-        verify(settings.db_path, wait=settings.storage.writer_wait_seconds)  # damaged: hands off
+    before_write(settings.db_path, wait=settings.storage.writer_wait_seconds)  # damaged: hands off
     with writer(settings.db_path, wait=settings.storage.writer_wait_seconds) as conn:
         with transaction(conn):
             indexed = search.backfill(conn)

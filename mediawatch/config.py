@@ -160,6 +160,11 @@ class ServiceSettings:
     port: int = 4200
     # Seconds `mediawatch server start` waits for the server to answer.
     start_timeout_seconds: float = 120.0
+    # A one-shot run (ingest, run) with no Prefect server to report to starts this server
+    # in the background and reports to it, as later runs do; the server stops by itself
+    # once no run has used it for this many minutes. 0: none (each such run starts
+    # Prefect's temporary server, seconds of start-up); always 0 when $CI is set.
+    background_idle_minutes: float = 30.0
     # Flow runs `mediawatch serve` runs at once (their writes queue for the database).
     max_runs_at_once: int = 2
     schedules: tuple[Schedule, ...] = (
@@ -281,6 +286,7 @@ _RANGES: dict[tuple[str, str], tuple[float | None, float | None]] = {
     ("RetentionSettings", "prune_text_after_days"): (0, 36_600),
     ("ServiceSettings", "port"): (0, 65_535),
     ("ServiceSettings", "start_timeout_seconds"): (1, None),
+    ("ServiceSettings", "background_idle_minutes"): (0, None),
     ("ServiceSettings", "max_runs_at_once"): (1, None),
     ("FeedSettings", "connect_timeout_seconds"): (0.001, None),
     ("FeedSettings", "read_timeout_seconds"): (0.001, None),

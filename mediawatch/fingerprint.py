@@ -31,7 +31,7 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # articles split off (l'Assemblée), acronyms after an article are names, long lines are
 # never headlines.
 SCHEME_VERSION = 3
-MINHASH_SCHEME = "affine32"  # pinned: datasketch's default may change
+MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)
 LEAD_WORDS = 40  # truncations share their lead: first N tokens of the text
@@ -141,15 +141,11 @@ def _sentence_keys(sent_toks: list[list[str]], language: str | None) -> list[int
     return sorted(keys)[:SENT_ROWS]
 
 
-def _minhash_kwargs(kind: str) -> dict[str, object]:
-    b, r = BANDING[kind]
-    return {"num_perm": b * r, "seed": MINHASH_SEED, "scheme": MINHASH_SCHEME}
-
-
 def fingerprint_many(
     texts: Sequence[str], languages: Sequence[str | None] | None = None
 ) -> list[Fingerprint]:
-    """Fingerprints for a batch, using MinHash.bulk per kind (shared permutations).
+    """Fingerprints for a batch: one array operation per kind over every set's members
+    (mediawatch.minhash).
     ``languages``: each text's language (identified from the text when not given)."""
     if languages is None:
         languages = [text_language(t) for t in texts]
@@ -166,9 +162,7 @@ def _fingerprints(
     texts: Sequence[str], languages: Sequence[str | None]
 ) -> tuple[list[Fingerprint], list[list[str]]]:
     """fingerprint_many, and the texts' tokens (the search index counts them too)."""
-    # Imported here: datasketch pulls in scipy (~0.4 s), which the read commands that only
-    # need tokens (search, diff, the web inspector) should not pay for.
-    from datasketch import MinHash
+    from mediawatch.minhash import signatures  # datasketch's affine32 MinHash, bit for bit
 
     sent_toks = [sentence_tokens(t, lang) for t, lang in zip(texts, languages, strict=True)]
     toks = [[w for st in sts for w in st] for sts in sent_toks]
@@ -177,8 +171,8 @@ def _fingerprints(
     for kind, (b, r) in BANDING.items():
         # An empty set keeps the all-max signature; skip it so it matches nothing.
         data = [[s.encode() for s in f[kind]] for f in feats]  # any order: a minimum is one
-        for i, mh in enumerate(MinHash.bulk(data, **_minhash_kwargs(kind))):
-            keys[i][kind] = band_keys(kind, mh.hashvalues, b, r) if data[i] else []
+        for i, hv in enumerate(signatures(data, b * r, MINHASH_SEED)):
+            keys[i][kind] = band_keys(kind, hv, b, r) if data[i] else []
     out = []
     for sts, tk, k, lang in zip(sent_toks, toks, keys, languages, strict=True):
         h = hashlib.blake2b(" ".join(tk).encode(), digest_size=16).hexdigest()  # = text_hash

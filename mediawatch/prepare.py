@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -34,21 +33,11 @@ from mediawatch.extract import extract_document
 from mediawatch.fingerprint import fingerprint_batch
 from mediawatch.lifeline import exit_with_parent
 from mediawatch.pausepoint import pause
-from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
+from mediawatch.records import Article, Failure, Fingerprinted, RawDocument, raw_hash
 
 log = logging.getLogger(__name__)
 
 Prepared = Fingerprinted | Failure
-
-
-def raw_hash(doc: RawDocument) -> str:
-    """Fingerprint of what the source delivered: unchanged items are not extracted again."""
-    h = hashlib.blake2b(digest_size=16)
-    content = doc.content if isinstance(doc.content, bytes) else doc.content.encode("utf-8")
-    for part in (content, (doc.title or "").encode("utf-8")):
-        h.update(part)
-        h.update(b"\x00")
-    return h.hexdigest()
 
 
 def prepare_chunk(docs: Sequence[RawDocument], settings: ExtractSettings) -> list[Prepared]:
@@ -58,7 +47,10 @@ def prepare_chunk(docs: Sequence[RawDocument], settings: ExtractSettings) -> lis
     pairs = [(d, a) for d, a in zip(docs, extracted, strict=True) if isinstance(a, Article)]
     fps = fingerprint_batch([a for _, a in pairs])
     done = iter(replace(f, raw_hash=raw_hash(d)) for (d, _), f in zip(pairs, fps, strict=True))
-    return [next(done) if isinstance(x, Article) else x for x in extracted]
+    return [
+        next(done) if isinstance(x, Article) else replace(x, raw_hash=raw_hash(d))
+        for d, x in zip(docs, extracted, strict=True)
+    ]
 
 
 def chunks(docs: Sequence[RawDocument], size: int) -> list[list[RawDocument]]:

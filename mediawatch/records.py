@@ -6,6 +6,7 @@ Anything that goes wrong on the way becomes a Failure, recorded with its reason.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -41,6 +42,7 @@ class Failure:
     stage: str  # ingest | extract | fingerprint | store
     reason: str
     url: str | None = None
+    raw_hash: str | None = None  # an extraction failure: the content's hash (rejected_items)
 
 
 @dataclass(frozen=True)
@@ -91,5 +93,15 @@ class Fingerprinted:
     text_hash: str  # hash of the normalised text: exact copies share it
     band_keys: tuple[tuple[int, int], ...]  # (signature kind, key) rows for the LSH index
     terms: dict[str, dict[str, float]] = field(default_factory=dict)  # space -> term -> count
-    raw_hash: str = ""  # hash of the delivered item (mediawatch.prepare.raw_hash)
+    raw_hash: str = ""  # hash of the delivered item (raw_hash below)
     search_terms: dict[str, int] | None = None  # full-text index counts (mediawatch.search)
+
+
+def raw_hash(doc: RawDocument) -> str:
+    """Fingerprint of what the source delivered: unchanged items are not extracted again."""
+    h = hashlib.blake2b(digest_size=16)
+    content = doc.content if isinstance(doc.content, bytes) else doc.content.encode("utf-8")
+    for part in (content, (doc.title or "").encode("utf-8")):
+        h.update(part)
+        h.update(b"\x00")
+    return h.hexdigest()

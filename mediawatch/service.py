@@ -8,6 +8,11 @@ vacuum service (see ``flows/__init__.py``). The server runs in its own session,
 its output goes to ``<home>/server.log``, and ``<home>/mediawatch-server.json``
 says where it is, so ``stop``, ``status`` and ``serve`` find it.
 
+A one-shot run with no server to report to starts the same server in the background
+(``start(..., idle_minutes=...)``, ``service.background_idle_minutes``; see
+``mediawatch.background``): then a watchdog (``mediawatch.server_idle``) leads the
+server's process group and stops it once no run has used it for that long.
+
 Plain functions, no Prefect import: the server is another process.
 """
 
@@ -22,7 +27,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +37,8 @@ from mediawatch.config import Schedule, Settings
 
 STATE_FILE = "mediawatch-server.json"
 LOG_FILE = "server.log"
+USERS_FILE = "mediawatch-server.users"  # runs hold it shared while they use the server
+START_LOCK = "mediawatch-server.start.lock"
 
 
 class ServiceError(RuntimeError):
@@ -46,6 +53,7 @@ class ServerState:
     home: str
     log: str
     started_at: str
+    idle_minutes: float = 0.0  # > 0: started by a run; stops itself after this idle time
 
     @property
     def url(self) -> str:
@@ -159,23 +167,83 @@ def status(settings: Settings) -> ServerStatus:
     return ServerStatus(alive, state, ok, message)
 
 
-def start(settings: Settings, timeout: float | None = None) -> ServerState:
-    """Start the Prefect server in the background; returns once it answers."""
+def start(
+    settings: Settings,
+    timeout: float | None = None,
+    idle_minutes: float = 0.0,
+    wait: bool = True,
+) -> ServerState:
+    """Start the Prefect server in the background; returns once it answers (``wait``).
+
+    ``idle_minutes`` > 0: a run's background server, which stops itself once no run has
+    used it for that long (``mediawatch.server_idle``). Started without it (`mediawatch
+    server start`), a server that runs already is kept for good."""
     home = prefect_home()
     home.mkdir(parents=True, exist_ok=True)
-    current = status(settings)
-    if current.running and current.state is not None:
-        if not current.healthy and not _wait_healthy(current.state, 30.0):
-            raise ServiceError(current.message)
-        return current.state
-    if current.healthy:
-        raise ServiceError(current.message + "; stop it or choose another service.port")
+    with _start_lock(home):
+        current = status(settings)
+        if current.running and current.state is not None:
+            state = current.state
+            if state.idle_minutes and not idle_minutes:  # the user's now: no idle stop
+                state = replace(state, idle_minutes=0.0)
+                _write_state(home, state)
+            if wait and not current.healthy and not _wait_healthy(state, 30.0):
+                raise ServiceError(current.message)
+            return state
+        if current.healthy:
+            raise ServiceError(current.message + "; stop it or choose another service.port")
+        proc, state = _spawn(settings, home, idle_minutes)
+    if not wait:
+        return state
+    deadline = time.monotonic() + (timeout or settings.service.start_timeout_seconds)
+    log_path = Path(state.log)
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            _state_path(home).unlink(missing_ok=True)
+            raise ServiceError(
+                f"the Prefect server exited ({proc.returncode}) during start:\n" + _tail(log_path)
+            )
+        if healthy(state.url, timeout=1.0):
+            return state
+        time.sleep(0.3)
+    _terminate(proc.pid, grace=10.0)
+    _state_path(home).unlink(missing_ok=True)
+    raise ServiceError(f"the Prefect server did not answer at {state.url}:\n" + _tail(log_path))
+
+
+@contextlib.contextmanager
+def _start_lock(home: Path):
+    """One start at a time per home: two runs starting at once share one server."""
+    import fcntl
+
+    fd = os.open(home / START_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _write_state(home: Path, state: ServerState) -> None:
+    tmp = _state_path(home).with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(state), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, _state_path(home))
+
+
+def _spawn(
+    settings: Settings, home: Path, idle_minutes: float
+) -> tuple[subprocess.Popen, ServerState]:
+    """``prefect server start`` in a session of its own (led by the idle watchdog when
+    ``idle_minutes`` > 0); its state file written."""
     host, port = settings.service.host, settings.service.port
     log_path = home / LOG_FILE
+    command = [*_prefect_command(), "server", "start", "--host", host, "--port", str(port)]
+    if idle_minutes > 0:
+        command = [sys.executable, "-m", "mediawatch.server_idle", str(home), "--", *command]
     log = log_path.open("ab")
     try:
         proc = subprocess.Popen(
-            [*_prefect_command(), "server", "start", "--host", host, "--port", str(port)],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -192,21 +260,10 @@ def start(settings: Settings, timeout: float | None = None) -> ServerState:
         str(home),
         str(log_path),
         datetime.now(UTC).isoformat(timespec="seconds"),
+        idle_minutes,
     )
-    _state_path(home).write_text(json.dumps(asdict(state), indent=2) + "\n", encoding="utf-8")
-    deadline = time.monotonic() + (timeout or settings.service.start_timeout_seconds)
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            _state_path(home).unlink(missing_ok=True)
-            raise ServiceError(
-                f"the Prefect server exited ({proc.returncode}) during start:\n" + _tail(log_path)
-            )
-        if healthy(state.url, timeout=1.0):
-            return state
-        time.sleep(0.3)
-    _terminate(proc.pid, grace=10.0)
-    _state_path(home).unlink(missing_ok=True)
-    raise ServiceError(f"the Prefect server did not answer at {state.url}:\n" + _tail(log_path))
+    _write_state(home, state)
+    return proc, state
 
 
 def _wait_healthy(state: ServerState, seconds: float) -> bool:

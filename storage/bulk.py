@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import duckdb
-import numpy as np
 
 _names = itertools.count()
 
@@ -21,6 +20,8 @@ def insert_rows(
 ) -> None:
     if not rows:
         return
+    import numpy as np  # a fifth of a second to load: not for a run that writes nothing
+
     cols = list(zip(*rows, strict=True))
     view = f"_insert_rows_{next(_names)}"
     # object arrays (fromiter: a value is never unpacked): DuckDB reads each value as the

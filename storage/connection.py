@@ -18,7 +18,15 @@ memory; the next writer replays it into the file.
 A damaged file (cut short, or a block whose checksum fails: DuckDB checks each block
 as it reads it) raises ``DatabaseDamaged`` from any connection here, with where
 DuckDB saw it; ``verify`` reads every block of every table, for `mediawatch check`
-and before a command writes (a damaged file is never written to).
+and `vacuum`, and before a command writes to a file that changed since mediawatch last
+saw it whole (``verified``: a damaged file is never written to).
+
+The last whole state is a stamp, ``<db>.verified``: the file's size, modification time
+and inode (and its write-ahead log's), written by ``verify`` and refreshed by every
+writer that opened a file matching it. A file damaged from outside (cut short, copied
+over, overwritten in place) no longer matches, and is read in full before the next
+write; damage that leaves size and time as they were (a disk's own rot) is caught by
+DuckDB's block checksums when a command reads the block, and by `check` and `vacuum`.
 """
 
 from __future__ import annotations
@@ -43,9 +51,11 @@ __all__ = [
     "NoDatabase",
     "SchemaError",
     "UnreadableDatabase",
+    "before_write",
     "compact",
     "reader",
     "transaction",
+    "verified",
     "verify",
     "writer",
 ]
@@ -193,21 +203,75 @@ def _open_reader(path: Path, wait: float) -> duckdb.DuckDBPyConnection:
             os.close(fd)
 
 
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def _file_state(path: Path) -> str | None:
+    """Size, modification time and inode of the file and of its write-ahead log."""
+    parts = []
+    for p in (path, Path(str(path) + ".wal")):
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            parts.append("-")
+            continue
+        except OSError:
+            return None
+        parts.append(f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_dev}")
+    return " ".join(parts)
+
+
+def verified(path: str | Path) -> bool:
+    """Is the file as mediawatch last saw it whole (read in full by ``verify``, or
+    written by a writer since)? Then a write need not read it all first."""
+    path = Path(path)
+    state = _file_state(path)
+    try:
+        return state is not None and _stamp_path(path).read_text() == state
+    except OSError:
+        return False
+
+
+def _stamp(path: Path, state: str | None = None) -> None:
+    """Record the file's state as whole (best effort: no stamp only costs a ``verify``)."""
+    state = state or _file_state(path)
+    if state is None:
+        return
+    tmp = _stamp_path(path).with_name(_stamp_path(path).name + ".tmp")
+    try:
+        tmp.write_text(state)
+        os.replace(tmp, _stamp_path(path))
+    except OSError:
+        pass
+
+
 @contextmanager
 def writer(path: str | Path, wait: float = 600.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """The single read-write connection, migrated to the current schema."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _file_lock(path, wait):
+        # a file as last seen whole (or a new one) stays so after our own writes
+        trusted = not path.exists() or verified(path)
         conn = _connect_retrying(path, read_only=False, wait=wait)
+        whole = trusted
         try:
             migrate(conn)
             yield conn
         except duckdb.Error as exc:
+            whole = False
             _raise_damage(path, exc)
             raise
         finally:
-            _close(path, conn)
+            try:
+                _close(path, conn)
+            except BaseException:
+                whole = False
+                raise
+            finally:
+                if whole:
+                    _stamp(path)
 
 
 def _close(path: Path, conn: duckdb.DuckDBPyConnection) -> None:
@@ -244,10 +308,12 @@ def verify(path: str | Path, wait: float = 60.0) -> int:
     """Read every value of every table (DuckDB checks each block's checksum as it reads
     it); raises DatabaseDamaged at the first bad block. Returns the tables read.
 
-    Costs a pass over the file: done by `mediawatch check`, and before a command writes
-    (ingest, run, serve, vacuum, migrate), so that a damaged file is never written to.
-    Index blocks are read when a lookup needs them, not here."""
+    Costs a pass over the file (about 1 s per 250 MB): done by `mediawatch check` and
+    `vacuum`, and before a command writes (ingest, run, serve, migrate) to a file that is
+    not as mediawatch last saw it whole (``verified``). Index blocks are read when a
+    lookup needs them, not here."""
     path = Path(path)
+    before = _file_state(path)
     with reader(path, wait=wait, any_schema=True) as conn:  # the write that follows migrates
         tables = [
             r[0]
@@ -264,7 +330,17 @@ def verify(path: str | Path, wait: float = 60.0) -> int:
                 conn.execute(f"SELECT min(COLUMNS(*)) FROM {name}").fetchall()
             except duckdb.BinderException:
                 conn.execute(f"SELECT bit_xor(hash(COLUMNS(*))) FROM {name}").fetchall()
+    if before is not None and _file_state(path) == before:  # not written meanwhile
+        _stamp(path, before)
     return len(tables)
+
+
+def before_write(path: str | Path, wait: float = 60.0) -> None:
+    """What a command checks before it writes: a file that is not as mediawatch last saw
+    it whole is read in full first (``verify``), so a damaged file is never written to."""
+    path = Path(path)
+    if path.exists() and not verified(path):
+        verify(path, wait=wait)
 
 
 @contextmanager
@@ -347,4 +423,5 @@ def compact(path: str | Path, wait: float = 600.0) -> Compaction:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+        _stamp(path)  # a copy of every block, each read (and checked) on the way
         return Compaction(before, path.stat().st_size)

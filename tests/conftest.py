@@ -12,6 +12,10 @@ import pytest
 
 import flows  # noqa: F401  (Prefect environment before Prefect loads)
 
+# No background Prefect server for the commands the tests run (each starts Prefect's
+# temporary one, or reports to the test's server): tests/test_background.py turns it on.
+os.environ["MEDIAWATCH_SERVICE_BACKGROUND_IDLE_MINUTES"] = "0"
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -11,7 +11,12 @@ from mediawatch.config import DEFAULT_CONFIG, ConfigError, Settings, load_settin
 
 
 def test_the_settings_file_matches_the_built_in_defaults(monkeypatch) -> None:
-    for name in ("MEDIAWATCH_DB", "MEDIAWATCH_CONFIG"):
+    # (conftest turns the background server off for the session)
+    for name in (
+        "MEDIAWATCH_DB",
+        "MEDIAWATCH_CONFIG",
+        "MEDIAWATCH_SERVICE_BACKGROUND_IDLE_MINUTES",
+    ):
         monkeypatch.delenv(name, raising=False)
     assert DEFAULT_CONFIG.exists()
     assert load_settings(DEFAULT_CONFIG) == Settings()

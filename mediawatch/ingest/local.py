@@ -174,8 +174,11 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROLS))
     return controls > len(head) * 0.05
+
+
+_CONTROLS = bytes(b for b in range(32) if b < 9 or b > 13)  # not tab, newlines, form feed
 
 
 def decode_text(data: bytes) -> str:

@@ -21,15 +21,16 @@ from mediawatch.match.revise import reverify
 from mediawatch.match.storymates import StoryCheck, plan_checks, run_checks
 from mediawatch.match.verify import line_keys
 from mediawatch.pausepoint import pause
-from mediawatch.pipeline.db import open_reader, open_writer, utcnow
+from mediawatch.pipeline.db import open_writer, utcnow
 from mediawatch.pipeline.feeds import ItemUpdate, save_items
+from mediawatch.pipeline.known import rejections, skip_known  # noqa: F401  (pipeline.skip_known)
 from mediawatch.pipeline.summary import BatchReport
-from mediawatch.prepare import raw_hash
-from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
+from mediawatch.records import Article, Failure, Fingerprinted
 from mediawatch.reindex import needed as reindex_needed
 from mediawatch.reindex import reindex
 from storage import articles as articles_db
 from storage import dedup as dedup_db
+from storage import rejected as rejected_db
 from storage import runs as runs_db
 from storage import search as search_db
 from storage import sites as sites_db
@@ -37,18 +38,6 @@ from storage import stories as stories_db
 from storage.connection import transaction
 
 log = logging.getLogger(__name__)
-
-
-def skip_known(docs: list[RawDocument], settings: Settings) -> tuple[list[RawDocument], int]:
-    """Drop items stored before with the same content: nothing to extract again."""
-    if not docs or not settings.db_path.exists():
-        return docs, 0
-    with open_reader(settings) as conn:
-        known = articles_db.known(conn, (url_key(d.url) for d in docs))
-    fresh = [
-        d for d in docs if (k := known.get(url_key(d.url))) is None or k.raw_hash != raw_hash(d)
-    ]
-    return fresh, len(docs) - len(fresh)
 
 
 def store_batch(
@@ -72,7 +61,9 @@ def store_batch(
             log.info("reindexing stored articles for the current text analysis")
             reindex(conn)
         runs_db.record_failures(conn, run_id, failures)
+        rejected_db.save(conn, rejections(failures, settings), run_id, utcnow())
         if batch:
+            rejected_db.forget(conn, (url_key(f.article.url) for f in batch))
             _store(conn, batch, run_id, settings, raw_hashes or {}, report, revise_of)
             search_db.index_stored(conn, report.revised_article_ids)
         if items:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from mediawatch.config import ConfigError, WatchList
-from mediawatch.search import Query, parse_query
 from storage import watch as watch_db
+
+if TYPE_CHECKING:  # the search layer loads when a list is evaluated
+    from mediawatch.search import Query
 
 
 class WatchError(ValueError):
@@ -45,6 +47,8 @@ def query_of(wl: WatchList) -> Query | None:
     """The parsed query; None when the watchlist has none (sources or languages only)."""
     if not wl.query.strip():
         return None
+    from mediawatch.search import parse_query
+
     query = parse_query(wl.query)
     if query.empty:
         raise WatchError(

@@ -9,9 +9,9 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from mediawatch.article_view import console
 from mediawatch.config import WatchList
 from mediawatch.outside_text import plain
+from mediawatch.render import console
 from mediawatch.watch.run import WatchReport
 from storage.watch import HitRow, WatchlistRow
 

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 
 from mediawatch.config import Settings, WatchList
 from mediawatch.records import Failure
-from mediawatch.watch import deliver as delivery
 from mediawatch.watch.evaluate import evaluate
 from mediawatch.watch.lists import WatchError, spec, sync
 from storage import runs as runs_db
@@ -88,6 +87,8 @@ def run_watchlists(
     pending = [(hits[h], channel) for h, channel in due if h in hits]
     if not pending:
         return report
+    from mediawatch.watch import deliver as delivery  # HTTP: only with hits to send
+
     outcomes = delivery.deliver(settings, pending, lists, load_block)
     now = utcnow()
     failed = [

@@ -1,0 +1,102 @@
+"""A run that finds nothing new answers at once: no Prefect, no worker processes.
+
+Every local item is read and compared with what is stored (url and the hash of its
+content, ``mediawatch.pipeline.known``: the rule the flow's skip-known stage applies).
+When all of them are stored unchanged, or gave no article before from the same content
+under the same extraction settings (``rejected_items``: recorded as failures again, with
+the reason they had), the run is recorded as the flow would record it
+(the runs table: sources, counts, the items that could not be read, the watchlists'
+step) and its summary printed, without importing Prefect or starting its server and the
+extraction workers, which cost seconds whatever a run does. As soon as one item is new
+or changed, the caller runs the flow, which reads the sources again.
+
+A run with URLs or feeds always runs the flow: a feed's news is known only once it has
+been polled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mediawatch import interrupt
+from mediawatch.config import Settings
+from mediawatch.ingest.local import iter_local
+from mediawatch.pipeline import runs
+from mediawatch.pipeline.db import open_writer
+from mediawatch.pipeline.known import check
+from mediawatch.pipeline.summary import RunSummary
+from mediawatch.records import Failure, RawDocument
+from storage import runs as runs_db
+from storage.connection import transaction
+
+
+def _batches(
+    sources: list[str], settings: Settings, failures: list[Failure]
+) -> Iterator[list[RawDocument]]:
+    """The sources' documents in batches of ``run.batch_size``; failures collected aside."""
+    docs: list[RawDocument] = []
+    for item in iter_local(sources, settings.ingest):
+        if isinstance(item, Failure):
+            failures.append(item)
+            continue
+        docs.append(item)
+        if len(docs) >= settings.run.batch_size:
+            yield docs
+            docs = []
+    if docs:
+        yield docs
+
+
+def all_stored(
+    sources: list[str], settings: Settings
+) -> tuple[int, list[Failure], list[Failure]] | None:
+    """(documents, failures of reading, rejected again) when every document of the local
+    ``sources`` is stored unchanged, or was rejected before with the same content under
+    the same extraction settings; None as soon as one is not (or there is no database)."""
+    if not sources or not settings.db_path.exists():
+        return None
+    failures: list[Failure] = []
+    rejected: list[Failure] = []
+    documents = 0
+    for docs in _batches(sources, settings, failures):
+        found = check(docs, settings)
+        if found.fresh:
+            return None
+        documents += len(docs)
+        rejected += found.rejected
+    return documents, failures, rejected
+
+
+def run_if_nothing_new(
+    sources: list[str], settings: Settings, kind: str, feeds: bool = False
+) -> RunSummary | None:
+    """Record and return the run when the sources hold nothing new; None: run the flow."""
+    if feeds or any(s.startswith(("http://", "https://")) for s in sources):
+        return None
+    found = all_stored(sources, settings)
+    if found is None:
+        return None
+    documents, failures, rejected = found
+    from mediawatch.watch.run import watch_step
+
+    summary: RunSummary | None = None
+    try:
+        with interrupt.shielded():  # a run recorded is a run that records how it ended
+            run_id = runs.start_run(settings, sources, kind)
+            summary = RunSummary(run_id=run_id, db=str(settings.db_path))
+        summary.documents = documents + len(failures)
+        summary.already_known = documents - len(rejected)
+        summary.failures = failures + rejected  # as the flow would record them
+        if summary.failures:
+            with open_writer(settings) as conn, transaction(conn):
+                runs_db.record_failures(conn, run_id, summary.failures)
+        summary.watch = watch_step(settings, run_id, [])
+        summary.failures.extend(summary.watch.failures)
+    except BaseException as exc:
+        if summary is None:
+            raise
+        runs.ended_by_signal(settings, summary, exc, None)
+        raise
+    with interrupt.shielded():
+        runs.finish_run(settings, summary)
+    return summary
