@@ -17,8 +17,13 @@ $(STAMP): pyproject.toml constraints.txt
 run: install
 	$(BIN)/mediawatch run
 
+# Two workers, a test file each at a time: most of the suite waits on subprocesses and
+# servers, so two cores finish it in about half the time. The tests that signal or kill
+# runs midway run afterwards on their own, with the machine to themselves.
+ALONE := tests/test_interrupts.py tests/test_crash.py
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(ALONE:%=--ignore=%)
+	$(BIN)/python -m pytest -q $(ALONE)
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,6 +10,15 @@ from pathlib import Path
 
 import pytest
 
+# Output that is not a terminal is laid out for 80 columns, so a temporary path's length
+# (longer under pytest-xdist) would decide where lines break: the tests read output laid
+# out wide, unless they choose a width themselves. Set before any console is made.
+os.environ["COLUMNS"] = "250"
+# A signalled command cleans up, then exits; a watchdog ends it after 8 s whatever the
+# clean-up is doing. The tests check the clean-up's path and output, which on a busy
+# machine (or beside another test worker) may take longer than that.
+os.environ["MEDIAWATCH_TEST_GRACE_SECONDS"] = "60"
+
 import flows  # noqa: F401  (Prefect environment before Prefect loads)
 
 # No background Prefect server for the commands the tests run (each starts Prefect's

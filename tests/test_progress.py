@@ -65,7 +65,7 @@ def test_the_command_line_shows_progress_on_a_terminal_only(
     prefect_server: PrefectServer, tmp_path: Path
 ) -> None:
     corpus = write_jsonl(tmp_path / "small.jsonl", articles(n_events=10))
-    env = {**prefect_server.env, "TERM": "xterm-256color", "COLUMNS": "120"}
+    env = {**prefect_server.env, "TERM": "xterm-256color", "COLUMNS": "250"}
     env["MEDIAWATCH_RUN_BATCH_SIZE"] = "10"
     command = [sys.executable, "-m", "mediawatch.cli", "ingest", str(corpus)]
 
