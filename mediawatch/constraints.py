@@ -2,7 +2,8 @@
 
 The store stage loads them once per batch (``load``) and applies them at the two
 places where the pipeline decides pairings:
-- duplicate groups (``keep_groups``, on the batch's match outcome): a detached article
+- duplicate groups (``keep_groups``, on the batch's match outcome; ``keep_revision``, on
+  the re-verification of a revised member's group): a detached article
   never shares a group with its former group mates, the two parts of a split never
   share a group (a group never spans two stories), an attached article stays in the
   group it was attached to;
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from mediawatch.match.batch import MatchOutcome, MemberRow, _similarity, decision_record
+from mediawatch.match.revise import GroupChange
 from mediawatch.match.verify import DupDecision, verify
 from storage import corrections as db
 
@@ -200,3 +202,24 @@ def keep_groups(
     grouped = {m.article_id for r in outcome.groups for m in r.members}
     outcome.ungrouped = sorted(ungrouped - grouped)
     return outcome
+
+
+def keep_revision(change: GroupChange, members: Collection[int], rules: Rules) -> GroupChange:
+    """A revised group's re-verification, with the analyst's attachments kept: a member
+    attached by hand that no longer verifies stays, with the row the attachment stored,
+    as long as the article it was attached beside stays in the group."""
+    forced = {a.article_id: a for a in rules.attach}
+    left = set(change.left)
+    if change.dissolved:  # every member but the anchor failed (or it was the anchor)
+        left = set(members) - {change.origin_id}
+    keep = {aid for aid in left if aid in forced and forced[aid].mate not in left}
+    keep = {aid for aid in keep if forced[aid].mate in members}
+    if not keep:
+        return change
+    left -= keep
+    size = len(members) - len(left)
+    if size < 2:
+        return change
+    updated = [r for r in change.updated if r.article_id not in keep]
+    updated += [forced[aid].row for aid in sorted(keep)]
+    return GroupChange(change.group_id, change.origin_id, updated, sorted(left), size, False)

@@ -321,6 +321,26 @@ def test_group_attach_verifies_explains_and_forces(db: Path, tmp_path: Path, cap
     assert group_of(db, early) == group_of(db, 1) == group_of(db, 4)
     check_ok(db, capsys)
 
+    # A revision of the forced member is re-verified against its group and fails again:
+    # the analyst's attachment keeps it there all the same.
+    url = q(db, "SELECT url FROM articles WHERE article_id = 4")[0][0]
+    store(
+        db,
+        [
+            {
+                "url": url,
+                "title": "Harbourton counts the cost",
+                "text": text_of(db, 4) + "\nThe council said repairs would start in March.",
+                "published_at": "2026-02-24T16:30:00",
+                "source": "Marrow Gazette",
+            }
+        ],
+        tmp_path,
+    )
+    assert q(db, "SELECT count(*) FROM article_revisions WHERE article_id = 4") == [(1,)]
+    assert group_of(db, 4) == group_of(db, 1)
+    check_ok(db, capsys)
+
 
 def test_undo_restores_the_previous_state(db: Path, capsys):
     before = snapshot(db)

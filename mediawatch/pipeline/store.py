@@ -394,6 +394,8 @@ def _revise(
             group = dedup_db.group_texts(conn, k.article_id)
             if group is not None:
                 change = reverify(group, k.article_id, dedup_db.furniture(conn))
+                rules = constraints.load(conn)  # an analyst's attachments stay
+                change = constraints.keep_revision(change, list(group.members), rules)
                 dedup_db.apply_change(conn, change, run_id, now)
     if changed:
         articles_db.refresh_stories(conn, articles_db.story_of(conn, changed).values())
