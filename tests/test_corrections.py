@@ -342,6 +342,26 @@ def test_group_attach_verifies_explains_and_forces(db: Path, tmp_path: Path, cap
     check_ok(db, capsys)
 
 
+def test_the_group_page_says_when_an_analyst_decided(db: Path, tmp_path: Path, capsys):
+    import warnings
+
+    with warnings.catch_warnings():  # Starlette prefers httpx2; httpx (Prefect's) works
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from mediawatch.config import load_settings
+    from mediawatch.web import app as web
+
+    d = ["--db", str(db), "--note", "<b>same wire</b>, rewritten"]
+    assert cli(capsys, "group", "attach", "4", "--to", "1", *d, "--force", "analyst")[0] == 0
+    with TestClient(web.create_app(load_settings(db=db)), base_url="http://127.0.0.1") as c:
+        page = c.get(f"/group/{group_of(db, 4)}", params={"a": 1, "b": 4}).text
+        plain = c.get(f"/group/{group_of(db, 4)}", params={"a": 1, "b": 1}).text
+    assert "An analyst decided</b> how A and B pair: kept in one duplicate group by " in page
+    assert "&lt;b&gt;same wire&lt;/b&gt;, rewritten" in page and "<b>same wire" not in page
+    assert "An analyst decided" not in plain
+
+
 def test_undo_restores_the_previous_state(db: Path, capsys):
     before = snapshot(db)
     d = ["--db", str(db)]

@@ -302,6 +302,7 @@ class Inspector:
     def group(self, request: Request) -> Response:
         group_id = request.path_params["group_id"]
         p = request.query_params
+        from mediawatch.corrections import pair_note
         from mediawatch.explain import explain_pair
 
         with self.read() as conn:
@@ -321,6 +322,7 @@ class Inspector:
                 )
             story = queries.get_story_row(conn, group.story_id)
             report = explain_pair(conn, a, b) if a != b else None
+            decided = pair_note(conn, a, b) if a != b else None
             texts = queries.article_texts(conn, [a, b])
         members = {m.article_id: m for m in group.members}
         stored = _stored_decision(members[a], members[b], group.origin_article_id)
@@ -340,6 +342,7 @@ class Inspector:
             report=report,
             computed=_sided(report.sections[0].decision, "A", "B") if report else None,
             stored=stored,
+            decided=decided,
             diff=diff,
             view="unified" if p.get("view") == "unified" else "side",
         )
