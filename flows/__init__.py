@@ -14,9 +14,8 @@ Variables already set by the user win.
 from __future__ import annotations
 
 import os
-import signal
-import threading
 
+from mediawatch import interrupt
 from mediawatch.config import PROJECT_ROOT
 
 _DEFAULTS = {
@@ -36,8 +35,4 @@ for _name, _value in _DEFAULTS.items():
 
 # A flow run that `mediawatch serve` started leaves Ctrl-C to serve from the moment its
 # flow is loaded (mediawatch.interrupt.reclaim explains why).
-if (
-    os.environ.get("MEDIAWATCH_SERVED_RUN") == "1"
-    and threading.current_thread() is threading.main_thread()
-):
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+interrupt.leave_ctrl_c_to_serve()

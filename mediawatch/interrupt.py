@@ -87,6 +87,14 @@ def served_run() -> bool:
     return os.environ.get(SERVED_RUN) == "1"
 
 
+def leave_ctrl_c_to_serve() -> bool:
+    """In a flow run that `serve` started, ignore SIGINT (``reclaim`` says why); True if so."""
+    if not served_run() or threading.current_thread() is not threading.main_thread():
+        return False
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return True
+
+
 def reclaim() -> None:
     """Take SIGTERM back from Prefect inside a flow run of this command (Prefect's flow
     engine installs a handler of its own for its runner's cancellations, which a
@@ -99,8 +107,7 @@ def reclaim() -> None:
     global _installed
     if threading.current_thread() is not threading.main_thread():
         return
-    if served_run():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if leave_ctrl_c_to_serve():
         signal.signal(signal.SIGTERM, _handler)
         _installed = True
         return

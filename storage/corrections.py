@@ -12,6 +12,7 @@ from datetime import datetime
 import duckdb
 
 from storage.bulk import insert_rows
+from storage.dedup import MEMBER_COLUMNS
 
 # Which kinds bind their articles how (see migration 0009).
 TOGETHER = ("story-merge", "article-move")  # every listed article in one story
@@ -325,17 +326,7 @@ def write_group(conn: duckdb.DuckDBPyConnection, group_id: int, state: dict, now
     insert_rows(
         conn,
         "dup_members",
-        [
-            "article_id",
-            "group_id",
-            "relation",
-            "via_article_id",
-            "similarity",
-            "containment",
-            "decision",
-            "joined_at",
-            "run_id",
-        ],
+        MEMBER_COLUMNS,
         [
             (int(aid), group_id, rel, via, sim, cont, dec, datetime.fromisoformat(joined), run)
             for aid, (rel, via, sim, cont, dec, joined, run) in sorted(members.items())

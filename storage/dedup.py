@@ -28,6 +28,19 @@ from mediawatch.match.storymates import StoryCheck
 from mediawatch.times import lineage_key
 from storage.bulk import insert_rows
 
+# The columns of a dup_members row, in the order the writers give them.
+MEMBER_COLUMNS = [
+    "article_id",
+    "group_id",
+    "relation",
+    "via_article_id",
+    "similarity",
+    "containment",
+    "decision",
+    "joined_at",
+    "run_id",
+]
+
 
 def candidate_ids(
     conn: duckdb.DuckDBPyConnection, keys: Iterable[tuple[int, int]], since: date, until: date
@@ -202,17 +215,7 @@ def save(
     insert_rows(
         conn,
         "dup_members",
-        [
-            "article_id",
-            "group_id",
-            "relation",
-            "via_article_id",
-            "similarity",
-            "containment",
-            "decision",
-            "joined_at",
-            "run_id",
-        ],
+        MEMBER_COLUMNS,
         [
             (
                 m.article_id,

@@ -365,6 +365,7 @@ def _revise(
     if settings.extract.site_boilerplate_min_pages > 0:
         fs = _strip_site_boilerplate(conn, fs, settings.extract.site_boilerplate_min_pages)
     changed: list[int] = []
+    rules: constraints.Rules | None = None  # loaded when a revised group is re-verified
     for (k, _), f in zip(pairs, fs, strict=True):
         raw = raw_hashes.get(f.article.original_url)
         # a title derived now from an unchanged text is no change (stored without one)
@@ -394,7 +395,8 @@ def _revise(
             group = dedup_db.group_texts(conn, k.article_id)
             if group is not None:
                 change = reverify(group, k.article_id, dedup_db.furniture(conn))
-                rules = constraints.load(conn)  # an analyst's attachments stay
+                if rules is None:
+                    rules = constraints.load(conn)  # an analyst's attachments stay
                 change = constraints.keep_revision(change, list(group.members), rules)
                 dedup_db.apply_change(conn, change, run_id, now)
     if changed:
