@@ -29,8 +29,9 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # terms, search postings); kept in pipeline_state as "text_scheme", and `mediawatch
 # reindex` recomputes an older database. 2: language-aware text analysis. 3: elided
 # articles split off (l'Assemblée), acronyms after an article are names, long lines are
-# never headlines.
-SCHEME_VERSION = 3
+# never headlines. 4: countries and cities are named by their English names in every
+# language (mediawatch.text.places).
+SCHEME_VERSION = 4
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)

@@ -22,6 +22,7 @@ from mediawatch.text.lexicon import ENGLISH_STOPWORDS, FURNITURE, stopwords
 from mediawatch.text.lexicon import stem as snowball
 from mediawatch.text.names import NOUN_CAPITALISING, name_key
 from mediawatch.text.normalise import fold, normalise
+from mediawatch.text.places import english_keys, gazetteer
 from mediawatch.text.segment import (
     CASELESS,
     MARKS,
@@ -168,10 +169,12 @@ def _is_headline(toks: list[_Token], lowercase: set[str]) -> bool:
 def _common_nouns(lines: list[list[_Token]], language: str | None) -> set[str]:
     """Capitalised words that follow a determiner somewhere in the text: common nouns in
     a language that capitalises nouns (German "die Regierung"), never names. Acronyms
-    are names even after an article ("die ÖVP", "der ORF")."""
+    are names even after an article ("die ÖVP", "der ORF"), and so are countries and
+    cities ("die Türkei", "der Iran")."""
     determiners = NOUN_CAPITALISING.get(language or "")
     if not determiners:
         return set()
+    places = gazetteer(language)
     out: set[str] = set()
     for toks in lines:
         for k in range(1, len(toks)):
@@ -183,6 +186,7 @@ def _common_nouns(lines: list[list[_Token]], language: str | None) -> set[str]:
                     toks[k - 1][1] in determiners
                     or (k > 1 and toks[k - 2][1] in determiners and toks[k - 1][0][0].islower())
                 )
+                and (name_key(n, language),) not in places
             ):
                 out.add(n)
     return out
@@ -316,7 +320,7 @@ def extract_features(
     for li, run in _name_runs(lines, heads, language):
         w = weights[li]
         parts = [p for p in run if p not in CONNECTORS and p not in NOT_NAMES]
-        keys = [k for k in (name_key(p, language) for p in parts) if k]
+        keys = english_keys([k for k in (name_key(p, language) for p in parts) if k], language)
         if not keys:
             continue
         if len(keys) > 1:

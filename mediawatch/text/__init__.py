@@ -15,6 +15,8 @@ story features, search, diff and explain:
 - ``sentences``: sentence ends of every script (``sentences.py``);
 - ``names``: names with and without letter case, transliterated so that Путин and
   Putin meet (``names.py``);
+- ``places``: countries and major cities by their English names in every language,
+  from CLDR (Babel), so Türkei, 土耳其 and Turkey meet (``places.py``);
 - ``dates``: numbers, years and dates, month names in the languages handled
   (``dates.py``).
 

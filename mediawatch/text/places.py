@@ -1,0 +1,94 @@
+"""Countries and major cities as one name in every language.
+
+Transliteration lets Путин meet Putin, but not Türkei, Turquie, Турция, تركيا and 土耳其
+meet Turkey: a place is translated, not spelt out. Unicode's CLDR names every country
+and territory, and the exemplar city of every time zone (Toronto, Baghdad, Kathmandu,
+Istanbul...), in each language; Babel ships that data inside its wheel. So a place name
+found in an article is mapped to its English name's keys, and stories in different
+languages meet on the places they name, as they meet on people's names.
+
+Only whole names map: a one-word place when the name run is that one word, a
+several-word place when the run is exactly its words ("Vereinigte Staaten"). What a
+word means on its own in a language (Spanish "Paz" of La Paz) never becomes a place.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from mediawatch.text.lexicon import stopwords
+from mediawatch.text.names import name_key
+from mediawatch.text.segment import tokens
+
+# Parts of a CLDR name that are not part of the name as a text writes it.
+_NOT_NAME = frozenset({"sar", "and"})
+# English names that English news writes differently from CLDR's English (CLDR's
+# "Türkiye", "Czechia"), and English short forms of the most named countries: what
+# every other language's name must meet in English text.
+ENGLISH_USAGE = {"TR": "Turkey", "CZ": "Czech Republic", "HK": "Hong Kong", "MO": "Macau"}
+ENGLISH_ALIASES = {
+    "US": "United States",
+    "USA": "United States",
+    "America": "United States",
+    "UK": "United Kingdom",
+    "Britain": "United Kingdom",
+    "Great Britain": "United Kingdom",
+}
+
+
+def _keys(name: str, language: str) -> tuple[str, ...]:
+    """A place name as name keys, the way features.py keys a name run."""
+    stop = stopwords(language)
+    out = []
+    for t in tokens(name, language):
+        if not t[0].isalpha() or t in stop or t in _NOT_NAME:
+            continue
+        k = name_key(t, language)
+        if k:
+            out.append(k)
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def gazetteer(language: str | None) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Name keys of a place in ``language`` -> the keys of its English name.
+
+    For English, only the short forms (US, UK, Britain); empty for languages CLDR lacks.
+    """
+    if not language or language == "und":
+        return {}
+    if language == "en":
+        aliases = {_keys(a, "en"): _keys(n, "en") for a, n in ENGLISH_ALIASES.items()}
+        return {k: v for k, v in aliases.items() if k}
+    from babel import Locale, UnknownLocaleError  # CLDR data: loaded when first needed
+
+    try:
+        local, english = Locale.parse(language), Locale("en")
+    except (UnknownLocaleError, ValueError):
+        return {}
+    pairs: list[tuple[str, str]] = []
+    for code, name in local.territories.items():
+        if code.isalpha() and code in english.territories:  # countries, not regions
+            pairs.append((name, ENGLISH_USAGE.get(code) or english.territories[code]))
+    for zone, names in local.time_zones.items():
+        city, en_city = names.get("city"), english.time_zones.get(zone, {}).get("city")
+        if city and en_city:
+            pairs.append((city, en_city))
+        elif city and "/" in zone and not zone.startswith("Etc/"):
+            pairs.append((city, zone.rsplit("/", 1)[1].replace("_", " ")))
+    out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for name, en_name in pairs:
+        key, en_key = _keys(name, language), _keys(en_name, "en")
+        if key and en_key:
+            # Two places with one local name (rare): keep the first, deterministic by
+            # CLDR order, rather than guess.
+            out.setdefault(key, en_key)
+    return out
+
+
+def english_keys(keys: list[str], language: str | None) -> list[str]:
+    """A name run's keys, the place's English keys when the run is a known place."""
+    if not keys:
+        return keys
+    found = gazetteer(language).get(tuple(keys))
+    return list(found) if found is not None else keys
