@@ -153,3 +153,50 @@ def test_state_round_trips_through_rows() -> None:
     for ix in (index, restored):
         assign_batch(arts(["b2", "a3", "b3"]), ix)
     assert story_labels(index) == story_labels(restored)
+
+
+def _lang_arts(texts: dict[str, tuple[str, str]]) -> list[ArticleFeatures]:
+    return [
+        ArticleFeatures.from_features(i, extract_features("", t, language=lang), None, lang)
+        for i, (lang, t) in texts.items()
+    ]
+
+
+def test_two_languages_join_on_several_names_never_on_one() -> None:
+    """Content words of two languages are not comparable, so names carry a cross-language
+    link alone: several shared names join the German and the English report of one event;
+    one shared name (a country) does not join two reports of different events."""
+    texts = {
+        "de": (
+            "de",
+            "Der Autobauer Volkswagen hat in Wolfsburg einen neuen Chef vorgestellt. "
+            "Herbert Diess folgt auf Matthias Müller, teilte Volkswagen in Wolfsburg mit.",
+        ),
+        "en": (
+            "en",
+            "Volkswagen named Herbert Diess as its new chief executive in Wolfsburg on "
+            "Thursday, replacing Matthias Müller, Volkswagen said.",
+        ),
+        "other": (
+            "en",
+            "Farmers in Bavaria expect a poor harvest after a dry summer, officials in "
+            "Germany said, as prices for grain rose again in Germany.",
+        ),
+        "de2": (
+            "de",
+            "In Deutschland steigen die Mieten weiter. Deutschland braucht mehr Wohnungen, "
+            "sagte die Ministerin am Montag.",
+        ),
+    }
+    arts = _lang_arts(texts)
+    filler = _lang_arts(
+        {f"f{k}": ("en", f"Local team number {k} won its match against rivals.") for k in range(8)}
+    )
+    index = StoryIndex()
+    assign_batch(filler + arts, index)
+    labels = story_labels(index)
+    assert labels["de"] == labels["en"]
+    assert labels["de2"] != labels["other"]  # "Germany" alone
+    one = StoryIndex(replace(Params(), cross_language_names=1))
+    assign_batch(filler + arts, one)
+    assert story_labels(one)["de2"] == story_labels(one)["other"]  # what the rule prevents

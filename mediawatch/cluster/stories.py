@@ -79,6 +79,10 @@ class Params:
     window_days: float = 14.0  # a story idle this long is closed
     time_weight: float = 0.8  # share of the score the time term can take away
     time_scale_days: float = 3.0  # e-folding of the time term beyond the stories' spans
+    # Two articles in different languages cannot compare their content words, so their
+    # names carry the link alone: they count only when at least this many distinct
+    # names are shared (one shared name, a country or a club, links unrelated reports).
+    cross_language_names: int = 2
 
 
 @dataclass
@@ -531,11 +535,21 @@ def _neighbourhood(
     return cand, frozen
 
 
-def _similarities(vecs: list[dict[str, Vector]]) -> np.ndarray:
+def _shared_names(a: Vector, b: Vector) -> int:
+    """Distinct names two vectors share; a several-word name counts through its parts."""
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return sum(1 for t in small if "_" not in t and t in big)
+
+
+def _similarities(
+    vecs: list[dict[str, Vector]], langs: list[str | None] | None = None, min_names: int = 0
+) -> np.ndarray:
     """(S, n, n) cosine matrices over a neighbourhood-local vocabulary.
 
     Sparse rows: a neighbourhood of n articles has tens of thousands of distinct terms,
     each article a few hundred, so a dense (n x vocabulary) matrix would be mostly zeros.
+    ``langs``: each unit's one language (None: unknown or several); two units of
+    different languages keep their names' cosine only when they share ``min_names``.
     """
     from scipy import sparse  # a datasketch dependency; imported where it is used
 
@@ -554,6 +568,16 @@ def _similarities(vecs: list[dict[str, Vector]]) -> np.ndarray:
         x = sparse.csr_matrix((vals, cols, ptr), shape=(n, max(len(vocab), 1)))
         out[s] = (x @ x.T).toarray()
         np.fill_diagonal(out[s], 0.0)
+        if space == "entities" and langs is not None and min_names > 1:
+            single = [t.count("_") == 0 for t in vocab]  # parts, not the joined names
+            keep = np.flatnonzero(single)
+            b = x[:, keep].copy()
+            b.data[:] = 1.0
+            shared = (b @ b.T).toarray()
+            code = {c: k for k, c in enumerate(sorted({x for x in langs if x}))}
+            lid = np.array([code[x] if x else -1 for x in langs])
+            differ = (lid[:, None] != lid[None, :]) & (lid[:, None] >= 0) & (lid[None, :] >= 0)
+            out[s][differ & (shared < min_names)] = 0.0
     return out
 
 
@@ -636,8 +660,9 @@ def assign_batch(
     for k, counts in enumerate(langs):
         for code, cnt in counts.items():
             lang[k, codes.index(code)] = cnt
+    one_lang = [next(iter(x)) if len(x) == 1 and UND not in x else None for x in langs]
     c = _Clusters(
-        cross=_similarities(vecs),
+        cross=_similarities(vecs, one_lang, p.cross_language_names),
         within=np.array(within, dtype=float).T.reshape(len(SPACES), n),
         present=np.array(present, dtype=float).T.reshape(len(SPACES), n),
         size=np.array(size, dtype=float),
@@ -852,6 +877,14 @@ def pair_score(
         if not va or not vb:
             continue
         cos = sum(v * vb.get(t, 0.0) for t, v in va.items())
+        if (
+            space == "entities"
+            and a.language not in (None, UND)
+            and b.language not in (None, UND)
+            and a.language != b.language
+            and _shared_names(va, vb) < p.cross_language_names
+        ):
+            cos = 0.0  # one shared name does not link two languages
         score = cos / p.prior_coherence
         if p.saturation > 0:
             score = min(score, p.saturation)
