@@ -30,7 +30,7 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # reindex` recomputes an older database. 2: language-aware text analysis. 3: elided
 # articles split off (l'Assemblée), acronyms after an article are names, long lines are
 # never headlines. 4: countries and cities are named by their English names in every
-# language (mediawatch.text.places).
+# language (mediawatch.text.places); agency credits are furniture.
 SCHEME_VERSION = 4
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1

@@ -225,7 +225,7 @@ def test_acronyms_after_an_article_and_names_in_long_german_paragraphs() -> None
 @pytest.mark.parametrize(
     ("lang", "text", "word", "name"),
     [
-        ("fr", "Le président de l'Assemblée a parlé à l'AFP. L'Assemblée vote.", "assembl", "afp"),
+        ("fr", "Le président de l'Assemblée a parlé à l'ONU. L'Assemblée vote.", "assembl", "onu"),
         ("it", "Il presidente dell'Unione ha visitato l'Italia e l'Unione.", "union", "ital"),
     ],
 )
@@ -283,6 +283,17 @@ def test_several_word_places_and_english_short_forms() -> None:
     # a word that is only part of a place's name is not that place
     paz = "Los vecinos pidieron Paz en la plaza. Volvió la Paz a los vecinos, dijo Paz."
     assert name_key("bolivia", "en") not in extract_features("", paz, language="es").entities
+
+
+def test_agency_credits_are_not_names() -> None:
+    """A wire or photo agency's credit is on unrelated reports alike."""
+    text = (
+        "LUTON (dpa-AFX) - Die Fluggesellschaft Easyjet streicht Stellen, teilte Easyjet mit. "
+        "Foto: Cuartoscuro. Die Agentur Reuters und AFP berichteten zuerst."
+    )
+    f = extract_features("", text, language="de")
+    assert name_key("easyjet", "de") in f.entities
+    assert not {"dpa", "afx", "cuartoscuro", "reuters", "afp"} & (set(f.entities) | set(f.words))
 
 
 @pytest.mark.parametrize("gap", [" ", ""])

@@ -131,7 +131,8 @@ def content_words(toks: Sequence[str], language: str | None = None) -> list[str]
 
 
 # Page furniture that extraction lets through: share buttons, social networks, sign-up
-# and comment prompts, in the languages handled. Such words are shared by unrelated
+# and comment prompts, in the languages handled, and the credits of news and photo
+# agencies ("LUTON (dpa-AFX) -", "Foto: Cuartoscuro"). Such words are shared by unrelated
 # articles of one site (or of any site), never evidence that two reports are one event.
 FURNITURE = frozenset(
     normalise(w)
@@ -146,5 +147,8 @@ FURNITURE = frozenset(
     udostępnij drukuj komentarze reklama subskrybuj
     поделиться печать комментарии подписаться реклама
     paylaş yazdır yorumlar abone reklam
-    分享 打印 评论 订阅 广告 微博 微信""".split()  # noqa: SIM905
+    分享 打印 评论 订阅 广告 微博 微信
+    ap afp reuters dpa efe ansa xinhua tass itar anadolu pap interfax ria novosti upi
+    notimex apa kyodo yonhap bernama antara epa getty shutterstock imago keystone
+    cuartoscuro afx""".split()  # noqa: SIM905
 )
