@@ -200,3 +200,37 @@ def test_two_languages_join_on_several_names_never_on_one() -> None:
     one = StoryIndex(replace(Params(), cross_language_names=1))
     assign_batch(filler + arts, one)
     assert story_labels(one)["de2"] == story_labels(one)["other"]  # what the rule prevents
+
+
+def test_one_shared_name_of_few_is_not_a_perfect_match() -> None:
+    """Two reports that each name one or two things and share one (a holiday island)
+    are not alike on names the way two reports sharing all their many names are."""
+    from mediawatch.cluster.stories import DocFreq, pair_score
+
+    texts = {
+        "x": "Tourists stayed away from Majorca this winter as hotels closed for the season.",
+        "y": "A man died after a fall at the airport in Majorca on Sunday, police said.",
+        "z": "Rafael Nadal beat Novak Djokovic in Madrid on Sunday, and Nadal thanked Carlos Moya.",
+        "w": "In Madrid, Nadal and Djokovic met again; Djokovic praised Nadal and coach Carlos Moya.",
+    }
+    arts = {
+        i: ArticleFeatures.from_features(i, extract_features("", t, language="en"), None, "en")
+        for i, t in texts.items()
+    }
+    df = DocFreq()
+    for a in arts.values():
+        df.add(a)
+    for k in range(20):  # an archive around them
+        df.add(
+            ArticleFeatures.from_features(
+                f"f{k}", extract_features("", f"Team {k} won its match in Paris.", language="en")
+            )
+        )
+    bare = replace(Params(), names_pseudo=0.0)
+    few, few_bare = (
+        pair_score(arts["x"], arts["y"], df)[1],
+        pair_score(arts["x"], arts["y"], df, bare)[1],
+    )
+    many = pair_score(arts["z"], arts["w"], df)[1]
+    assert few_bare["entities"] == 1.0  # without pseudo-names: as alike as can be
+    assert few["entities"] < 0.8 < many["entities"]

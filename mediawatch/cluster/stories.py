@@ -83,6 +83,10 @@ class Params:
     # names carry the link alone: they count only when at least this many distinct
     # names are shared (one shared name, a country or a club, links unrelated reports).
     cross_language_names: int = 2
+    # A story known by one or two names must not look like a perfect match on them: its
+    # names vector carries this many unshared pseudo-names of the rarest weight, so a
+    # shared name counts in proportion to how many names each side has.
+    names_pseudo: float = 2.0
 
 
 @dataclass
@@ -207,7 +211,8 @@ class StoryIndex:
     def vector(
         self, art: ArticleFeatures, space: str, idf: dict[str, float] | None = None
     ) -> Vector:
-        """Unit (1 + log tf) * IDF vector under the current document frequencies.
+        """Unit (1 + log tf) * IDF vector under the current document frequencies (the
+        names vector a little shorter than unit: ``Params.names_pseudo``).
 
         ``idf`` memoises IDFs for one space while the frequencies stay as they are (one
         batch's clustering): a neighbourhood's articles share most of their terms.
@@ -221,7 +226,10 @@ class StoryIndex:
                 if v is None:  # DocFreq.idf inlined: the same arithmetic
                     v = memo[t] = log(n1 / (1 + df.get(t, 0)))
                 w[t] = (1.0 + log(c)) * v
-        norm = math.sqrt(sum(v * v for v in w.values()))
+        sq = sum(v * v for v in w.values())
+        if space == "entities" and sq > 0:
+            sq += self.params.names_pseudo * log(n1) ** 2
+        norm = math.sqrt(sq)
         return {t: v / norm for t, v in w.items() if v > 0} if norm else {}
 
     def query_keys(self, art: ArticleFeatures) -> list[str]:
