@@ -211,7 +211,7 @@ def test_one_shared_name_of_few_is_not_a_perfect_match() -> None:
         "x": "Tourists stayed away from Majorca this winter as hotels closed for the season.",
         "y": "A man died after a fall at the airport in Majorca on Sunday, police said.",
         "z": "Rafael Nadal beat Novak Djokovic in Madrid on Sunday, and Nadal thanked Carlos Moya.",
-        "w": "In Madrid, Nadal and Djokovic met again; Djokovic praised Nadal and coach Carlos Moya.",
+        "w": "In Madrid, Nadal and Djokovic met again; Djokovic praised Nadal and Carlos Moya.",
     }
     arts = {
         i: ArticleFeatures.from_features(i, extract_features("", t, language="en"), None, "en")
