@@ -234,3 +234,36 @@ def test_one_shared_name_of_few_is_not_a_perfect_match() -> None:
     many = pair_score(arts["z"], arts["w"], df)[1]
     assert few_bare["entities"] == 1.0  # without pseudo-names: as alike as can be
     assert few["entities"] < 0.8 < many["entities"]
+
+
+def test_two_pages_that_name_nothing_need_more_than_shared_vocabulary() -> None:
+    """Two recipes share kitchen words and quantities, rare in a news archive, and name
+    nobody: the names space counts as a zero for them, not as absent, so the shared
+    vocabulary does not make them one story."""
+    texts = {
+        "cake": "Preheat the oven to 180 degrees. Whisk 200 grams of butter with 150 grams of "
+        "sugar until pale, then fold in the flour and bake for 25 minutes. Let the cake cool "
+        "before you spread the buttercream over it.",
+        "truffles": "Mix 100 grams of peanut butter with 150 grams of icing sugar, roll the "
+        "mixture into small balls, chill them in the fridge for an hour and dip the truffles "
+        "in melted dark chocolate before serving.",
+    }
+    pages = _lang_arts({i: ("en", t) for i, t in texts.items()})
+    assert not any(a.entities for a in pages)
+    news = _lang_arts(
+        {
+            f"n{k}": (
+                "en",
+                f"The council of Leeds met on Monday and voted {k} to 3 on the budget, "
+                "Mayor Jane Hill said.",
+            )
+            for k in range(30)
+        }
+    )
+    together = {}
+    for weight in (Params().nameless_weight, 0.0):
+        index = StoryIndex(replace(Params(), nameless_weight=weight))
+        assign_batch(news + pages, index)
+        labels = story_labels(index)
+        together[weight] = labels["cake"] == labels["truffles"]
+    assert together == {Params().nameless_weight: False, 0.0: True}

@@ -44,7 +44,7 @@ from mediawatch.cluster.constraints import Apart, ApartTags
 from mediawatch.cluster.features import Features
 
 SPACES: tuple[str, ...] = ("words", "entities", "numbers")
-WORDS, NUMBERS = 0, 2  # the language-bound space; the space that only corroborates
+WORDS, NAMES, NUMBERS = 0, 1, 2  # language-bound; what events are about; what corroborates
 UND = "und"  # language not known
 Vector = dict[str, float]
 
@@ -87,6 +87,10 @@ class Params:
     # names vector carries this many unshared pseudo-names of the rarest weight, so a
     # shared name counts in proportion to how many names each side has.
     names_pseudo: float = 2.0
+    # Where neither side names anyone or anything (recipes, how-to and gardening pages),
+    # the names space counts as a zero with this share of its weight rather than not at
+    # all: words and numbers must then agree as strongly as two halves of one story.
+    nameless_weight: float = 1.0
 
 
 @dataclass
@@ -417,6 +421,9 @@ def _scores(
         wt = w * np.sqrt(frac[rows][:, None] * frac[None, :]) * pres
         den += wt
         num += wt * per
+        if s == NAMES and p.nameless_weight > 0:
+            nameless = (c.present[s, rows][:, None] == 0) & (c.present[s][None, :] == 0)
+            den += w * p.nameless_weight * nameless
         veto |= pres & (per < floor)
         if parts:
             per_space.append(per * pres)
@@ -819,6 +826,9 @@ def _explain(
                 )
             pres[WORDS] &= n_same > 0
         den = (w * pres).sum(axis=0)
+        others_named = n_present[NAMES] - present[NAMES, k] * onehot[k]
+        nameless = (present[NAMES, k] == 0) & (others_named == 0) & (n_other > 0)
+        den = den + p.weights[NAMES] * p.nameless_weight * nameless
         fit = np.where(den > 0, (w * per * pres).sum(axis=0) / np.maximum(den, 1e-12), 0.0)
         fit = np.where(n_other > 0, fit, 0.0)
         rival = _best_rival(fit, own, n_other)
@@ -903,6 +913,8 @@ def pair_score(
         per[space] = score
         num += p.weights[s] * score
         den += p.weights[s]
+    if not a.entities and not b.entities:
+        den += p.weights[NAMES] * p.nameless_weight  # neither names anything
     time = 1.0
     if a.published is not None and b.published is not None:
         gap = abs((a.published - b.published).total_seconds()) / 86400
