@@ -63,7 +63,7 @@ def gazetteer(language: str | None) -> dict[tuple[str, ...], tuple[str, ...]]:
     from babel import Locale, UnknownLocaleError  # CLDR data: loaded when first needed
 
     try:
-        local, english = Locale.parse(language), Locale("en")
+        local, english = Locale.parse(language.replace("-", "_")), Locale("en")
     except (UnknownLocaleError, ValueError):
         return {}
     pairs: list[tuple[str, str]] = []
