@@ -136,7 +136,13 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
     summary = run_if_nothing_new(sources, settings, kind, feeds=feeds)
     if summary is not None:  # recorded without Prefect: nothing to extract or store
         return summary
-    from mediawatch.background import choose_server
+    from mediawatch import handoff
+
+    if handoff.disabled and not settings.run.dask_address:  # a run of the warm runner
+        from mediawatch import prepare
+
+        prepare.fork_workers(settings.worker_count)  # before Prefect starts its threads
+    from mediawatch.background import choose_server, leave_runner
 
     server_ready = choose_server(settings)  # before Prefect is imported
     from mediawatch.pausepoint import pause
@@ -146,7 +152,7 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
     from mediawatch import progress, render
 
     with progress.listen(render.progress_listener()):
-        return run_ingest(
+        summary = run_ingest(
             sources=sources,
             db=str(settings.db_path),
             config=getattr(args, "config", None),
@@ -156,6 +162,8 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
             due_only=bool(getattr(args, "due", False)),
             allow_private_hosts=True if getattr(args, "allow_private_hosts", False) else None,
         )
+    leave_runner(settings)  # the next runs: no imports (mediawatch.runner)
+    return summary
 
 
 def cmd_vacuum(args: argparse.Namespace) -> int:
@@ -920,6 +928,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The program (``argv`` None: its command line) or a caller passing arguments. The
     program handles Ctrl-C and SIGTERM itself (mediawatch.interrupt): it stops what it
     started, prints one line and exits 130 or 143."""
+    if argv is None:
+        from mediawatch.handoff import hand_off
+
+        handed = hand_off(sys.argv[1:])  # to the warm runner, when one listens
+        if handed is not None:
+            return handed
     from mediawatch import interrupt
 
     if argv is None:

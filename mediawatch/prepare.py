@@ -71,16 +71,40 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context("forkserver")
         # its own session first (mediawatch.forkserver_session), then the stage code
         ctx.set_forkserver_preload(["mediawatch.forkserver_session", "mediawatch.prepare"])
-        _pools[workers] = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=ctx,
-            initializer=_worker_start,
-            initargs=(os.getpid(),),
-        )
-        atexit.register(_pools[workers].shutdown, cancel_futures=True)
-        if len(_pools) == 1:
-            interrupt.on_stop(stop_workers)
+        _keep(workers, ctx)
     return _pools[workers]
+
+
+def _keep(workers: int, ctx: multiprocessing.context.BaseContext) -> ProcessPoolExecutor:
+    _pools[workers] = pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_worker_start,
+        initargs=(os.getpid(),),
+    )
+    atexit.register(pool.shutdown, cancel_futures=True)
+    if len(_pools) == 1:
+        interrupt.on_stop(stop_workers)
+    return pool
+
+
+def fork_workers(workers: int) -> bool:
+    """The pool's workers forked from this process now, when it runs a single thread
+    (a run of the warm runner, mediawatch.runner: everything imported, Prefect's threads
+    not started yet): no interpreter to start nor modules to import per worker, which a
+    forkserver pays (a second or more of CPU). Later batches use this pool; True if made."""
+    if workers <= 1 or workers in _pools:
+        return False
+    try:
+        if len(os.listdir("/proc/self/task")) != 1:  # a thread may hold a lock: no fork
+            return False
+        pool = _keep(workers, multiprocessing.get_context("fork"))
+        pool.submit(int)  # starts every worker (fork), then the pool's own thread
+    except (OSError, RuntimeError, BrokenProcessPool) as exc:
+        _pools.pop(workers, None)
+        log.warning("no workers forked ahead (%s)", exc)
+        return False
+    return True
 
 
 def _worker_start(parent: int) -> None:
@@ -89,6 +113,7 @@ def _worker_start(parent: int) -> None:
     decides what to do with them and stops its workers (``stop_workers``). A killed
     run leaves no worker behind (the lifeline)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # forked from the run: not its handler
     with contextlib.suppress(OSError):
         os.setsid()
     exit_with_parent(parent)
