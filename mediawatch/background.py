@@ -92,11 +92,11 @@ def choose_server(settings: Settings) -> Callable[[], None] | None:
 def leave_runner(settings: Settings) -> None:
     """After a run in this process: the warm runner for the runs that follow
     (mediawatch.runner), started in the background unless one runs, with the background
-    server's idle time; none when that is 0 (CI, tests) or with $MEDIAWATCH_NO_RUNNER."""
+    server's idle time; none when that is 0 (CI, tests) or ``service.warm_runner`` is off."""
     from mediawatch import handoff, runner
 
     minutes = idle_minutes(settings)
-    if handoff.disabled or minutes <= 0 or os.environ.get(handoff.NO_RUNNER, "") not in ("", "0"):
+    if handoff.disabled or minutes <= 0 or not settings.service.warm_runner:
         return
     env = dict(os.environ)
     if _api_url_set_here:  # the runner finds the server as this run did

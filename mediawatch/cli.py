@@ -133,15 +133,21 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
 
     sources = [s if _is_url(s) else str(Path(s).absolute()) for s in sources]
     feeds = bool(getattr(args, "feeds", False))
-    summary = run_if_nothing_new(sources, settings, kind, feeds=feeds)
+    read_at = datetime.now(UTC).replace(tzinfo=None)  # one fetch time for the local items
+    first: list = []  # the first batch, as the flow will read it
+    summary = run_if_nothing_new(sources, settings, kind, feeds, read_at, first)
     if summary is not None:  # recorded without Prefect: nothing to extract or store
         return summary
     from mediawatch import handoff
 
+    ahead = None
     if handoff.disabled and not settings.run.dask_address:  # a run of the warm runner
         from mediawatch import prepare
 
-        prepare.fork_workers(settings.worker_count)  # before Prefect starts its threads
+        # workers forked before Prefect starts its threads; they start on the first
+        # batch while the flow run is created
+        if prepare.fork_workers(settings.worker_count):
+            ahead = first or None
     from mediawatch.background import choose_server, leave_runner
 
     server_ready = choose_server(settings)  # before Prefect is imported
@@ -157,6 +163,8 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
             db=str(settings.db_path),
             config=getattr(args, "config", None),
             server_ready=server_ready,
+            first_batch=ahead if server_ready is None else (first or None),
+            read_at=read_at,
             kind=kind,
             feeds=feeds,
             due_only=bool(getattr(args, "due", False)),

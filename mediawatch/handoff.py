@@ -28,13 +28,15 @@ from mediawatch import runner_link
 
 # Set in the runner's forked run process: its command runs there, not handed over again.
 disabled = False
-NO_RUNNER = "MEDIAWATCH_NO_RUNNER"  # "1": never hand over (benchmarks compare both ways)
+SWITCH = "MEDIAWATCH_SERVICE_WARM_RUNNER"  # the setting service.warm_runner: false, never
+
+
+def switched_off() -> bool:
+    return os.environ.get(SWITCH, "").strip().lower() in ("0", "false", "no", "off")
 
 
 def _wanted(argv: list[str]) -> bool:
-    if disabled or not argv or argv[0] not in runner_link.COMMANDS:
-        return False
-    if os.environ.get(NO_RUNNER, "") not in ("", "0"):
+    if disabled or not argv or argv[0] not in runner_link.COMMANDS or switched_off():
         return False
     # no background processes in CI and tests (mediawatch.background.idle_minutes)
     if os.environ.get("CI", "").strip().lower() not in ("", "0", "false"):

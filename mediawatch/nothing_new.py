@@ -17,6 +17,7 @@ been polled.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from mediawatch import interrupt
 from mediawatch.config import Settings
@@ -31,11 +32,11 @@ from storage.connection import transaction
 
 
 def _batches(
-    sources: list[str], settings: Settings, failures: list[Failure]
+    sources: list[str], settings: Settings, failures: list[Failure], read_at: datetime | None
 ) -> Iterator[list[RawDocument]]:
     """The sources' documents in batches of ``run.batch_size``; failures collected aside."""
     docs: list[RawDocument] = []
-    for item in iter_local(sources, settings.ingest):
+    for item in iter_local(sources, settings.ingest, read_at):
         if isinstance(item, Failure):
             failures.append(item)
             continue
@@ -48,17 +49,24 @@ def _batches(
 
 
 def all_stored(
-    sources: list[str], settings: Settings
+    sources: list[str],
+    settings: Settings,
+    read_at: datetime | None = None,
+    first_batch: list[RawDocument] | None = None,
 ) -> tuple[int, list[Failure], list[Failure]] | None:
     """(documents, failures of reading, rejected again) when every document of the local
     ``sources`` is stored unchanged, or was rejected before with the same content under
-    the same extraction settings; None as soon as one is not (or there is no database)."""
+    the same extraction settings; None as soon as one is not (or there is no database).
+    ``read_at``: the documents' fetch time; ``first_batch`` gets the first batch read
+    (the flow reads the same one first: mediawatch.prepare.start_ahead can take it)."""
     if not sources or not settings.db_path.exists():
         return None
     failures: list[Failure] = []
     rejected: list[Failure] = []
     documents = 0
-    for docs in _batches(sources, settings, failures):
+    for n, docs in enumerate(_batches(sources, settings, failures, read_at)):
+        if n == 0 and first_batch is not None:
+            first_batch.extend(docs)
         found = check(docs, settings)
         if found.fresh:
             return None
@@ -68,12 +76,18 @@ def all_stored(
 
 
 def run_if_nothing_new(
-    sources: list[str], settings: Settings, kind: str, feeds: bool = False
+    sources: list[str],
+    settings: Settings,
+    kind: str,
+    feeds: bool = False,
+    read_at: datetime | None = None,
+    first_batch: list[RawDocument] | None = None,
 ) -> RunSummary | None:
-    """Record and return the run when the sources hold nothing new; None: run the flow."""
+    """Record and return the run when the sources hold nothing new; None: run the flow
+    (``read_at``, ``first_batch``: as for ``all_stored``)."""
     if feeds or any(s.startswith(("http://", "https://")) for s in sources):
         return None
-    found = all_stored(sources, settings)
+    found = all_stored(sources, settings, read_at, first_batch)
     if found is None:
         return None
     documents, failures, rejected = found

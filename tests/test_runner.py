@@ -25,6 +25,7 @@ from storage.connection import reader
 
 from .conftest import SEEDS, mediawatch, processes_with_env
 from .test_background import ARTICLE, _env, _runs
+from .test_service import _outcome
 
 RUNNER_STATE = "mediawatch-runner.json"
 
@@ -82,7 +83,13 @@ def gone(marker: str, timeout: float = 120) -> list[str]:
 def test_a_run_is_handed_to_the_warm_runner_and_server_stop_ends_it(tmp_path: Path) -> None:
     home = tmp_path / "prefect-home"
     marker = str(tmp_path / "handed")
-    env = _env(home, marker, idle_minutes="5")
+    env = _env(home, marker, idle_minutes="5") | {
+        # small batches and chunks: several of each, extracted by forked workers
+        "MEDIAWATCH_RUN_WORKERS": "2",
+        "MEDIAWATCH_RUN_CHUNK_SIZE": "2",
+        "MEDIAWATCH_RUN_BATCH_SIZE": "8",
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO",
+    }
     db = tmp_path / "r.duckdb"
     try:
         first = mediawatch("ingest", str(SEEDS), "--db", str(db), env=env, timeout=300)
@@ -119,6 +126,23 @@ def test_a_run_is_handed_to_the_warm_runner_and_server_stop_ends_it(tmp_path: Pa
         again = mediawatch("ingest", str(folder), "--db", str(db), env=env)
         assert again.returncode == 0 and "0 new articles" in again.stdout, again.stderr
         assert runs_taken(home) == 2
+
+        # a new database through the runner: its workers start on the first batch while
+        # the flow run starts; the same decisions as the same run in-process
+        warm = mediawatch("ingest", str(SEEDS), "--db", str(tmp_path / "w.duckdb"), env=env)
+        assert warm.returncode == 0, warm.stderr[-2000:]
+        assert runs_taken(home) == 3
+        assert "Extracting the first 8 documents (4 chunks) while the flow run starts" in (
+            warm.stderr
+        )
+        alone = {**env, "MEDIAWATCH_SERVICE_WARM_RUNNER": "false"}
+        cold = mediawatch("ingest", str(SEEDS), "--db", str(tmp_path / "c.duckdb"), env=alone)
+        assert cold.returncode == 0, cold.stderr[-2000:]
+        assert runs_taken(home) == 3
+        ahead, reference = _outcome(tmp_path / "w.duckdb"), _outcome(tmp_path / "c.duckdb")
+        assert len(ahead["texts"]) == 14 and len(ahead["stories"]) > 1
+        assert ahead == reference and ahead["fetch times"] == 1
+        assert children(runner) == []
     finally:
         stopped = mediawatch("server", "stop", env=env)
     assert stopped.returncode == 0, stopped.stderr
