@@ -16,36 +16,18 @@ been polled.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 from mediawatch import interrupt
 from mediawatch.config import Settings
-from mediawatch.ingest.local import iter_local
 from mediawatch.pipeline import runs
 from mediawatch.pipeline.db import open_writer
 from mediawatch.pipeline.known import check
+from mediawatch.pipeline.sources import batches, keep
 from mediawatch.pipeline.summary import RunSummary
 from mediawatch.records import Failure, RawDocument
 from storage import runs as runs_db
 from storage.connection import transaction
-
-
-def _batches(
-    sources: list[str], settings: Settings, failures: list[Failure], read_at: datetime | None
-) -> Iterator[list[RawDocument]]:
-    """The sources' documents in batches of ``run.batch_size``; failures collected aside."""
-    docs: list[RawDocument] = []
-    for item in iter_local(sources, settings.ingest, read_at):
-        if isinstance(item, Failure):
-            failures.append(item)
-            continue
-        docs.append(item)
-        if len(docs) >= settings.run.batch_size:
-            yield docs
-            docs = []
-    if docs:
-        yield docs
 
 
 def all_stored(
@@ -64,11 +46,15 @@ def all_stored(
     failures: list[Failure] = []
     rejected: list[Failure] = []
     documents = 0
-    for n, docs in enumerate(_batches(sources, settings, failures, read_at)):
+    reading = batches(sources, settings, read_at)
+    for n, (docs, failed) in enumerate(reading):
         if n == 0 and first_batch is not None:
             first_batch.extend(docs)
+        failures += failed
         found = check(docs, settings)
         if found.fresh:
+            if n == 0 and read_at is not None:  # the flow takes up the reading from here
+                keep(sources, settings, read_at, (docs, failed), reading)
             return None
         documents += len(docs)
         rejected += found.rejected
