@@ -315,9 +315,10 @@ def run_ingest(
     """The ingest flow on the task runner the settings ask for: this machine's worker
     processes, or a Dask cluster (``run.dask_address``, or ``dask_address=``).
     ``server_ready`` waits for a Prefect server that is still starting (the command
-    line's temporary one); the first batch is extracted meanwhile. ``first_batch``: that
-    batch as the caller read it already (with ``read_at``), started in the workers at
-    once whether or not a server is starting (emptied here)."""
+    line's temporary one); the first batch is extracted meanwhile. ``first_batch``: the
+    documents of that batch that are not stored unchanged, as the caller read them
+    already (with ``read_at``), started in the workers at once whether or not a server
+    is starting (emptied here)."""
     address = options.pop("dask_address", None)
     if address is None:
         address = load_settings(config, db=db).run.dask_address
@@ -383,11 +384,11 @@ def _head_start(
         return
     logger = get_logger("mediawatch")
     try:
-        if first_batch is not None:
+        if first_batch is not None:  # read and checked against the database already
             docs, _ = list(first_batch), first_batch.clear()
         else:
             docs, _ = next(pipeline.batches(local, settings, read_at), ([], []))
-        docs, _ = pipeline.skip_known(docs, settings)
+            docs, _ = pipeline.skip_known(docs, settings)
         n = prepare.start_ahead(
             docs, settings.extract, settings.worker_count, settings.run.chunk_size
         )

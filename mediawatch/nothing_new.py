@@ -39,8 +39,9 @@ def all_stored(
     """(documents, failures of reading, rejected again) when every document of the local
     ``sources`` is stored unchanged, or was rejected before with the same content under
     the same extraction settings; None as soon as one is not (or there is no database).
-    ``read_at``: the documents' fetch time; ``first_batch`` gets the first batch read
-    (the flow reads the same one first: mediawatch.prepare.start_ahead can take it)."""
+    ``read_at``: the documents' fetch time; ``first_batch`` gets the documents of the
+    first batch that are not stored unchanged: what the flow's first batch will extract
+    (mediawatch.prepare.start_ahead can start them)."""
     if not sources or not settings.db_path.exists():
         return None
     failures: list[Failure] = []
@@ -48,10 +49,10 @@ def all_stored(
     documents = 0
     reading = batches(sources, settings, read_at)
     for n, (docs, failed) in enumerate(reading):
-        if n == 0 and first_batch is not None:
-            first_batch.extend(docs)
         failures += failed
         found = check(docs, settings)
+        if n == 0 and first_batch is not None:
+            first_batch.extend(found.todo or [])
         if found.fresh:
             if n == 0 and read_at is not None:  # the flow takes up the reading from here
                 keep(sources, settings, read_at, (docs, failed), reading)
