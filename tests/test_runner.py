@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,7 +27,8 @@ import httpx
 
 from storage.connection import reader
 
-from .conftest import SEEDS, mediawatch, processes_with_env
+from .conftest import ROOT, SEEDS, mediawatch, processes_with_env
+from .corpus import articles, write_jsonl
 from .test_background import ARTICLE, _env, _runs
 from .test_service import _outcome
 
@@ -43,6 +48,33 @@ def wait_for_runner(home: Path, timeout: float = 180, other_than: int = 0) -> in
         time.sleep(0.2)
     log = home / "runner.log"
     raise AssertionError("no runner: " + (log.read_text() if log.exists() else "no log"))
+
+
+def in_terminal(args: list[str], env: dict[str, str], columns: int) -> str:
+    """`mediawatch ARGS` on a pseudo-terminal: what the terminal gets."""
+    leader, follower = pty.openpty()
+    terminal = {**env, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm-256color"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediawatch.cli", *args],
+        cwd=ROOT,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=terminal,
+    )
+    os.close(follower)
+    out = bytearray()
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: every process that had the terminal closed it
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0, out.decode(errors="replace")
+    return out.decode(errors="replace")
 
 
 def _articles(db: Path) -> int:
@@ -143,6 +175,22 @@ def test_a_run_is_handed_to_the_warm_runner_and_server_stop_ends_it(tmp_path: Pa
         assert len(ahead["texts"]) == 14 and len(ahead["stories"]) > 1
         assert ahead == reference and ahead["fetch times"] == 1
         assert children(runner) == []
+
+        # on a terminal: the run draws its progress, styles and widths for that terminal
+        # (100 columns, where the runner was started with 250), as in-process
+        corpus = write_jsonl(tmp_path / "tty.jsonl", articles(n_events=10))  # 50 articles
+        shown = {}
+        for how, run_env in (("runner", env), ("in-process", alone)):
+            db_tty = tmp_path / f"tty-{how}.duckdb"
+            shown[how] = in_terminal(["ingest", str(corpus), "--db", str(db_tty)], run_env, 100)
+        assert runs_taken(home) == 4
+        bars = {}
+        for how, out in shown.items():
+            assert "50/50" in out and "/s" in out and "50 new articles" in out
+            assert "\x1b[1m" in out  # bold: styled as for a terminal
+            text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out)
+            bars[how] = max(len(bar) for bar in re.findall("[━╸╺]+", text))
+        assert bars["runner"] == bars["in-process"] < 100  # sized for this terminal
     finally:
         stopped = mediawatch("server", "stop", env=env)
     assert stopped.returncode == 0, stopped.stderr
