@@ -97,7 +97,8 @@ def _umask() -> int:
 
 
 def _wait(sock: socket.socket, pid: int) -> int:
-    """Wait for the run's exit status; forward the signals meant for it."""
+    """Wait for the run's exit status; pass on the signals meant for it. Should the runner
+    go away meanwhile (killed), wait for the run itself to end."""
     try:
         pidfd: int | None = os.pidfd_open(pid)
     except OSError:
@@ -109,22 +110,29 @@ def _wait(sock: socket.socket, pid: int) -> int:
     forwarded[signal.SIGHUP] = signal.SIGTERM
     old = {s: signal.signal(s, lambda *_: None) for s in forwarded}
     sock.settimeout(None)
+    runner: socket.socket | None = sock
     try:
         while True:
-            ready, _, _ = select.select([sock, wake_r], [], [])
+            watched: list[object] = [wake_r, runner if runner is not None else pidfd]
+            ready, _, _ = select.select([w for w in watched if w is not None], [], [])
             if wake_r in ready:
                 for byte in wake_r.recv(64):
                     target = forwarded.get(signal.Signals(byte))
                     if target is not None and pidfd is not None:
                         with contextlib.suppress(OSError):
                             signal.pidfd_send_signal(pidfd, target)
-            if sock in ready:
+            if runner is not None and runner in ready:
                 try:
-                    message = runner_link.receive(sock)
+                    message = runner_link.receive(runner)
                 except (OSError, runner_link.Closed, ValueError):
-                    return _runner_lost(pidfd)
+                    runner = None
+                    if pidfd is None:
+                        return _runner_lost()
+                    continue
                 if isinstance(message.get("exit"), int):
                     return message["exit"]
+            elif runner is None and pidfd in ready:
+                return _runner_lost()
     finally:
         signal.set_wakeup_fd(old_wakeup)
         for s, handler in old.items():
@@ -135,11 +143,7 @@ def _wait(sock: socket.socket, pid: int) -> int:
             os.close(pidfd)
 
 
-def _runner_lost(pidfd: int | None) -> int:
-    """The runner went away during the run (killed): wait for the run itself to end."""
-    if pidfd is not None:
-        with contextlib.suppress(OSError, InterruptedError):
-            select.select([pidfd], [], [])
+def _runner_lost() -> int:
     print(
         "mediawatch: the warm runner ended during the run, so its exit status is unknown; "
         "`mediawatch runs` shows how the run ended",
