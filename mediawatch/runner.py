@@ -403,6 +403,13 @@ class Runner:
         run.conn.close()
         os.close(pidfd)
         self.last = time.monotonic()
+        log.info(
+            "runner %d: run %d ended (%d) in %.2f s",
+            os.getpid(),
+            run.pid,
+            code,
+            self.last - run.started,
+        )
 
     def _client_gone(self, conn: socket.socket) -> None:
         """The caller went away (killed): its run is cancelled as by SIGTERM."""
