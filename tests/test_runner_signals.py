@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,13 @@ def _stop_at(warm: Warm, args: list[str], log: Path, point: str, signum: int) ->
     proc = start("ingest", args, {**warm.env, "MEDIAWATCH_TEST_PAUSE": point}, log, True)
     try:
         wait_for_pause(proc, log, point)
+        # the workers start on the first batch while the flow run is being created: the
+        # signal comes once the run is recorded (else: "before the run started")
+        deadline = time.monotonic() + 120
+        db = Path(args[args.index("--db") + 1])
+        while point.startswith("extract") and states(db) != ["running"]:
+            assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+            time.sleep(0.1)
         os.killpg(proc.pid, signum)  # the terminal's Ctrl-C: the command's process group
         proc.wait(timeout=90)  # a generous bound for a busy machine, not a measurement
     finally:
@@ -76,8 +84,6 @@ def _stop_at(warm: Warm, args: list[str], log: Path, point: str, signum: int) ->
 
 
 def _wait_forks_gone(warm: Warm) -> list[str]:
-    import time
-
     deadline = time.monotonic() + 30  # workers see their run gone within a second
     while len(left := _forks(warm)) > 1 and time.monotonic() < deadline:
         time.sleep(0.2)
