@@ -98,7 +98,7 @@ def leave_runner(settings: Settings) -> None:
     minutes = idle_minutes(settings)
     if handoff.disabled or minutes <= 0 or not settings.service.warm_runner:
         return
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "MEDIAWATCH_TEST_PAUSE"}
     if _api_url_set_here:  # the runner finds the server as this run did
         env.pop("PREFECT_API_URL", None)
     try:

@@ -107,6 +107,9 @@ def stop(home: Path, grace: float = STOP_GRACE + 10.0) -> int | None:
     state = read_state(home)
     pid = state.get("pid") if state else None
     if not isinstance(pid, int) or not _is_runner(pid):
+        if state is not None and not alive(home):  # a runner killed: its files stayed
+            (home / runner_link.SOCKET_FILE).unlink(missing_ok=True)
+            (home / runner_link.STATE_FILE).unlink(missing_ok=True)
         return None
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, signal.SIGTERM)
@@ -255,8 +258,9 @@ def warm() -> int:
         except Exception as exc:  # a module a run may not need: it imports it then
             log.warning("runner: not imported ahead: %s (%s)", name, exc)
     from mediawatch.config import load_settings
-    from mediawatch.prepare import prepare_chunk
-    from mediawatch.records import RawDocument
+    from mediawatch.extract import extract_document
+    from mediawatch.fingerprint import fingerprint_batch
+    from mediawatch.records import Article, RawDocument
 
     doc = RawDocument(
         url="https://warm.invalid/ferry",
@@ -265,8 +269,10 @@ def warm() -> int:
         content_type="html",
         fetched_at=datetime(2026, 1, 1),
     )
-    with contextlib.suppress(Exception):
-        prepare_chunk([doc], load_settings().extract)
+    with contextlib.suppress(Exception):  # the text analysis's lazy parts, loaded once
+        article = extract_document(doc, load_settings().extract)
+        if isinstance(article, Article):
+            fingerprint_batch([article])
     return len(sys.modules)
 
 
