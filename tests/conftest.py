@@ -270,11 +270,14 @@ def _session_leftovers() -> list[str]:
     return left
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+@pytest.hookimpl(hookwrapper=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[None]:
     """No process left behind by the whole session (servers, runners, workers): checked
-    once, by the process that started the session (not by an xdist worker)."""
+    once, by the process that started the session, after the other hooks (xdist's
+    workers, and the extraction pools of the flows they ran in-process, have ended)."""
     import time
 
+    yield
     if hasattr(session.config, "workerinput"):
         return
     deadline = time.monotonic() + 60  # what is stopping gets the time to end
