@@ -253,13 +253,36 @@ def _ancestors() -> set[int]:
 SESSION_MARK = "MEDIAWATCH_TEST_SESSION"
 
 
+def _parents() -> dict[int, int]:
+    out = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            out[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[-1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _descends_from_me(pid: int, parents: dict[int, int]) -> bool:
+    while pid > 1:
+        if pid == os.getpid():
+            return True
+        pid = parents.get(pid, 1)
+    return False
+
+
 def _session_leftovers() -> list[str]:
-    """Processes with this session's mark, other than pytest itself and its xdist workers."""
+    """Processes with this session's mark, other than pytest itself, its xdist workers and
+    the extraction pool of the flows it ran itself (its forkserver, workers and resource
+    tracker end when it does)."""
     mine = _ancestors()
+    parents = _parents()
     left = []
     for line in processes_with_env(SESSION_MARK, os.environ[SESSION_MARK]):
         pid = int(line.split(":", 1)[0])
         if pid in mine or "exec(eval(sys.stdin.readline()))" in line:  # an xdist worker
+            continue
+        if "from multiprocessing." in line and _descends_from_me(pid, parents):
             continue
         try:
             if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z":
