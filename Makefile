@@ -20,7 +20,7 @@ run: install
 # Two workers, a test file each at a time: most of the suite waits on subprocesses and
 # servers, so two cores finish it in about half the time. The tests that signal or kill
 # runs midway run afterwards on their own, with the machine to themselves.
-ALONE := tests/test_interrupts.py tests/test_crash.py
+ALONE := tests/test_interrupts.py tests/test_crash.py tests/test_runner_signals.py
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(ALONE:%=--ignore=%)
 	$(BIN)/python -m pytest -q $(ALONE)

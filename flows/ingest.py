@@ -27,7 +27,9 @@ hits, failures).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -307,12 +309,16 @@ def run_ingest(
     db: str | None = None,
     config: str | None = None,
     server_ready: Callable[[], None] | None = None,
+    first_batch: list[RawDocument] | None = None,
     **options,
 ) -> pipeline.RunSummary:
     """The ingest flow on the task runner the settings ask for: this machine's worker
     processes, or a Dask cluster (``run.dask_address``, or ``dask_address=``).
     ``server_ready`` waits for a Prefect server that is still starting (the command
-    line's temporary one); the first batch is extracted meanwhile."""
+    line's temporary one); the first batch is extracted meanwhile. ``first_batch``: the
+    documents of that batch that are not stored unchanged, as the caller read them
+    already (with ``read_at``), started in the workers at once whether or not a server
+    is starting (emptied here)."""
     address = options.pop("dask_address", None)
     if address is None:
         address = load_settings(config, db=db).run.dask_address
@@ -331,11 +337,30 @@ def run_ingest(
     else:
         # one fetch time for the run's local items, whether read ahead or by the flow
         options.setdefault("read_at", datetime.now(UTC).replace(tzinfo=None))
-        _head_start(sources, load_settings(config, db=db), options["read_at"], server_ready)
+        settings = load_settings(config, db=db)
+        _head_start(sources, settings, options["read_at"], server_ready, first_batch)
     try:
-        return run(sources=sources, db=db, config=config, **options)
+        with _no_heartbeats():
+            return run(sources=sources, db=db, config=config, **options)
     finally:
         prepare.drop_ahead()
+
+
+@contextlib.contextmanager
+def _no_heartbeats() -> Iterator[None]:
+    """A one-shot command's flow run sends no heartbeats unless the user set their
+    frequency: they are for runs that a worker or `serve` watches (Prefect's crashed-run
+    detection), and stopping their thread at the end of a run waits for its one-second
+    sleep, up to a second of every run's wall time. The command records how its run
+    ended itself (the runs table), a killed one as crashed by the next run."""
+    names = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")
+    if any(os.environ.get(n) for n in names):
+        yield
+        return
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def _head_start(
@@ -343,31 +368,38 @@ def _head_start(
     settings: Settings,
     read_at: datetime,
     server_ready: Callable[[], None] | None,
+    first_batch: list[RawDocument] | None = None,
 ) -> None:
     """While the caller's Prefect server boots (``server_ready`` waits for it: the command
-    line's temporary server), the first batch of local documents already goes to the
-    worker processes; the flow then finds it under way (mediawatch.prepare.start_ahead).
-    Nothing is stored before the flow runs."""
-    if server_ready is None:
+    line's temporary server), or while the flow run is created (``first_batch``: read
+    already), the first batch of local documents already goes to the worker processes;
+    the flow then finds it under way (mediawatch.prepare.start_ahead). Nothing is stored
+    before the flow runs."""
+    ready = server_ready or (lambda: None)
+    if server_ready is None and not first_batch:
         return  # a server answers already, or Prefect starts its own when the flow runs
     local = [s for s in sources if not pipeline.is_web_url(s)]
     if not local or settings.worker_count <= 1:
-        server_ready()
+        ready()
         return
     logger = get_logger("mediawatch")
     try:
-        docs, _ = next(pipeline.batches(local, settings, read_at), ([], []))
-        docs, _ = pipeline.skip_known(docs, settings)
+        if first_batch is not None:  # read and checked against the database already
+            docs, _ = list(first_batch), first_batch.clear()
+        else:
+            docs, _ = next(pipeline.batches(local, settings, read_at), ([], []))
+            docs, _ = pipeline.skip_known(docs, settings)
         n = prepare.start_ahead(
             docs, settings.extract, settings.worker_count, settings.run.chunk_size
         )
         if n:
             logger.info(
-                "Extracting the first %d documents (%d chunks) while the server starts",
+                "Extracting the first %d documents (%d chunks) while the %s starts",
                 len(docs),
                 n,
+                "flow run" if server_ready is None else "server",
             )
     except Exception as exc:  # a head start only: the flow reads, records and reports
         logger.info("No head start (%s: %s)", type(exc).__name__, exc)
     finally:
-        server_ready()
+        ready()

@@ -29,6 +29,7 @@ from mediawatch.config import Settings
 log = logging.getLogger(__name__)
 
 _held: list[int] = []  # the users file, held shared until this process exits
+_api_url_set_here = False  # PREFECT_API_URL is ours (choose_server), not the user's
 
 
 def idle_minutes(settings: Settings) -> float:
@@ -69,9 +70,11 @@ def choose_server(settings: Settings) -> Callable[[], None] | None:
     home = service.prefect_home()
     if minutes > 0:
         hold(home)
+    global _api_url_set_here
     state = service.read_state(home)
     if state is not None and service.healthy(state.url, timeout=1.0):
         os.environ["PREFECT_API_URL"] = state.api_url
+        _api_url_set_here = True
         return None
     if minutes > 0:
         try:
@@ -80,9 +83,28 @@ def choose_server(settings: Settings) -> Callable[[], None] | None:
             log.warning("no background Prefect server (%s): a temporary one for this run", exc)
         else:
             os.environ["PREFECT_API_URL"] = state.api_url
+            _api_url_set_here = True
             timeout = settings.service.start_timeout_seconds
             return lambda: _wait_ready(state, timeout)
     return _temporary_server()
+
+
+def leave_runner(settings: Settings) -> None:
+    """After a run in this process: the warm runner for the runs that follow
+    (mediawatch.runner), started in the background unless one runs, with the background
+    server's idle time; none when that is 0 (CI, tests) or ``service.warm_runner`` is off."""
+    from mediawatch import handoff, runner
+
+    minutes = idle_minutes(settings)
+    if handoff.disabled or minutes <= 0 or not settings.service.warm_runner:
+        return
+    env = {k: v for k, v in os.environ.items() if k != "MEDIAWATCH_TEST_PAUSE"}
+    if _api_url_set_here:  # the runner finds the server as this run did
+        env.pop("PREFECT_API_URL", None)
+    try:
+        runner.launch(service.prefect_home(), minutes, env)
+    except OSError as exc:
+        log.warning("no warm runner (%s)", exc)
 
 
 def _wait_ready(state: service.ServerState, timeout: float) -> None:

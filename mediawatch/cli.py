@@ -133,10 +133,22 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
 
     sources = [s if _is_url(s) else str(Path(s).absolute()) for s in sources]
     feeds = bool(getattr(args, "feeds", False))
-    summary = run_if_nothing_new(sources, settings, kind, feeds=feeds)
+    read_at = datetime.now(UTC).replace(tzinfo=None)  # one fetch time for the local items
+    first: list = []  # the first batch, as the flow will read it
+    summary = run_if_nothing_new(sources, settings, kind, feeds, read_at, first)
     if summary is not None:  # recorded without Prefect: nothing to extract or store
         return summary
-    from mediawatch.background import choose_server
+    from mediawatch import handoff
+
+    ahead = None
+    if handoff.disabled and not settings.run.dask_address:  # a run of the warm runner
+        from mediawatch import prepare
+
+        # workers forked before Prefect starts its threads; they start on the first
+        # batch while the flow run is created
+        if prepare.fork_workers(settings.worker_count):
+            ahead = first or None
+    from mediawatch.background import choose_server, leave_runner
 
     server_ready = choose_server(settings)  # before Prefect is imported
     from mediawatch.pausepoint import pause
@@ -146,16 +158,20 @@ def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, 
     from mediawatch import progress, render
 
     with progress.listen(render.progress_listener()):
-        return run_ingest(
+        summary = run_ingest(
             sources=sources,
             db=str(settings.db_path),
             config=getattr(args, "config", None),
             server_ready=server_ready,
+            first_batch=ahead if server_ready is None else (first or None),
+            read_at=read_at,
             kind=kind,
             feeds=feeds,
             due_only=bool(getattr(args, "due", False)),
             allow_private_hosts=True if getattr(args, "allow_private_hosts", False) else None,
         )
+    leave_runner(settings)  # the next runs: no imports (mediawatch.runner)
+    return summary
 
 
 def cmd_vacuum(args: argparse.Namespace) -> int:
@@ -920,6 +936,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The program (``argv`` None: its command line) or a caller passing arguments. The
     program handles Ctrl-C and SIGTERM itself (mediawatch.interrupt): it stops what it
     started, prints one line and exits 130 or 143."""
+    if argv is None:
+        from mediawatch.handoff import hand_off
+
+        handed = hand_off(sys.argv[1:])  # to the warm runner, when one listens
+        if handed is not None:
+            return handed
     from mediawatch import interrupt
 
     if argv is None:

@@ -165,6 +165,10 @@ class ServiceSettings:
     # once no run has used it for this many minutes. 0: none (each such run starts
     # Prefect's temporary server, seconds of start-up); always 0 when $CI is set.
     background_idle_minutes: float = 30.0
+    # A run in the command's own process leaves a warm runner (mediawatch.runner) for the
+    # runs that follow while that server is up: they skip seconds of imports. false:
+    # none; $MEDIAWATCH_SERVICE_WARM_RUNNER=false also keeps a command from using one.
+    warm_runner: bool = True
     # Flow runs `mediawatch serve` runs at once (their writes queue for the database).
     max_runs_at_once: int = 2
     schedules: tuple[Schedule, ...] = (

@@ -30,7 +30,8 @@ from collections.abc import Callable, Iterator
 
 # From the signal to the exit, at most (the promise is 10 s). The tests give the clean-up
 # longer (MEDIAWATCH_TEST_GRACE_SECONDS): they check its path, not a busy machine's clock.
-GRACE_SECONDS = float(os.environ.get("MEDIAWATCH_TEST_GRACE_SECONDS") or 8.0)
+DEFAULT_GRACE_SECONDS = 8.0
+GRACE_SECONDS = float(os.environ.get("MEDIAWATCH_TEST_GRACE_SECONDS") or DEFAULT_GRACE_SECONDS)
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 

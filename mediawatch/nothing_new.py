@@ -16,51 +16,46 @@ been polled.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from datetime import datetime
 
 from mediawatch import interrupt
 from mediawatch.config import Settings
-from mediawatch.ingest.local import iter_local
 from mediawatch.pipeline import runs
 from mediawatch.pipeline.db import open_writer
 from mediawatch.pipeline.known import check
+from mediawatch.pipeline.sources import batches, keep
 from mediawatch.pipeline.summary import RunSummary
 from mediawatch.records import Failure, RawDocument
 from storage import runs as runs_db
 from storage.connection import transaction
 
 
-def _batches(
-    sources: list[str], settings: Settings, failures: list[Failure]
-) -> Iterator[list[RawDocument]]:
-    """The sources' documents in batches of ``run.batch_size``; failures collected aside."""
-    docs: list[RawDocument] = []
-    for item in iter_local(sources, settings.ingest):
-        if isinstance(item, Failure):
-            failures.append(item)
-            continue
-        docs.append(item)
-        if len(docs) >= settings.run.batch_size:
-            yield docs
-            docs = []
-    if docs:
-        yield docs
-
-
 def all_stored(
-    sources: list[str], settings: Settings
+    sources: list[str],
+    settings: Settings,
+    read_at: datetime | None = None,
+    first_batch: list[RawDocument] | None = None,
 ) -> tuple[int, list[Failure], list[Failure]] | None:
     """(documents, failures of reading, rejected again) when every document of the local
     ``sources`` is stored unchanged, or was rejected before with the same content under
-    the same extraction settings; None as soon as one is not (or there is no database)."""
+    the same extraction settings; None as soon as one is not (or there is no database).
+    ``read_at``: the documents' fetch time; ``first_batch`` gets the documents of the
+    first batch that are not stored unchanged: what the flow's first batch will extract
+    (mediawatch.prepare.start_ahead can start them)."""
     if not sources or not settings.db_path.exists():
         return None
     failures: list[Failure] = []
     rejected: list[Failure] = []
     documents = 0
-    for docs in _batches(sources, settings, failures):
+    reading = batches(sources, settings, read_at)
+    for n, (docs, failed) in enumerate(reading):
+        failures += failed
         found = check(docs, settings)
+        if n == 0 and first_batch is not None:
+            first_batch.extend(found.todo or [])
         if found.fresh:
+            if n == 0 and read_at is not None:  # the flow takes up the reading from here
+                keep(sources, settings, read_at, (docs, failed), reading)
             return None
         documents += len(docs)
         rejected += found.rejected
@@ -68,12 +63,18 @@ def all_stored(
 
 
 def run_if_nothing_new(
-    sources: list[str], settings: Settings, kind: str, feeds: bool = False
+    sources: list[str],
+    settings: Settings,
+    kind: str,
+    feeds: bool = False,
+    read_at: datetime | None = None,
+    first_batch: list[RawDocument] | None = None,
 ) -> RunSummary | None:
-    """Record and return the run when the sources hold nothing new; None: run the flow."""
+    """Record and return the run when the sources hold nothing new; None: run the flow
+    (``read_at``, ``first_batch``: as for ``all_stored``)."""
     if feeds or any(s.startswith(("http://", "https://")) for s in sources):
         return None
-    found = all_stored(sources, settings)
+    found = all_stored(sources, settings, read_at, first_batch)
     if found is None:
         return None
     documents, failures, rejected = found

@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -59,6 +60,9 @@ def chunks(docs: Sequence[RawDocument], size: int) -> list[list[RawDocument]]:
 
 
 _pools: dict[int, ProcessPoolExecutor] = {}
+# Held while workers start or get chunks, and while an interrupted run stops them: a
+# batch's task in another thread then cannot start workers that no one would stop.
+_lock = threading.RLock()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -68,19 +72,46 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     threaded process can deadlock the child.
     """
     if workers not in _pools:
+        if interrupt.requested():  # the run is stopping: no new workers for it
+            raise RuntimeError("the run is being stopped")
         ctx = multiprocessing.get_context("forkserver")
         # its own session first (mediawatch.forkserver_session), then the stage code
         ctx.set_forkserver_preload(["mediawatch.forkserver_session", "mediawatch.prepare"])
-        _pools[workers] = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=ctx,
-            initializer=_worker_start,
-            initargs=(os.getpid(),),
-        )
-        atexit.register(_pools[workers].shutdown, cancel_futures=True)
-        if len(_pools) == 1:
-            interrupt.on_stop(stop_workers)
+        _keep(workers, ctx)
     return _pools[workers]
+
+
+def _keep(workers: int, ctx: multiprocessing.context.BaseContext) -> ProcessPoolExecutor:
+    _pools[workers] = pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_worker_start,
+        initargs=(os.getpid(),),
+    )
+    atexit.register(pool.shutdown, cancel_futures=True)
+    if len(_pools) == 1:
+        interrupt.on_stop(stop_workers)
+    return pool
+
+
+def fork_workers(workers: int) -> bool:
+    """The pool's workers forked from this process now, when it runs a single thread
+    (a run of the warm runner, mediawatch.runner: everything imported, Prefect's threads
+    not started yet): no interpreter to start nor modules to import per worker, which a
+    forkserver pays (a second or more of CPU). Later batches use this pool; True if made."""
+    if workers <= 1 or workers in _pools:
+        return False
+    try:
+        if len(os.listdir("/proc/self/task")) != 1:  # a thread may hold a lock: no fork
+            return False
+        with _lock:
+            pool = _keep(workers, multiprocessing.get_context("fork"))
+            pool.submit(int)  # starts every worker (fork), then the pool's own thread
+    except (OSError, RuntimeError, BrokenProcessPool) as exc:
+        _pools.pop(workers, None)
+        log.warning("no workers forked ahead (%s)", exc)
+        return False
+    return True
 
 
 def _worker_start(parent: int) -> None:
@@ -89,6 +120,7 @@ def _worker_start(parent: int) -> None:
     decides what to do with them and stops its workers (``stop_workers``). A killed
     run leaves no worker behind (the lifeline)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # forked from the run: not its handler
     with contextlib.suppress(OSError):
         os.setsid()
     exit_with_parent(parent)
@@ -96,6 +128,15 @@ def _worker_start(parent: int) -> None:
 
 def stop_workers() -> None:
     """End the worker processes now, their chunks unfinished (an interrupted run)."""
+    got = _lock.acquire(timeout=5.0)  # bounded: this also runs on the way out
+    try:
+        _stop_workers()
+    finally:
+        if got:
+            _lock.release()
+
+
+def _stop_workers() -> None:
     for workers, pool in list(_pools.items()):
         processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
@@ -126,9 +167,10 @@ def start_ahead(
     if workers <= 1 or len(docs) < 2 * workers:  # prepare_batch's own rule: in-process
         return 0
     try:
-        pool = _pool(workers)
-        for c in chunks(docs, chunk_size):
-            _ahead[_chunk_key(c, settings)] = pool.submit(prepare_chunk, c, settings)
+        with _lock:
+            pool = _pool(workers)
+            for c in chunks(docs, chunk_size):
+                _ahead[_chunk_key(c, settings)] = pool.submit(prepare_chunk, c, settings)
     except (BrokenProcessPool, RuntimeError, OSError) as exc:
         log.warning("worker processes unavailable (%s); nothing started ahead", exc)
     return len(_ahead)
@@ -149,12 +191,13 @@ def submit_batch(
 ) -> list[Future[list[Prepared]]] | None:
     """Start a batch in the worker pool and return at once (None: no pool to be had)."""
     try:
-        pool = _pool(workers)
-        return [
-            (_ahead and _ahead.pop(_chunk_key(c, settings), None))
-            or pool.submit(prepare_chunk, c, settings)
-            for c in chunks(docs, chunk_size)
-        ]
+        with _lock:
+            pool = _pool(workers)
+            return [
+                (_ahead and _ahead.pop(_chunk_key(c, settings), None))
+                or pool.submit(prepare_chunk, c, settings)
+                for c in chunks(docs, chunk_size)
+            ]
     except (BrokenProcessPool, RuntimeError, OSError) as exc:
         _pools.pop(workers, None)
         log.warning("worker processes unavailable (%s); preparing in-process", exc)

@@ -276,8 +276,12 @@ def _wait_healthy(state: ServerState, seconds: float) -> bool:
 
 
 def stop(grace: float = 30.0) -> ServerState | None:
-    """Stop the server this home started (its whole process group); None if none ran."""
+    """Stop the server this home started (its whole process group); None if none ran.
+    The warm runner that reports to it (mediawatch.runner) stops first."""
+    from mediawatch import runner
+
     home = prefect_home()
+    runner.stop(home)
     state = read_state(home)
     if state is None:
         return None

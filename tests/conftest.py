@@ -19,6 +19,12 @@ os.environ["COLUMNS"] = "250"
 # machine (or beside another test worker) may take longer than that.
 os.environ["MEDIAWATCH_TEST_GRACE_SECONDS"] = "60"
 
+# Every process the session starts carries this mark (the xdist workers take the
+# controller's): at the end, none may be left (pytest_sessionfinish below).
+os.environ["MEDIAWATCH_TEST_SESSION"] = (
+    os.environ.get("MEDIAWATCH_TEST_SESSION") or f"{os.getpid()}-{os.urandom(4).hex()}"
+)
+
 import flows  # noqa: F401  (Prefect environment before Prefect loads)
 
 # No background Prefect server for the commands the tests run (each starts Prefect's
@@ -231,3 +237,75 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
         stopped = mediawatch("server", "stop", env=env)
         assert stopped.returncode == 0, stopped.stderr
         assert processes_with_env("PREFECT_HOME", str(home)) == []
+
+
+def _ancestors() -> set[int]:
+    pids, pid = set(), os.getpid()
+    while pid > 1:
+        pids.add(pid)
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return pids
+
+
+SESSION_MARK = "MEDIAWATCH_TEST_SESSION"
+
+
+def _parents() -> dict[int, int]:
+    out = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            out[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[-1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _descends_from_me(pid: int, parents: dict[int, int]) -> bool:
+    while pid > 1:
+        if pid == os.getpid():
+            return True
+        pid = parents.get(pid, 1)
+    return False
+
+
+def _session_leftovers() -> list[str]:
+    """Processes with this session's mark, other than pytest itself, its xdist workers and
+    the extraction pool of the flows it ran itself (its forkserver, workers and resource
+    tracker end when it does)."""
+    mine = _ancestors()
+    parents = _parents()
+    left = []
+    for line in processes_with_env(SESSION_MARK, os.environ[SESSION_MARK]):
+        pid = int(line.split(":", 1)[0])
+        if pid in mine or "exec(eval(sys.stdin.readline()))" in line:  # an xdist worker
+            continue
+        if "from multiprocessing." in line and _descends_from_me(pid, parents):
+            continue
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z":
+                continue
+        except OSError:
+            continue
+        left.append(line)
+    return left
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[None]:
+    """No process left behind by the whole session (servers, runners, workers): checked
+    once, by the process that started the session, after the other hooks (xdist's
+    workers, and the extraction pools of the flows they ran in-process, have ended)."""
+    import time
+
+    yield
+    if hasattr(session.config, "workerinput"):
+        return
+    deadline = time.monotonic() + 60  # what is stopping gets the time to end
+    while (left := _session_leftovers()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if left:
+        print("\nprocesses left behind by the tests:\n  " + "\n  ".join(left))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -55,19 +55,21 @@ class Unchanged:
     fresh: list[RawDocument]  # new or changed: to extract
     stored: int  # stored before with the same content
     rejected: list[Failure]  # rejected before with the same content and settings
+    todo: list[RawDocument] | None = None  # all but those stored unchanged (skip_known's)
 
 
 def check(docs: list[RawDocument], settings: Settings) -> Unchanged:
     """``skip_known``, and the documents rejected before with the same content under the
     same extraction settings (their failure again, without extracting them)."""
     if not docs or not settings.db_path.exists():
-        return Unchanged(list(docs), 0, [])
+        return Unchanged(list(docs), 0, [], list(docs))
     keys = {d.url: url_key(d.url) for d in docs}
     with open_reader(settings) as conn:
         known = articles_db.known(conn, keys.values())
         rejected = rejected_db.lookup(conn, keys.values())
     fresh: list[RawDocument] = []
     again: list[Failure] = []
+    todo: list[RawDocument] = []
     stored = 0
     ek = extract_key(settings.extract)
     for d in docs:
@@ -75,7 +77,9 @@ def check(docs: list[RawDocument], settings: Settings) -> Unchanged:
         k = known.get(keys[d.url])
         if k is not None and k.raw_hash == h:
             stored += 1
-        elif (
+            continue
+        todo.append(d)
+        if (
             k is None
             and (r := rejected.get(keys[d.url]))
             and (r.raw_hash, r.extract_key)
@@ -87,7 +91,7 @@ def check(docs: list[RawDocument], settings: Settings) -> Unchanged:
             again.append(Failure(d.origin, r.stage, r.reason, d.url, h))
         else:
             fresh.append(d)
-    return Unchanged(fresh, stored, again)
+    return Unchanged(fresh, stored, again, todo)
 
 
 def rejections(failures: list[Failure], settings: Settings) -> list[rejected_db.Rejected]:

@@ -1,7 +1,14 @@
-"""Local sources in batches of ``run.batch_size`` documents."""
+"""Local sources in batches of ``run.batch_size`` documents.
+
+A command reads its local sources once: the nothing-new check (mediawatch.nothing_new)
+reads the first batch, and when that holds something new it leaves the batch, with the
+reading where it stopped, for the flow run that follows in the same process (``keep``);
+the flow's ``batches`` with the same sources, settings and fetch time takes it up instead
+of reading the files again (a second or so for a few thousand pages)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -9,12 +16,35 @@ from mediawatch.config import Settings
 from mediawatch.ingest.local import iter_local
 from mediawatch.records import Failure, RawDocument
 
+Batch = tuple[list[RawDocument], list[Failure]]
+
+_kept: dict[tuple[object, ...], Iterator[Batch]] = {}
+
+
+def _key(sources: list[str], settings: Settings, read_at: datetime) -> tuple[object, ...]:
+    return tuple(sources), repr(settings.ingest), settings.run.batch_size, read_at
+
+
+def keep(
+    sources: list[str], settings: Settings, read_at: datetime, first: Batch, rest: Iterator[Batch]
+) -> None:
+    """Leave a batch read already, and the reading of the rest, to the next ``batches``
+    of the same sources, settings and fetch time in this process (one at a time)."""
+    _kept.clear()
+    _kept[_key(sources, settings, read_at)] = itertools.chain([first], rest)
+
 
 def batches(
     sources: list[str], settings: Settings, read_at: datetime | None = None
-) -> Iterator[tuple[list[RawDocument], list[Failure]]]:
+) -> Iterator[Batch]:
     """Source items in batches of ``run.batch_size`` documents, with their failures;
     ``read_at`` is their fetch time (default: now), one for the whole run."""
+    if read_at is not None and (kept := _kept.pop(_key(sources, settings, read_at), None)):
+        return kept
+    return _read(sources, settings, read_at)
+
+
+def _read(sources: list[str], settings: Settings, read_at: datetime | None) -> Iterator[Batch]:
     docs: list[RawDocument] = []
     failures: list[Failure] = []
     for item in iter_local(sources, settings.ingest, read_at):
