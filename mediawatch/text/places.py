@@ -24,10 +24,10 @@ from mediawatch.text.segment import tokens
 _NOT_NAME = frozenset({"sar", "and"})
 # English names that English news writes differently from CLDR's English (CLDR's
 # "Türkiye", "Czechia"), and English short forms of the most named countries: what
-# every other language's name must meet in English text.
+# every other language's name must meet in English text ("US" folds to the pronoun "us",
+# a stopword, so it is never a name).
 ENGLISH_USAGE = {"TR": "Turkey", "CZ": "Czech Republic", "HK": "Hong Kong", "MO": "Macau"}
 ENGLISH_ALIASES = {
-    "US": "United States",
     "USA": "United States",
     "America": "United States",
     "UK": "United Kingdom",
