@@ -534,14 +534,7 @@ def _refresh(conn: duckdb.DuckDBPyConnection, story_ids: Iterable[int]) -> None:
     for sid in ids:
         rows = terms.get(sid, [])
         for aid, t, published, language in rows:
-            index.articles[str(aid)] = ArticleFeatures(
-                str(aid),
-                t.get("words", {}),
-                t.get("entities", {}),
-                t.get("numbers", {}),
-                published,
-                language,
-            )
+            index.articles[str(aid)] = ArticleFeatures.from_terms(str(aid), t, published, language)
         story_profile(index, sid, [a for a, *_ in rows], params, idf, within, term_rows, key_rows)
         dates = [p for _, _, p, _ in rows if p is not None]
         times.append((sid, min(dates, default=None), max(dates, default=None)))

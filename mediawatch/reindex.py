@@ -96,14 +96,7 @@ def _rebuild_stories(conn: duckdb.DuckDBPyConnection, params: Params) -> int:
     index = StoryIndex(params)
     df = DocFreq()
     for aid, terms, published, language in db.all_terms(conn):
-        a = ArticleFeatures(
-            str(aid),
-            terms.get("words", {}),
-            terms.get("entities", {}),
-            terms.get("numbers", {}),
-            published,
-            language,
-        )
+        a = ArticleFeatures.from_terms(str(aid), terms, published, language)
         index.articles[a.article_id] = a
         df.add(a)
     index.docfreq = df

@@ -174,15 +174,7 @@ def _load_features(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str,
     ).fetchall()
     out = {}
     for aid, terms, published, language in rows:
-        t = json.loads(terms)
-        out[str(aid)] = ArticleFeatures(
-            str(aid),
-            t.get("words", {}),
-            t.get("entities", {}),
-            t.get("numbers", {}),
-            published,
-            language,
-        )
+        out[str(aid)] = ArticleFeatures.from_terms(str(aid), json.loads(terms), published, language)
     return out
 
 

@@ -135,6 +135,24 @@ class ArticleFeatures:
             article_id, features.words, features.entities, features.numbers, published, language
         )
 
+    @classmethod
+    def from_terms(
+        cls,
+        article_id: str,
+        terms: Mapping[str, dict[str, float]],
+        published: datetime | None = None,
+        language: str | None = None,
+    ) -> ArticleFeatures:
+        """From stored story terms (``{"words": ..., "entities": ..., "numbers": ...}``)."""
+        return cls(
+            article_id,
+            terms.get("words", {}),
+            terms.get("entities", {}),
+            terms.get("numbers", {}),
+            published,
+            language,
+        )
+
     def counts(self, space: str) -> dict[str, float]:
         return getattr(self, space)
 

@@ -189,14 +189,7 @@ def _store(
     # Cluster: the batch joins stored stories (or starts new ones); a duplicate
     # group always stays inside one story.
     feats = [
-        ArticleFeatures(
-            str(i),
-            f.terms.get("words", {}),
-            f.terms.get("entities", {}),
-            f.terms.get("numbers", {}),
-            f.article.published_at,
-            f.article.language,
-        )
+        ArticleFeatures.from_terms(str(i), f.terms, f.article.published_at, f.article.language)
         for i, f in zip(ids, fresh, strict=True)
     ]
     params = Params(window_days=float(settings.match.window_days))
