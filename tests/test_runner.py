@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -27,8 +24,9 @@ import httpx
 
 from storage.connection import reader
 
-from .conftest import ROOT, SEEDS, mediawatch, processes_with_env
+from .conftest import SEEDS, mediawatch, processes_with_env
 from .corpus import articles, write_jsonl
+from .terminal import in_terminal
 from .test_background import ARTICLE, _env, _runs
 from .test_service import _outcome
 
@@ -48,33 +46,6 @@ def wait_for_runner(home: Path, timeout: float = 180, other_than: int = 0) -> in
         time.sleep(0.2)
     log = home / "runner.log"
     raise AssertionError("no runner: " + (log.read_text() if log.exists() else "no log"))
-
-
-def in_terminal(args: list[str], env: dict[str, str], columns: int) -> str:
-    """`mediawatch ARGS` on a pseudo-terminal: what the terminal gets."""
-    leader, follower = pty.openpty()
-    terminal = {**env, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm-256color"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mediawatch.cli", *args],
-        cwd=ROOT,
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=terminal,
-    )
-    os.close(follower)
-    out = bytearray()
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: every process that had the terminal closed it
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(leader)
-    assert proc.wait(timeout=120) == 0, out.decode(errors="replace")
-    return out.decode(errors="replace")
 
 
 def _articles(db: Path) -> int:
@@ -182,7 +153,9 @@ def test_a_run_is_handed_to_the_warm_runner_and_server_stop_ends_it(tmp_path: Pa
         shown = {}
         for how, run_env in (("runner", env), ("in-process", alone)):
             db_tty = tmp_path / f"tty-{how}.duckdb"
-            shown[how] = in_terminal(["ingest", str(corpus), "--db", str(db_tty)], run_env, 100)
+            shown[how] = in_terminal(
+                ["ingest", str(corpus), "--db", str(db_tty)], run_env, 100
+            ).decode(errors="replace")
         assert runs_taken(home) == 4
         bars = {}
         for how, out in shown.items():

@@ -6,12 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import pty
-import select
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +13,7 @@ import pytest
 from mediawatch.cli import main
 from mediawatch.safe_text import csv_cell, plain
 
-from .conftest import ROOT
+from .terminal import in_terminal
 
 ESC = "\x1b"
 MARKUP = "[link=https://evil.example]click[/link]"
@@ -70,43 +64,6 @@ def hostile_db(prefect_harness, tmp_path_factory) -> Path:
     return db
 
 
-def in_terminal(*args: str, columns: int = 250) -> bytes:
-    """`mediawatch ARGS` on a pseudo-terminal: every byte it writes, as a terminal gets it."""
-    leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm-256color"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mediawatch.cli", *args],
-        cwd=ROOT,
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=env,
-        close_fds=True,
-    )
-    os.close(follower)
-    out = bytearray()
-    deadline = time.monotonic() + 120  # a bound against a hang, not a timing assertion
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([leader], [], [], 1.0)
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the process closed the terminal
-                break
-            if not chunk:
-                break
-            out += chunk
-    finally:
-        os.close(leader)
-        proc.wait(timeout=60)
-    assert proc.returncode == 0, bytes(out).decode(errors="replace")
-    return bytes(out)
-
-
 def _ids(db: Path, capsys) -> tuple[int, int, int]:
     capsys.readouterr()
     assert main(["search", "quillmouth", "--db", str(db), "--json"]) == 0
@@ -141,7 +98,7 @@ def test_no_escape_sequence_from_the_data_reaches_the_terminal(
         "diff": ["diff", str(a), str(b)],
         "diff-unified": ["diff", str(a), str(b), "-u"],
     }[command]
-    out = in_terminal(*args, "--db", str(hostile_db))
+    out = in_terminal([*args, "--db", str(hostile_db)])
     assert b"\x1b[1m" in out or b"\x1b[3m" in out  # Rich saw a terminal and styled it
     for what, sequence in FORBIDDEN.items():
         assert sequence not in out, f"{what} reached the terminal from `mediawatch {command}`"
