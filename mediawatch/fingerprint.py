@@ -30,8 +30,9 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # reindex` recomputes an older database. 2: language-aware text analysis. 3: elided
 # articles split off (l'Assemblée), acronyms after an article are names, long lines are
 # never headlines. 4: countries and cities are named by their English names in every
-# language (mediawatch.text.places); agency credits are furniture.
-SCHEME_VERSION = 4
+# language (mediawatch.text.places); agency credits are furniture. 5: cookie and consent
+# notices are not story terms (mediawatch.text.notices).
+SCHEME_VERSION = 5
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)

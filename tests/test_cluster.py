@@ -267,3 +267,18 @@ def test_two_pages_that_name_nothing_need_more_than_shared_vocabulary() -> None:
         labels = story_labels(index)
         together[weight] = labels["cake"] == labels["truffles"]
     assert together == {Params().nameless_weight: False, 0.0: True}
+
+
+def test_a_consent_notice_is_not_part_of_the_story() -> None:
+    """A cookie banner that extraction let through adds no story terms."""
+    from .test_match import CONSENT_DE
+
+    text = (
+        "Schweiz schränkt die Ausfuhr von Schutzmasken ein\n"
+        "Die Regierung in Bern hat am Mittwoch die Ausfuhr von Schutzmasken und Handschuhen "
+        "bis Ende April verboten."
+    )
+    bare = extract_features("", text, 2.0, "de")
+    framed = extract_features("", text + "\n" + CONSENT_DE, 2.0, "de")
+    assert framed == bare
+    assert extract_features("", CONSENT_DE, 2.0, "de") != bare

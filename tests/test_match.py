@@ -15,7 +15,7 @@ from mediawatch.fingerprint import (
     tokens,
 )
 from mediawatch.match.groups import Article, DedupIndex
-from mediawatch.match.verify import longest_shared_passages, verify
+from mediawatch.match.verify import features, longest_shared_passages, verify, verify_features
 
 from .conftest import SEEDS
 
@@ -176,7 +176,7 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
     reindexed (mediawatch.reindex) before their next write."""
     from mediawatch.fingerprint import SCHEME_VERSION
 
-    assert SCHEME_VERSION == 4  # the values below are scheme 4's (English: as scheme 2)
+    assert SCHEME_VERSION == 5  # the values below are scheme 5's (English: as scheme 2)
 
     def digest(value: object) -> str:
         return hashlib.blake2b(
@@ -223,3 +223,42 @@ def test_a_rewrite_reason_names_what_each_number_measures() -> None:
         "1 sentence aligns (holding "
         f"{other.scores['sentence_alignment']:.0%} of the content words of their text)"
     ) in other.reason
+
+
+# A consent banner as some sites deliver it in place of the article (written for the test).
+CONSENT_DE = (
+    "Um unsere Website zu verbessern und Ihnen passende Werbung zu zeigen, sammeln wir "
+    "anonyme technische Informationen, auch mit Werkzeugen unserer Partner. Einzelheiten "
+    "zur Datenverarbeitung finden Sie in unserer Datenschutzerklärung. Welche Technologien "
+    "wir nutzen, steht in den Regeln zur Nutzung von Cookies und zur automatischen "
+    "Anmeldung. Mit einem Klick auf „Akzeptieren und schließen“ stimmen Sie der "
+    "Verarbeitung Ihrer persönlichen Daten zu. Ihre Zustimmung können Sie jederzeit so "
+    "widerrufen, wie es in unseren Datenschutzrichtlinien beschrieben ist."
+)
+
+
+def test_a_shared_consent_notice_is_not_a_copied_article() -> None:
+    """Two pages of one site: different headlines, then only the site's cookie banner.
+    They share nearly all their words, yet nothing of an article is copied."""
+    a = "Schweiz schränkt die Ausfuhr von Schutzmasken ein\n" + CONSENT_DE
+    b = "Rikschafahrer in Indien verteilt Seife an seine Fahrgäste\n" + CONSENT_DE
+    without = verify_features(features(a), features(b))
+    assert without.relation == "near_copy"  # what the notice alone would claim
+    d = verify(a, b)
+    assert d.relation is None, d.reason
+    assert d.scores["notice_sentences_a"] == d.scores["notice_sentences_b"] == 5
+    assert "consent-notice" in d.reason
+    # the banner on one copy of a real article does not hide the copy
+    d = verify(SOURCE + "\n" + CONSENT_DE.replace("Website", "Webseite"), near_copy_of_source())
+    assert d.relation == "near_copy", d.reason
+
+
+def test_what_is_left_besides_a_notice_must_be_long_enough() -> None:
+    """Headline glued to the banner, one stray sentence after it: identical once the
+    banner is set aside, but a shared sentence of ten words is not a copied article."""
+    tail = "Die Einstellungen lassen sich später im Menü am Ende jeder Seite wieder ändern."
+    a = "Schweiz schränkt die Ausfuhr ein " + CONSENT_DE + " " + tail
+    b = "Rikscha-Fahrer verteilt Seife " + CONSENT_DE + " " + tail
+    d = verify(a, b)
+    assert d.relation is None, d.reason
+    assert "too short" in d.reason

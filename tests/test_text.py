@@ -23,6 +23,7 @@ from mediawatch.text import (
     tokens,
 )
 from mediawatch.text.names import name_key
+from mediawatch.text.notices import notice_mask
 
 from . import scheme1
 from .multilingual import AR, DE, RU, TEXTS, ZH, near_copy
@@ -479,3 +480,31 @@ def test_an_unknown_declared_language_is_not_taken() -> None:
 
     assert detect_language("", "xx-YY").code == "und"
     assert detect_language("", "de-DE").code == "de"  # a known hint breaks the doubt
+
+
+def test_consent_notices_are_recognised_in_many_languages() -> None:
+    """Cookie banners (written for the test) are marked sentence by sentence; the report
+    around them, and news that merely mentions privacy or advertising, is not."""
+    banners = {
+        "en": "We use cookies and similar technologies to improve our website. By clicking "
+        "Accept you consent to the processing of your personal data by us and our partners.",
+        "pl": "Aby poprawić działanie witryny i wyświetlać reklamy, zbieramy informacje. "
+        "Korzystamy z plików cookie. Klikając „Zaakceptuj”, wyrażasz zgodę na przetwarzanie "
+        "danych.",
+        "fr": "Ce site web utilise des cookies. En cliquant sur Accepter, vous donnez votre "
+        "consentement au traitement des données par nos partenaires.",
+        "tr": "Web sitesi deneyiminizi iyileştirmek için çerez kullanıyoruz. Kabul ederek "
+        "kişisel verilerinizin işlenmesine onay vermiş olursunuz.",
+        "zh": "本网站使用Cookie来改善您的体验。点击接受即表示您同意我们处理您的个人信息。",
+    }
+    report = "The minister resigned on Friday after three days of protests in the capital."
+    for lang, banner in banners.items():
+        sents = sentences(report + "\n" + banner)
+        mask = notice_mask(sents)
+        assert mask[0] is False, lang
+        assert all(mask[1:]), (lang, sents)
+    news = [
+        "The regulator fined the company for sharing personal data with advertising partners.",
+        "Parliament debated a privacy law on Tuesday, and the minister accepted amendments.",
+    ]
+    assert notice_mask(news) == [False, False]  # no cookies: a report about privacy

@@ -22,6 +22,7 @@ from mediawatch.text.lexicon import ENGLISH_STOPWORDS, FURNITURE, stopwords
 from mediawatch.text.lexicon import stem as snowball
 from mediawatch.text.names import NOUN_CAPITALISING, name_key
 from mediawatch.text.normalise import fold, normalise
+from mediawatch.text.notices import strip_notices
 from mediawatch.text.places import english_keys, gazetteer
 from mediawatch.text.segment import (
     CASELESS,
@@ -283,9 +284,10 @@ def extract_features(
     """Count terms in all three spaces; title terms count `title_weight` times.
 
     The title is often also the first line of `text`; it is then not counted twice.
-    ``language``: the article's language (``mediawatch.text.detect_language``).
+    ``language``: the article's language (``mediawatch.text.detect_language``). Cookie
+    and consent notices are page furniture, not the story (``mediawatch.text.notices``).
     """
-    body = [ln for ln in text.splitlines() if ln.strip()]
+    body = [ln for ln in strip_notices(text)[0].splitlines() if ln.strip()]
     if body and title and body[0].strip() == title.strip():
         body = body[1:]
     lines = [

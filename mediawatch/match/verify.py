@@ -19,6 +19,7 @@ from mediawatch.fingerprint import (
     text_language,
     tokens,
 )
+from mediawatch.text.notices import strip_notices
 
 Relation = Literal["exact", "near_copy", "rewrite"]
 
@@ -354,15 +355,32 @@ def strip_furniture(text: str, furniture: Collection[str]) -> tuple[str, int]:
 
 def verify(text_a: str, text_b: str, furniture: Collection[str] = ()) -> DupDecision:
     """Verify one candidate pair from raw texts.  `furniture` holds normalised
-    lines (see line_key) to ignore: shared boilerplate is no evidence of copying."""
-    if not furniture:
-        return verify_features(features(text_a), features(text_b))
+    lines (see line_key) to ignore: shared boilerplate is no evidence of copying; nor
+    is a shared cookie or consent notice."""
+    fa, fb = features(text_a), features(text_b)
+    if fa.norm == fb.norm:
+        return verify_features(fa, fb)
     (ta, na), (tb, nb) = strip_furniture(text_a, furniture), strip_furniture(text_b, furniture)
-    if features(text_a).norm == features(text_b).norm or not (na or nb):
-        return verify_features(features(text_a), features(text_b))
-    d = verify_features(features(ta), features(tb))
-    scores = {**d.scores, "furniture_lines_a": float(na), "furniture_lines_b": float(nb)}
-    why = f"{d.reason} (ignoring {na}+{nb} page-furniture lines)"
+    (ta, ca), (tb, cb) = strip_notices(ta), strip_notices(tb)
+    if not (na or nb or ca or cb):
+        return verify_features(fa, fb)
+    sa, sb = features(ta), features(tb)
+    d = verify_features(sa, sb)
+    short = sa if len(sa.toks) <= len(sb.toks) else sb
+    floor = length_floor(len(short.toks), max(len(sa.toks), len(sb.toks)), short.n_substantive)
+    if d.relation == "exact" and floor:
+        # identical only once furniture is set aside: what is left must be long enough
+        # for a copy claim, as for any near copy (the texts themselves differ)
+        d = DupDecision(None, d.scores, d.thresholds, None, f"too short to claim: {floor}")
+    scores = dict(d.scores)
+    ignored = []
+    if na or nb:
+        scores |= {"furniture_lines_a": float(na), "furniture_lines_b": float(nb)}
+        ignored.append(f"{na}+{nb} page-furniture lines")
+    if ca or cb:
+        scores |= {"notice_sentences_a": float(ca), "notice_sentences_b": float(cb)}
+        ignored.append(f"{ca}+{cb} cookie/consent-notice sentences")
+    why = f"{d.reason} (ignoring {' and '.join(ignored)})"
     return DupDecision(d.relation, scores, d.thresholds, d.containment, why)
 
 

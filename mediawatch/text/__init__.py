@@ -18,7 +18,9 @@ story features, search, diff and explain:
 - ``places``: countries and major cities by their English names in every language,
   from CLDR (Babel), so Türkei, 土耳其 and Turkey meet (``places.py``);
 - ``dates``: numbers, years and dates, month names in the languages handled
-  (``dates.py``).
+  (``dates.py``);
+- ``notices``: cookie and consent notices, page furniture in any language that
+  neither verification nor stories count as content (``notices.py``).
 
 Everything here is a pure function of its input, with no model fetched at run time:
 the segmenters, stemmers, stopword lists and the language identifier ship inside
