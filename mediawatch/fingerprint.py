@@ -31,7 +31,8 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # articles split off (l'Assemblée), acronyms after an article are names, long lines are
 # never headlines. 4: countries and cities are named by their English names in every
 # language (mediawatch.text.places); agency credits are furniture. 5: cookie and consent
-# notices are not story terms (mediawatch.text.notices).
+# notices are not story terms (mediawatch.text.notices); German (and other -s genitive,
+# compounding languages) genitives and compounds of country names name the country.
 SCHEME_VERSION = 5
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1

@@ -286,6 +286,22 @@ def test_several_word_places_and_english_short_forms() -> None:
     assert name_key("bolivia", "en") not in extract_features("", paz, language="es").entities
 
 
+def test_german_genitives_and_compounds_name_their_country() -> None:
+    """Deutschlands and Chinas are Germany and China; a compound that starts with a
+    country's name (Irakkrieg, Libyengipfel) names the country; a word that merely
+    starts like a city or a short name (Bernhard, Romantik) does not."""
+    de = (
+        "Die Regierung Deutschlands und Chinas Präsident sprachen über den Irakkrieg. "
+        "Beim Libyengipfel sprach Bernhard Ott über die Romantik."
+    )
+    en = "Leaders of Germany and China spoke about the war in Iraq, and later about Libya."
+    de_names = set(extract_features("", de, language="de").entities)
+    en_names = set(extract_features("", en, language="en").entities)
+    countries = {name_key(c, "en") for c in ("germany", "china", "iraq", "libya")}
+    assert countries <= de_names & en_names
+    assert not {name_key("bern", "en"), name_key("rome", "en")} & de_names
+
+
 def test_agency_credits_are_not_names() -> None:
     """A wire or photo agency's credit is on unrelated reports alike."""
     text = (

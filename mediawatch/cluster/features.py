@@ -23,7 +23,7 @@ from mediawatch.text.lexicon import stem as snowball
 from mediawatch.text.names import NOUN_CAPITALISING, name_key
 from mediawatch.text.normalise import fold, normalise
 from mediawatch.text.notices import strip_notices
-from mediawatch.text.places import english_keys, gazetteer
+from mediawatch.text.places import GENITIVE_S, compound_place, english_keys, gazetteer
 from mediawatch.text.segment import (
     CASELESS,
     MARKS,
@@ -329,6 +329,12 @@ def extract_features(
             entities["_".join(keys)] += w
         for k in keys:
             entities[k] += w
+    if language in GENITIVE_S:  # a country at the head of a compound noun: Irakkrieg
+        for toks, w in zip(lines, weights, strict=True):
+            for t, n, _, _ in toks:
+                if t[0].isupper() and (found := compound_place(name_key(n, language), language)):
+                    for k in found:
+                        entities[k] += w
 
     numbers: Counter[str] = Counter()
     for li in numeric:  # most lines have no number and no month

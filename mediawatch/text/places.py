@@ -86,9 +86,67 @@ def gazetteer(language: str | None) -> dict[tuple[str, ...], tuple[str, ...]]:
     return out
 
 
+# Languages that write a place's genitive with -s (Deutschlands, Chinas) and compound
+# nouns without spaces (Libyengipfel, Irakkrieg): there a place is also found inside
+# such a word.
+GENITIVE_S = frozenset({"de", "nl", "sv", "da", "nb", "no", "is", "lb"})
+COMPOUND_MIN_REST = 4  # letters after the place for a compound (Irakkrieg, not Iraker)
+COMPOUND_MIN_PLACE = 4  # no compounds on short names (Rom: Romantik)
+
+
+@lru_cache(maxsize=64)
+def _countries(language: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """One-word country names (name keys) of a language, longest first, with their
+    English keys: the heads a compound may start with. Countries only: a city's name
+    starts too many words and first names (Bern: Bernhard)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        local = Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return ()
+    places = gazetteer(language)
+    out = {}
+    for code, name in local.territories.items():
+        key = _keys(name, language)
+        if code.isalpha() and len(key) == 1 and len(key[0]) >= COMPOUND_MIN_PLACE:
+            if key in places:
+                out[key[0]] = places[key]
+    return tuple(sorted(out.items(), key=lambda kv: -len(kv[0])))
+
+
+def _genitive(key: str, language: str) -> tuple[str, ...] | None:
+    """English keys of a place written in its genitive (Deutschlands, Chinas)."""
+    if not key.endswith("s") or len(key) <= 3:
+        return None
+    base = key[:-1]
+    base = base[:-1] if len(base) > 4 and base[-1] in "aeiouy" else base
+    return gazetteer(language).get((base,))
+
+
+def compound_place(key: str, language: str | None) -> tuple[str, ...] | None:
+    """English keys of the country a compound noun starts with (Libyengipfel, Irakkrieg:
+    Libya, Iraq), in languages of ``GENITIVE_S``; None otherwise."""
+    if language not in GENITIVE_S:
+        return None
+    for head, en in _countries(language):
+        if key.startswith(head) and len(key) - len(head) >= COMPOUND_MIN_REST:
+            return en
+    return None
+
+
 def english_keys(keys: list[str], language: str | None) -> list[str]:
-    """A name run's keys, the place's English keys when the run is a known place."""
+    """A name run's keys, the place's English keys when the run is a known place. In
+    languages of ``GENITIVE_S``, a word of the run that is a place's genitive
+    (Chinas Präsident) gives the place's keys."""
     if not keys:
         return keys
     found = gazetteer(language).get(tuple(keys))
-    return list(found) if found is not None else keys
+    if found is not None:
+        return list(found)
+    if language not in GENITIVE_S:
+        return keys
+    out: list[str] = []
+    for k in keys:
+        out.extend(_genitive(k, language) or (k,))
+    return out
