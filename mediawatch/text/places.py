@@ -109,9 +109,9 @@ def _countries(language: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     out = {}
     for code, name in local.territories.items():
         key = _keys(name, language)
-        if code.isalpha() and len(key) == 1 and len(key[0]) >= COMPOUND_MIN_PLACE:
-            if key in places:
-                out[key[0]] = places[key]
+        long_enough = len(key) == 1 and len(key[0]) >= COMPOUND_MIN_PLACE
+        if code.isalpha() and long_enough and key in places:
+            out[key[0]] = places[key]
     return tuple(sorted(out.items(), key=lambda kv: -len(kv[0])))
 
 
