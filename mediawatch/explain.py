@@ -239,6 +239,12 @@ def _story_checked(a: ArticleRow, b: ArticleRow, data: explain_db.PairData) -> s
                 f"compared as members of story {check.story_id}: article {x.article_id} was "
                 f"verified against {len(check.checked)} of its story's members when it arrived"
             )
+        if check is not None and y.article_id in check.rival_checked:
+            return (
+                f"compared because the story step considered story {check.rival_id} for "
+                f"article {x.article_id} (its runner-up): it was verified against "
+                f"{len(check.rival_checked)} of that story's members when it arrived"
+            )
     return None
 
 
@@ -255,7 +261,16 @@ def _why_not_story_mates(a: ArticleRow, b: ArticleRow, data: explain_db.PairData
         f"story {check.story_id} when it arrived, not article {earlier.article_id}"
     )
     if earlier.story_id != check.story_id:
-        return f"{head}: that one was in another story"
+        if check.rival_id == earlier.story_id:
+            considered = (
+                f", its runner-up, of which only the {len(check.rival_checked)} most "
+                "recent members are verified"
+            )
+        elif check.rival_id is not None:
+            considered = f", not the runner-up considered for it (story {check.rival_id})"
+        else:
+            considered = ", not one considered for it"
+        return f"{head}: that one was in another story{considered}"
     if check.beyond:
         return (
             f"{head}: only the {len(check.checked)} most recent members of its story are "

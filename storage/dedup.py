@@ -358,7 +358,18 @@ def save_story_checks(
     insert_rows(
         conn,
         "story_checks",
-        ["article_id", "story_id", "checked", "found", "beyond", "pruned", "run_id", "checked_at"],
+        [
+            "article_id",
+            "story_id",
+            "checked",
+            "found",
+            "beyond",
+            "pruned",
+            "rival_id",
+            "rival_checked",
+            "run_id",
+            "checked_at",
+        ],
         [
             (
                 c.article_id,
@@ -367,6 +378,8 @@ def save_story_checks(
                 list(c.found),
                 c.beyond,
                 c.pruned,
+                c.rival_id,
+                list(c.rival_checked),
                 run_id,
                 now,
             )
@@ -384,10 +397,12 @@ def story_checks_of(
     if not ids:
         return {}
     return {
-        aid: StoryCheck(aid, sid, tuple(checked), tuple(found), beyond, pruned)
-        for aid, sid, checked, found, beyond, pruned in conn.execute(
-            "SELECT article_id, story_id, checked, found, beyond, pruned FROM story_checks"
-            " WHERE article_id IN (SELECT unnest(?))",
+        aid: StoryCheck(
+            aid, sid, tuple(checked), tuple(found), beyond, pruned, rival, tuple(rivals or ())
+        )
+        for aid, sid, checked, found, beyond, pruned, rival, rivals in conn.execute(
+            "SELECT article_id, story_id, checked, found, beyond, pruned, rival_id,"
+            " rival_checked FROM story_checks WHERE article_id IN (SELECT unnest(?))",
             [ids],
         ).fetchall()
     }

@@ -9,6 +9,11 @@ it shares no band key with and is not grouped with: the ``limit`` most recent of
 duplicate group through that group's anchor, as the group rule asks. Pairs that
 verify become links (``DedupIndex.link``) and the batch is matched again: the group
 rule (anchor, lineage order, merges) decides for them as for any candidate pair.
+
+The story step also *considers* stories it does not choose: a rewrite whose original sits
+in another story (the runner-up, with a fit of at least ``RIVAL_MIN_FIT`` of the join
+threshold) is verified against that story's ``RIVAL_LIMIT`` most recent members too, so
+a rewrite the clusterer kept apart is not left to the bands either.
 """
 
 from __future__ import annotations
@@ -18,6 +23,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mediawatch.match.verify import DupDecision, verify
+
+RIVAL_MIN_FIT = 0.5  # runner-up stories fitting at least this share of the threshold
+RIVAL_LIMIT = 10  # of a runner-up story, this many most recent members are verified
+# ... of those whose content words overlap the article's this much (|A & B| / min): a
+# rewrite at word-set Jaccard 0.5 has about 0.67, a report of the same topic far less.
+RIVAL_MIN_OVERLAP = 0.5
+
+
+def words_alike(a: Collection[str], b: Collection[str]) -> bool:
+    """Could two texts with these content-word sets be copies (``RIVAL_MIN_OVERLAP``)?"""
+    if not a or not b:
+        return False
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return sum(w in large for w in small) >= RIVAL_MIN_OVERLAP * len(small)
 
 
 @dataclass(frozen=True)
@@ -29,6 +48,8 @@ class Plan:
     mates: tuple[int, ...]  # most recent first
     beyond: int  # eligible mates left out by the limit
     pruned: int  # mates whose text retention pruned (cannot be verified)
+    rival_id: int | None = None  # the runner-up story considered for it
+    rival_mates: tuple[int, ...] = ()  # its members to verify, most recent first
 
 
 @dataclass(frozen=True)
@@ -38,9 +59,11 @@ class StoryCheck:
     article_id: int
     story_id: int
     checked: tuple[int, ...]
-    found: tuple[int, ...]  # those that verified as exact, near_copy or rewrite
+    found: tuple[int, ...]  # those that verified (story-mates and rival members)
     beyond: int
     pruned: int
+    rival_id: int | None = None
+    rival_checked: tuple[int, ...] = ()
 
 
 def plan_checks(
@@ -51,25 +74,52 @@ def plan_checks(
     skip: Mapping[int, Collection[int]],
     pruned: Collection[int],
     limit: int,
+    rivals: Mapping[int, int] | None = None,
+    rival_limit: int = RIVAL_LIMIT,
+    alike: Callable[[int, int], bool] | None = None,
 ) -> list[Plan]:
     """Per new article: its story's members, minus itself and ``skip`` (its band
-    candidates and group-mates: already compared), most recent ``limit`` first."""
+    candidates and group-mates: already compared), most recent ``limit`` first; and the
+    same of its runner-up story (``rivals``: article -> story), most recent
+    ``rival_limit`` of those ``alike`` says could be a copy (a cheap test on words, as
+    most members of a story it did not join are not)."""
     if limit <= 0:
         return []
+    rivals = rivals or {}
+
+    def eligible(sid: int | None, aid: int) -> tuple[list[int], int]:
+        done = skip.get(aid, ())
+        others = [m for m in members.get(sid, ()) if m != aid and m not in done]
+        gone = sum(m in pruned for m in others)
+        ok = sorted(
+            (m for m in others if m not in pruned and m in dates),
+            key=lambda m: (dates[m], m),
+            reverse=True,
+        )
+        return ok, gone
+
     out = []
     for aid in new_ids:
         sid = story_of.get(aid)
         if sid is None:
             continue
-        done = skip.get(aid, ())
-        others = [m for m in members.get(sid, ()) if m != aid and m not in done]
-        gone = sum(m in pruned for m in others)
-        eligible = sorted(
-            (m for m in others if m not in pruned and m in dates),
-            key=lambda m: (dates[m], m),
-            reverse=True,
+        mates, gone = eligible(sid, aid)
+        rival = rivals.get(aid)
+        rival_mates = []
+        if rival not in (None, sid):
+            ok = eligible(rival, aid)[0]
+            rival_mates = [m for m in ok if alike is None or alike(aid, m)][:rival_limit]
+        out.append(
+            Plan(
+                aid,
+                sid,
+                tuple(mates[:limit]),
+                max(0, len(mates) - limit),
+                gone,
+                rival if rival_mates else None,
+                tuple(rival_mates),
+            )
         )
-        out.append(Plan(aid, sid, tuple(eligible[:limit]), max(0, len(eligible) - limit), gone))
     return out
 
 
@@ -91,7 +141,7 @@ def run_checks(
     checks = []
     for p in plans:
         found = []
-        for m in p.mates:
+        for m in (*p.mates, *p.rival_mates):
             target = anchors.get(m, m)
             if target == p.article_id or target not in texts:
                 continue
@@ -102,7 +152,16 @@ def run_checks(
             if verdicts[pair]:
                 found.append(m)
         checks.append(
-            StoryCheck(p.article_id, p.story_id, p.mates, tuple(found), p.beyond, p.pruned)
+            StoryCheck(
+                p.article_id,
+                p.story_id,
+                p.mates,
+                tuple(found),
+                p.beyond,
+                p.pruned,
+                p.rival_id,
+                p.rival_mates,
+            )
         )
     links = sorted(pair for pair, ok in verdicts.items() if ok)
     return checks, links, len(verdicts)

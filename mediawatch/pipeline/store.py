@@ -18,7 +18,13 @@ from mediawatch.gcpause import gc_paused
 from mediawatch.ingest.urls import host_of, url_key
 from mediawatch.match.batch import MatchOutcome, NewArticle, fingerprint_from_keys, match_batch
 from mediawatch.match.revise import reverify
-from mediawatch.match.storymates import StoryCheck, plan_checks, run_checks
+from mediawatch.match.storymates import (
+    RIVAL_MIN_FIT,
+    StoryCheck,
+    plan_checks,
+    run_checks,
+    words_alike,
+)
 from mediawatch.match.verify import line_keys
 from mediawatch.pausepoint import pause
 from mediawatch.pipeline.db import open_writer, utcnow
@@ -206,6 +212,7 @@ def _store(
         outcome,
         furniture,
         settings.match.story_check_limit,
+        rivals_of(assignments),
     )
     if links:
         also = {m for pair in links for m in pair} - set(ids)
@@ -290,9 +297,11 @@ def _check_story_mates(
     outcome: MatchOutcome,
     furniture: set[str],
     limit: int,
+    rivals: dict[int, int],
 ) -> tuple[list[StoryCheck], list[tuple[int, int]]]:
-    """Verify each new article against its story-mates not compared yet (storymates):
-    (what was checked, the pairs that verified)."""
+    """Verify each new article against its story-mates not compared yet, and against
+    the members of the runner-up story it was considered for (storymates): (what was
+    checked, the pairs that verified)."""
     if limit <= 0:
         return [], []
     index = loaded.index
@@ -303,7 +312,9 @@ def _check_story_mates(
     in_group: dict[str, set[int]] = {}
     for aid, key in group_of.items():
         in_group.setdefault(key, set()).add(aid)
+    rivals = {i: r for i, r in rivals.items() if r in members}
     wanted = {m for i in ids if i in story_of for m in members.get(story_of[i], ())}
+    wanted |= {m for r in rivals.values() for m in members[r]}
     # a grouped mate is verified through its group's anchor (storymates.run_checks)
     anchors = dedup_db.anchors(conn, wanted - set(group_of))  # stored groups not touched
     anchors.update({m.article_id: g.anchor_id for g in outcome.groups for m in g.members})
@@ -311,17 +322,32 @@ def _check_story_mates(
     for i in ids:  # compared already: band candidates, their groups' anchors, group-mates
         done = outcome.band_candidates.get(i, set()) | in_group.get(group_of.get(i, ""), set())
         seen = {anchors.get(c, c) for c in done}
-        mates = members.get(story_of.get(i, -1), ())
+        mates = [*members.get(story_of.get(i, -1), ()), *members.get(rivals.get(i, -1), ())]
         skip[i] = done | {m for m in mates if anchors.get(m, m) in seen}
     dates, pruned = dedup_db.mate_dates(conn, wanted - set(ids))
     dates.update({i: a.date for i, a in batch.items()})
-    plans = plan_checks(ids, story_of, members, dates, skip, pruned, limit)
-    targets = {anchors.get(m, m) for p in plans for m in p.mates}
+
+    def alike(a: int, b: int) -> bool:  # story words of both, where the index holds them
+        fa, fb = index.articles.get(str(a)), index.articles.get(str(b))
+        return fa is not None and fb is not None and words_alike(fa.words.keys(), fb.words)
+
+    plans = plan_checks(ids, story_of, members, dates, skip, pruned, limit, rivals, alike=alike)
+    targets = {anchors.get(m, m) for p in plans for m in (*p.mates, *p.rival_mates)}
     texts = {i: a.text for i, a in batch.items()}
     texts.update(dedup_db.texts(conn, targets - set(ids)))
     furniture = set(furniture) | set(outcome.new_furniture)
     checks, links, _ = run_checks(plans, texts, furniture, anchors=anchors)
     return checks, links
+
+
+def rivals_of(assignments: list[Assignment]) -> dict[int, int]:
+    """The runner-up story the clusterer considered for each article, where it fit at
+    least ``RIVAL_MIN_FIT`` of the join threshold (storymates)."""
+    return {
+        int(a.article_id): a.runner_up
+        for a in assignments
+        if a.runner_up is not None and a.fit - a.margin >= RIVAL_MIN_FIT * a.threshold
+    }
 
 
 def _spans_stories(conn, outcome: MatchOutcome, loaded: stories_db.LoadedStories) -> bool:
