@@ -1,0 +1,57 @@
+"""What every command shares: exit codes, the user's-mistake exception, JSON output and
+the way a command finds its settings and opens the database to read."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from mediawatch import options
+from mediawatch.config import Settings, load_settings
+from mediawatch.safe_text import json_for_terminal
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # stored times are UTC without a zone: say so, as ISO 8601 does
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def print_json(value: Any) -> None:
+    if dataclasses.is_dataclass(value):
+        value = dataclasses.asdict(value)
+    elif isinstance(value, list):
+        value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
+    text = json.dumps(value, default=_json_default, ensure_ascii=False, indent=2)
+    sys.stdout.write(json_for_terminal(text))
+    sys.stdout.write("\n")
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    settings = load_settings(getattr(args, "config", None), db=getattr(args, "db", None))
+    options.check_database_file(settings.db_path)
+    return settings
+
+
+def reader_of(settings: Settings):
+    from storage.connection import reader
+
+    return reader(settings.db_path, wait=settings.storage.reader_wait_seconds)

@@ -1,0 +1,209 @@
+"""The commands that write: `ingest`, `run` (through the Prefect flow), `vacuum`,
+`migrate` and `reindex`. Registered by mediawatch.cli."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mediawatch import options
+from mediawatch.cli_common import (
+    EXIT_OK,
+    CommandError,
+    print_json,
+    reader_of,
+    settings_of,
+)
+from mediawatch.config import Settings, StorageSettings
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from mediawatch.ingest.local import check_sources
+
+    settings = settings_of(args)
+    if not args.paths and not args.feeds:
+        raise CommandError("nothing to ingest: give paths or URLs, or --feeds")
+    if args.feeds and not settings.feeds.sources:
+        raise CommandError("--feeds: no feeds configured ([[feeds.sources]] in the settings)")
+    check_sources([p for p in args.paths if not _is_url(p)])
+    check_database(settings)
+    summary = _run_flow(args.paths, args, settings, kind="ingest")
+    if args.json:
+        print_json(summary)
+    else:
+        from mediawatch import render
+        from mediawatch.watch.render import run_hits
+
+        render.run_summary(summary)
+        run_hits(summary.watch)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The main job: the configured sources and feeds, then what came of them."""
+    from mediawatch.ingest.local import check_sources
+
+    settings = settings_of(args)
+    sources = [s if _is_url(s) else str(settings.resolve(s)) for s in settings.run.sources]
+    check_sources([s for s in sources if not _is_url(s)])
+    check_database(settings)
+    args.feeds = bool(settings.feeds.sources)
+    summary = _run_flow(sources, args, settings, kind="run")
+    from mediawatch import render
+    from mediawatch.watch.render import run_hits
+
+    render.run_summary(summary)
+    run_hits(summary.watch)
+    with reader_of(settings) as conn:
+        from storage import queries
+
+        render.stories_table(queries.list_stories(conn))
+        render.groups(queries.list_groups(conn))
+    return EXIT_OK
+
+
+def check_database(settings: Settings) -> None:
+    """Open (and migrate) the database before Prefect starts: fail fast and plainly.
+    Articles stored before the search index existed are indexed here."""
+    from storage import search
+    from storage.connection import before_write, transaction, writer
+
+    if settings.storage.db != StorageSettings.db:  # the default's data/ folder is made
+        options.check_new_database(settings.db_path)
+    wait = settings.storage.writer_wait_seconds
+    before_write(settings.db_path, wait=wait)  # a damaged file is not written to
+    with writer(settings.db_path, wait=wait) as conn, transaction(conn):
+        search.backfill(conn)
+
+
+def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
+    from mediawatch.nothing_new import run_if_nothing_new
+
+    sources = [s if _is_url(s) else str(Path(s).absolute()) for s in sources]
+    feeds = bool(getattr(args, "feeds", False))
+    read_at = datetime.now(UTC).replace(tzinfo=None)  # one fetch time for the local items
+    first: list = []  # the first batch, as the flow will read it
+    summary = run_if_nothing_new(sources, settings, kind, feeds, read_at, first)
+    if summary is not None:  # recorded without Prefect: nothing to extract or store
+        return summary
+    from mediawatch import handoff
+
+    ahead = None
+    if handoff.disabled and not settings.run.dask_address:  # a run of the warm runner
+        from mediawatch import prepare
+
+        # workers forked before Prefect starts its threads; they start on the first
+        # batch while the flow run is created
+        if prepare.fork_workers(settings.worker_count):
+            ahead = first or None
+    from mediawatch.background import choose_server, leave_runner
+
+    server_ready = choose_server(settings)  # before Prefect is imported
+    from mediawatch.pausepoint import pause
+
+    pause("startup")  # tests: the server launched, Prefect not imported yet
+    from flows.ingest import run_ingest
+    from mediawatch import progress, render
+
+    with progress.listen(render.progress_listener()):
+        summary = run_ingest(
+            sources=sources,
+            db=str(settings.db_path),
+            config=getattr(args, "config", None),
+            server_ready=server_ready,
+            first_batch=ahead if server_ready is None else (first or None),
+            read_at=read_at,
+            kind=kind,
+            feeds=feeds,
+            due_only=bool(getattr(args, "due", False)),
+            allow_private_hosts=True if getattr(args, "allow_private_hosts", False) else None,
+        )
+    leave_runner(settings)  # the next runs: no imports (mediawatch.runner)
+    return summary
+
+
+def cmd_vacuum(args: argparse.Namespace) -> int:
+    """Retention: prune old texts (retention.prune_text_after_days), compact the file."""
+    from mediawatch import pipeline
+
+    settings = settings_of(args)
+    if args.prune_days is not None and args.prune_days < 0:
+        raise CommandError("--prune-days must be 0 (no pruning) or more")
+    if not settings.db_path.exists():
+        from storage.connection import NoDatabase
+
+        raise NoDatabase(f"no database at {settings.db_path}: nothing to vacuum")
+    report = pipeline.vacuum(
+        settings, args.prune_days, compact_file=not args.no_compact, dry_run=args.dry_run
+    )
+    if args.json:
+        print_json({**report.counts(), "run_id": report.run_id, "dry_run": report.dry_run})
+        return EXIT_OK
+    if report.pruned is None:
+        print("no pruning: retention.prune_text_after_days is 0 (or give --prune-days N)")
+    else:
+        p = report.pruned
+        verb = "would prune" if report.dry_run else "pruned"
+        print(
+            f"{verb} the texts of {p.articles} articles and {p.revisions} earlier revisions "
+            f"in {p.stories} stories whose latest article is older than "
+            f"{report.prune_before:%Y-%m-%d %H:%M} UTC (retention {report.prune_days} days, "
+            f"window {settings.match.window_days} days)"
+        )
+    if report.compaction is not None:
+        c = report.compaction
+        print(f"compacted {settings.db_path}: {c.bytes_before:,} -> {c.bytes_after:,} bytes")
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from storage import search
+    from storage.connection import before_write, transaction, writer
+    from storage.migrate import current_version
+
+    settings = settings_of(args)
+    if settings.storage.db != StorageSettings.db:
+        options.check_new_database(settings.db_path)
+    before_write(settings.db_path, wait=settings.storage.writer_wait_seconds)  # damaged: hands off
+    with writer(settings.db_path, wait=settings.storage.writer_wait_seconds) as conn:
+        with transaction(conn):
+            indexed = search.backfill(conn)
+        print(f"{settings.db_path}: schema version {current_version(conn)}")
+        if indexed:
+            print(f"indexed {indexed} articles for search")
+        _reindex(conn, force=getattr(args, "force", False))
+    return EXIT_OK
+
+
+def _reindex(conn, force: bool) -> None:
+    """Recompute fingerprints, terms and profiles from the stored texts when they come
+    from an older text analysis (or always, with ``force``), with progress on stderr."""
+    from mediawatch import reindex
+    from storage.connection import transaction
+
+    if not force and not reindex.needed(conn):
+        return
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r  reindexing: {done:,} of {total:,} texts", end="", file=sys.stderr, flush=True)
+
+    with transaction(conn):
+        report = reindex.reindex(conn, progress)
+    print(file=sys.stderr)
+    print(
+        f"reindexed {report.articles} articles and {report.stories} story profiles "
+        f"(text scheme {report.from_scheme} -> {report.to_scheme}); "
+        f"{report.pruned} pruned articles keep their rows"
+    )
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Recompute what the text analysis derives from stored texts."""
+    args.force = True
+    return cmd_migrate(args)
