@@ -23,7 +23,7 @@ def cmd_article(args: argparse.Namespace) -> int:
         print(f"mediawatch: no article {args.article_id}", file=sys.stderr)
         return EXIT_ERROR
     if args.json:
-        from mediawatch.watch.cli import print_json
+        from mediawatch.cli_common import print_json
 
         print_json(article_view.as_json(ctx))
     else:

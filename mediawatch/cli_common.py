@@ -32,6 +32,8 @@ def _json_default(value: Any) -> Any:
         return dataclasses.asdict(value)
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 

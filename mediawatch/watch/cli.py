@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
-import json
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
+from mediawatch.cli_common import print_json
 from mediawatch.config import ConfigError, Settings, WatchList, load_settings
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -24,21 +23,6 @@ EXIT_OK, EXIT_ERROR = 0, 1
 
 class UsageError(Exception):
     """Said to the user in one line."""
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, Path | set):
-        return str(value) if isinstance(value, Path) else sorted(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, default=_json_default, ensure_ascii=True, indent=2)
-    sys.stdout.write("\n")
 
 
 def plain_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
