@@ -34,6 +34,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -54,6 +55,9 @@ from mediawatch.prepare import Prepared, chunks, prepare_batch, prepare_chunk
 from mediawatch.records import Failure, Fingerprinted, RawDocument
 from mediawatch.report import run_markdown
 from mediawatch.watch.run import WatchReport, watch_step
+
+if TYPE_CHECKING:
+    from storage.runs import RunChanges
 
 
 @task(name="extract-fingerprint", cache_policy=NO_CACHE)
@@ -279,18 +283,23 @@ def ingest_flow(
             publish_summary(settings, summary, wait=5.0)  # briefly: the run is failing
         raise
     with interrupt.shielded():
-        pipeline.finish_run(settings, summary)
-    publish_summary(settings, summary)
+        changes = pipeline.finish_run(settings, summary, read_changes=True)
+    publish_summary(settings, summary, changes=changes)
     return summary
 
 
 def publish_summary(
-    settings: Settings, summary: pipeline.RunSummary, wait: float | None = None
+    settings: Settings,
+    summary: pipeline.RunSummary,
+    wait: float | None = None,
+    changes: RunChanges | None = None,
 ) -> None:
-    """The run's Markdown artifact in the Prefect UI. A summary that cannot be
-    published is logged, never a reason for the run to fail."""
+    """The run's Markdown artifact in the Prefect UI (``changes``: read already, else
+    read here). A summary that cannot be published is logged, never a reason for the
+    run to fail."""
     try:
-        changes = pipeline.run_changes(settings, summary.run_id, wait)
+        if changes is None:
+            changes = pipeline.run_changes(settings, summary.run_id, wait)
         create_markdown_artifact(
             markdown=run_markdown(changes, summary.counts(), summary.watch),
             key="mediawatch-run-summary",

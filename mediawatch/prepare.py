@@ -59,6 +59,21 @@ def chunks(docs: Sequence[RawDocument], size: int) -> list[list[RawDocument]]:
     return [list(docs[i : i + size]) for i in range(0, len(docs), size)]
 
 
+def pool_chunks(docs: Sequence[RawDocument], size: int, workers: int) -> list[list[RawDocument]]:
+    """Chunks of ``size`` for the worker pool, the last round in ever smaller ones (half,
+    a quarter... down to one document): the batch is stored only once its last chunk is
+    back, and a worker that finishes early waits for the others, on average half a chunk
+    (about 0.1 s at 8 pages a chunk). Results come back in order whatever the chunks."""
+    size, out, i = max(1, size), [], 0
+    while i < len(docs):
+        step = size
+        while step > 1 and len(docs) - i <= workers * step:
+            step //= 2
+        out.append(list(docs[i : i + step]))
+        i += step
+    return out
+
+
 _pools: dict[int, ProcessPoolExecutor] = {}
 # Held while workers start or get chunks, and while an interrupted run stops them: a
 # batch's task in another thread then cannot start workers that no one would stop.
@@ -169,7 +184,7 @@ def start_ahead(
     try:
         with _lock:
             pool = _pool(workers)
-            for c in chunks(docs, chunk_size):
+            for c in pool_chunks(docs, chunk_size, workers):
                 _ahead[_chunk_key(c, settings)] = pool.submit(prepare_chunk, c, settings)
     except (BrokenProcessPool, RuntimeError, OSError) as exc:
         log.warning("worker processes unavailable (%s); nothing started ahead", exc)
@@ -196,7 +211,7 @@ def submit_batch(
             return [
                 (_ahead and _ahead.pop(_chunk_key(c, settings), None))
                 or pool.submit(prepare_chunk, c, settings)
-                for c in chunks(docs, chunk_size)
+                for c in pool_chunks(docs, chunk_size, workers)
             ]
     except (BrokenProcessPool, RuntimeError, OSError) as exc:
         _pools.pop(workers, None)

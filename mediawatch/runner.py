@@ -273,7 +273,38 @@ def warm() -> int:
         article = extract_document(doc, load_settings().extract)
         if isinstance(article, Article):
             fingerprint_batch([article])
+    _warm_languages()
     return len(sys.modules)
+
+
+# Words of the scripts that are segmented by a dictionary or ICU, and one letter of every
+# 256-character Unicode block below the surrogates (anyascii reads a table per block).
+_UNSPACED = {"zh": "北京天气", "ja": "東京の天気", "th": "กรุงเทพมหานคร", "km": "ភ្នំពេញ"}
+_BLOCKS = "".join(chr(b << 8 | 0x80) for b in range(1, 0xD8))
+
+
+def _warm_languages() -> None:
+    """What the text analysis loads per language on first use, loaded for every language
+    it has data for: CLDR place names (Babel, 30-60 ms a language), stopword lists, Snowball
+    stemmers, the Chinese dictionary and ICU's word breakers, the transliteration tables.
+    Without it each run's main process and each of its workers loads what its pages need,
+    a few tenths of a second of CPU per process on a mix of languages. Only caches are
+    filled: the results are those of a cold process."""
+    from mediawatch.text import stem, stopwords, tokens
+    from mediawatch.text.language import _SCRIPT_LANGUAGE
+    from mediawatch.text.lexicon import SNOWBALL
+    from mediawatch.text.names import name_key
+    from mediawatch.text.places import gazetteer
+
+    for language in sorted(set(SNOWBALL) | set(_SCRIPT_LANGUAGE.values())):
+        with contextlib.suppress(Exception):
+            gazetteer(language)
+            stopwords(language)
+            stem("warm", language)
+    with contextlib.suppress(Exception):
+        for language, word in _UNSPACED.items():
+            tokens(word, language)
+        name_key(_BLOCKS, None)
 
 
 @dataclass
@@ -527,6 +558,26 @@ def _consoles_for_this_terminal() -> None:
         setup_logging(incremental=False)
 
 
+def _logging_config_once() -> None:
+    """Prefect's logging configuration, read once in the runner: its file is a template
+    filled from all of Prefect's settings (90 ms), the same for every run it takes
+    (their Prefect settings are the runner's, ``refusal``), so each run's
+    ``_consoles_for_this_terminal`` only builds the handlers from a copy."""
+    import copy
+
+    from prefect.logging import configuration
+
+    load, memo = configuration.load_logging_config, {}
+
+    def load_once(path: Path) -> dict[str, Any]:
+        if path not in memo:
+            memo[path] = load(path)
+        return copy.deepcopy(memo[path])
+
+    configuration.load_logging_config = load_once
+    _consoles_for_this_terminal()  # read now, in the runner (its own handlers: unchanged)
+
+
 def _publish(home: Path, listener_path: str, birth: Birth, idle_minutes: float) -> None:
     state = {
         "pid": os.getpid(),
@@ -572,6 +623,7 @@ def serve(home: Path, idle_minutes: float) -> int:
     os.environ["PREFECT_API_URL"] = server[0]  # before Prefect is imported
     started = time.monotonic()
     n = warm()
+    _logging_config_once()
     code = code_fingerprint()
     birth = Birth(env, files, code, server[0], server[1], home)
     import gc

@@ -8,7 +8,7 @@ from mediawatch.config import ExtractSettings
 from mediawatch.extract import extract_document
 from mediawatch.extract.text import DERIVED_TITLE_CHARS, derive_title
 from mediawatch.ingest.urls import canonical_url, url_key
-from mediawatch.prepare import drop_ahead, prepare_batch, start_ahead
+from mediawatch.prepare import drop_ahead, pool_chunks, prepare_batch, start_ahead
 from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
 
 from .conftest import SEEDS
@@ -118,13 +118,22 @@ def test_batches_in_worker_processes_match_the_serial_result() -> None:
     assert all(p.band_keys and p.terms["words"] and len(p.raw_hash) == 32 for p in ok)
 
 
+def test_pool_chunks_end_in_smaller_ones() -> None:
+    docs = [doc(PAGE.encode(), url=f"https://h.example/{i}") for i in range(175)]
+    parts = pool_chunks(docs, 8, 2)
+    assert [d for c in parts for d in c] == docs  # every document once, in order
+    assert [len(c) for c in parts] == [8] * 20 + [4, 4, 2, 2, 1, 1, 1]
+    assert [len(c) for c in pool_chunks(docs[:20], 8, 2)] == [8, 4, 2, 2, 1, 1, 1, 1]
+    assert pool_chunks([], 8, 2) == []
+
+
 def test_chunks_started_ahead_are_taken_by_the_batch_that_asks_for_them() -> None:
     settings = ExtractSettings()
     docs = [doc(PAGE.encode(), url=f"https://h.example/{i}") for i in range(8)]
     assert start_ahead(docs[:3], settings, workers=2, chunk_size=3) == 0  # in-process size
-    assert start_ahead(docs, settings, workers=2, chunk_size=3) == 3
+    assert start_ahead(docs, settings, workers=2, chunk_size=3) == 6  # 3, then the tail: 1s
     taken = prepare_batch(docs, settings, workers=2, chunk_size=3)
-    assert drop_ahead() == 0  # all three chunks were taken
+    assert drop_ahead() == 0  # all six chunks were taken
     assert taken == prepare_batch(docs, settings, workers=1)  # as if extracted just now
     start_ahead(docs, settings, workers=2, chunk_size=3)
     edited = doc(PAGE.replace("northern", "southern").encode(), url="https://h.example/7")

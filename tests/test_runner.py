@@ -135,7 +135,7 @@ def test_a_run_is_handed_to_the_warm_runner_and_server_stop_ends_it(tmp_path: Pa
         warm = mediawatch("ingest", str(SEEDS), "--db", str(tmp_path / "w.duckdb"), env=env)
         assert warm.returncode == 0, warm.stderr[-2000:]
         assert runs_taken(home) == 3
-        assert "Extracting the first 8 documents (4 chunks) while the flow run starts" in (
+        assert "Extracting the first 8 documents (6 chunks) while the flow run starts" in (
             warm.stderr
         )
         alone = {**env, "MEDIAWATCH_SERVICE_WARM_RUNNER": "false"}

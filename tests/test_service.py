@@ -278,7 +278,7 @@ def test_a_one_shot_run_without_a_server_extracts_while_one_starts(
     env["PREFECT_HOME"] = str(tmp_path / "prefect")  # no server `mediawatch server start` ran
     alone = mediawatch("ingest", str(SEEDS), "--db", str(tmp_path / "b.duckdb"), env=env)
     assert alone.returncode == 0, alone.stderr[-2000:]
-    assert "Extracting the first 8 documents (4 chunks) while the server starts" in alone.stderr
+    assert "Extracting the first 8 documents (6 chunks) while the server starts" in alone.stderr
     assert "Starting temporary server" not in alone.stderr  # ours ran, not a second one
     assert "Error logging to API" not in alone.stderr  # stopped after Prefect's last logs
     assert processes_with_env("PREFECT_HOME", env["PREFECT_HOME"]) == []  # and stopped

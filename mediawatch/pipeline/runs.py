@@ -62,19 +62,30 @@ def finish_run(
     error: str | None = None,
     counts: dict[str, Any] | None = None,
     state: str | None = None,
-) -> None:
+    read_changes: bool = False,
+) -> runs_db.RunChanges | None:
     """Record how the run ended. A cancelled run waits for the database briefly: the
     command has seconds to exit (mediawatch.interrupt), and a run left 'running' is
-    marked 'crashed' by the next one anyway."""
+    marked 'crashed' by the next one anyway. ``read_changes``: also read back what the
+    run changed (``run_changes``), on the same opening of the file (30-60 ms saved);
+    None when that read failed (the run is recorded all the same)."""
     summary.elapsed = summary.seconds_since_start()
     wait = settings.storage.writer_wait_seconds
     if state == "cancelled":
         wait = min(wait, CANCEL_WAIT_SECONDS)
-    with writer(settings.db_path, wait=wait) as conn, transaction(conn):
-        runs_db.finish_run(conn, summary.run_id, counts or summary.counts(), error, state)
+    changed = None
+    with writer(settings.db_path, wait=wait) as conn:
+        with transaction(conn):
+            runs_db.finish_run(conn, summary.run_id, counts or summary.counts(), error, state)
+        if read_changes:
+            try:
+                changed = runs_db.changes(conn, summary.run_id)
+            except Exception:  # a courtesy for the run's summary, read again there
+                changed = None
     lock = _RUN_LOCKS.pop((str(settings.db_path), summary.run_id), None)
     if lock is not None:
         lock.release()
+    return changed
 
 
 @dataclass
