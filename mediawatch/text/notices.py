@@ -76,21 +76,32 @@ def _pattern(stem: str) -> str:
     return regex.escape(stem)
 
 
-_FAMILY_RE = {
-    family: regex.compile("|".join(_pattern(s) for s in stems))
-    for family, stems in FAMILIES.items()
-}
+@lru_cache(maxsize=1)
+def _family_res() -> dict[str, regex.Pattern[str]]:
+    """Compiled on first need: most texts never mention cookies and never need them."""
+    return {
+        family: regex.compile("|".join(_pattern(s) for s in stems))
+        for family, stems in FAMILIES.items()
+    }
+
+
+def mentions_cookies(text: str) -> bool:
+    """A plain substring test, the gate to everything else: a notice names cookies."""
+    low = text.casefold()
+    return any(stem in low for stem in FAMILIES["cookie"])
 
 
 @lru_cache(maxsize=8192)
 def families(sentence: str) -> frozenset[str]:
     """The notice families a sentence uses."""
     low = sentence.casefold()
-    return frozenset(f for f, rx in _FAMILY_RE.items() if rx.search(low))
+    return frozenset(f for f, rx in _family_res().items() if rx.search(low))
 
 
 def notice_mask(sents: Sequence[str]) -> list[bool]:
     """True for each sentence that belongs to a cookie or consent notice."""
+    if not any(mentions_cookies(s) for s in sents):
+        return [False] * len(sents)
     fams = [families(s) for s in sents]
     mask = [False] * len(sents)
     i = 0
@@ -113,6 +124,8 @@ def notice_mask(sents: Sequence[str]) -> list[bool]:
 def strip_notices(text: str) -> tuple[str, int]:
     """The text without the sentences of cookie and consent notices, lines kept as lines;
     and how many sentences were dropped."""
+    if not mentions_cookies(text):
+        return text, 0
     lines = [ln for ln in text.splitlines() if ln.strip()]
     per_line = [sentences(ln) for ln in lines]
     mask = notice_mask([s for sents in per_line for s in sents])
