@@ -73,16 +73,14 @@ def load(
     """
     # Document frequencies as they will be once the batch is counted: query keys use them.
     docfreq = DocFreq(n_docs=n_docs(conn), df=_df(conn, _terms_of(batch)))
-    probe = StoryIndex(params)
-    probe.docfreq = DocFreq(docfreq.n_docs, {s: dict(d) for s, d in docfreq.df.items()})
-    for a in batch:
-        probe.docfreq.add(a)
-    keys = any(probe.query_keys(a) for a in batch)
-
     index = StoryIndex(params)
     index.next_id = conn.execute("SELECT coalesce(max(story_id), 0) + 1 FROM stories").fetchone()[0]
     rows: list[tuple[int]] = []
-    if keys:
+    if index.next_id > 1:  # an empty archive has no story to look up
+        probe = StoryIndex(params)
+        probe.docfreq = DocFreq(docfreq.n_docs, {s: dict(d) for s, d in docfreq.df.items()})
+        for a in batch:
+            probe.docfreq.add(a)
         rows = _candidate_rows(conn, batch, probe, open_since, params)
     story_ids = sorted({r[0] for r in rows} | (also or set()))
     loaded = _load_stories(conn, index, story_ids)
@@ -108,6 +106,8 @@ def _candidate_rows(
 ) -> list[tuple[int]]:
     """Candidate stories per article: most shared index keys first, open stories only."""
     per_article = [(a.article_id, probe.query_keys(a)) for a in batch]
+    if not any(keys for _, keys in per_article):
+        return []
     return conn.execute(
         """
         WITH q AS (SELECT unnest(?) AS article_key, unnest(?) AS key),
