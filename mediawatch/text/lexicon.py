@@ -150,5 +150,5 @@ FURNITURE = frozenset(
     分享 打印 评论 订阅 广告 微博 微信
     ap afp reuters dpa efe ansa xinhua tass itar anadolu pap interfax ria novosti upi
     notimex apa kyodo yonhap bernama antara epa getty shutterstock imago keystone
-    cuartoscuro afx""".split()  # noqa: SIM905
+    cuartoscuro afx ihlas demirören dha""".split()  # noqa: SIM905
 )
