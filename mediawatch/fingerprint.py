@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -58,6 +59,22 @@ SENT_MAX_BUCKET = 50
 SET_KINDS = ("exact", "sent")
 
 STOPWORDS = ENGLISH_STOPWORDS  # the search index and older callers read it here
+
+
+def line_key(line: str) -> str:
+    """Normalised form of one line: the unit of page-furniture detection."""
+    return " ".join(tokens(line))
+
+
+@lru_cache(maxsize=8192)
+def keyed_lines(text: str) -> tuple[tuple[str, str], ...]:
+    """(line key, line) of each non-empty line; cached, as verification asks per pair."""
+    return tuple((line_key(ln), ln) for ln in text.splitlines() if ln.strip())
+
+
+def line_keys(text: str) -> list[str]:
+    """Normalised non-empty lines of a text (for furniture counting)."""
+    return [k for k, _ in keyed_lines(text) if k]
 
 
 def normalised_text(text: str) -> str:
@@ -214,7 +231,10 @@ def fingerprint_batch(articles: Sequence[Article]) -> list[Fingerprinted]:
         feats = extract_features(article.given_title or "", article.text, language=article.language)
         terms = {"words": feats.words, "entities": feats.entities, "numbers": feats.numbers}
         search = dict(index_terms(article.given_title, article.text, tk, article.language)[0])
-        out.append(Fingerprinted(article, fp.text_hash, tuple(band_rows(fp)), terms, "", search))
+        lines = tuple(line_keys(article.text))  # here, in the workers, not in the store
+        out.append(
+            Fingerprinted(article, fp.text_hash, tuple(band_rows(fp)), terms, "", search, lines)
+        )
     return out
 
 

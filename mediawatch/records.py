@@ -95,6 +95,7 @@ class Fingerprinted:
     terms: dict[str, dict[str, float]] = field(default_factory=dict)  # space -> term -> count
     raw_hash: str = ""  # hash of the delivered item (raw_hash below)
     search_terms: dict[str, int] | None = None  # full-text index counts (mediawatch.search)
+    line_keys: tuple[str, ...] | None = None  # normalised lines, for furniture counting
 
 
 def raw_hash(doc: RawDocument) -> str:

@@ -54,6 +54,7 @@ class NewArticle:
     date: datetime
     fingerprint: Fingerprint
     lineage: Lineage | None = None  # which came first; None: ``date`` as an exact time
+    lines: tuple[str, ...] | None = None  # line keys, when the fingerprint stage made them
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ def _ts(d: datetime) -> float:
 def _article(a: StoredArticle | NewArticle) -> Article:
     """The group index's record: ordered by the lineage rule (mediawatch.times)."""
     at, rank, fetched = a.lineage or (a.date, 0, a.date)
-    return Article(str(a.article_id), a.text, _ts(at), rank, _ts(fetched))
+    lines = a.lines if isinstance(a, NewArticle) else None
+    return Article(str(a.article_id), a.text, _ts(at), rank, _ts(fetched), lines)
 
 
 def match_batch(

@@ -27,8 +27,8 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from mediawatch.fingerprint import SENT_MAX_BUCKET, Fingerprint, fingerprint_many
-from mediawatch.match.verify import DupDecision, Relation, line_keys, verify
+from mediawatch.fingerprint import SENT_MAX_BUCKET, Fingerprint, fingerprint_many, line_keys
+from mediawatch.match.verify import DupDecision, Relation, verify
 
 RANK: dict[str, int] = {"exact": 3, "near_copy": 2, "rewrite": 1}
 VERBATIM = ("exact", "near_copy")
@@ -52,6 +52,7 @@ class Article:
     published: float
     rank: int = 0
     fetched: float = 0.0
+    lines: tuple[str, ...] | None = None  # its line keys, if already known (else from text)
 
 
 @dataclass
@@ -367,7 +368,8 @@ class DedupIndex:
     def _set(self, aid: str, gid: str) -> None:
         self.group_of[aid] = gid
         self._changed.add(aid)
-        for key in line_keys(self.articles[aid].text):
+        art = self.articles[aid]
+        for key in art.lines if art.lines is not None else line_keys(art.text):
             if key not in self.furniture:
                 seen = self._line_groups[key]
                 if gid not in seen:

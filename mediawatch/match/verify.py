@@ -14,6 +14,7 @@ from typing import Literal
 from mediawatch.fingerprint import (
     SENT_MIN_WORDS,
     content_words,
+    keyed_lines,
     sentence_tokens,
     shingles,
     text_language,
@@ -328,27 +329,12 @@ def _aligned(s: dict[str, float]) -> str:
     return f"{n} {what} {s['sentence_alignment']:.0%} of the content words of their text)"
 
 
-def line_key(line: str) -> str:
-    """Normalised form of one line: the unit of page-furniture detection."""
-    return " ".join(tokens(line))
-
-
-@lru_cache(maxsize=8192)
-def _keyed_lines(text: str) -> tuple[tuple[str, str], ...]:
-    return tuple((line_key(ln), ln) for ln in text.splitlines() if ln.strip())
-
-
-def line_keys(text: str) -> list[str]:
-    """Normalised non-empty lines of a text (for furniture counting)."""
-    return [k for k, _ in _keyed_lines(text) if k]
-
-
 def strip_furniture(text: str, furniture: Collection[str]) -> tuple[str, int]:
     """Drop lines whose normalised form is known page furniture (newsletter
     prompts, copyright lines...); returns (text, number of lines dropped)."""
     if not furniture:
         return text, 0
-    lines = _keyed_lines(text)
+    lines = keyed_lines(text)
     kept = [ln for key, ln in lines if key not in furniture]
     return "\n".join(kept), len(lines) - len(kept)
 

@@ -13,7 +13,7 @@ from mediawatch import constraints
 from mediawatch.cluster.stories import ArticleFeatures, Assignment, Params, assign_batch
 from mediawatch.config import Settings
 from mediawatch.extract.html import SiteBoilerplate, line_hash
-from mediawatch.fingerprint import fingerprint_batch
+from mediawatch.fingerprint import fingerprint_batch, line_keys
 from mediawatch.gcpause import gc_paused
 from mediawatch.ingest.urls import host_of, url_key
 from mediawatch.match.batch import MatchOutcome, NewArticle, fingerprint_from_keys, match_batch
@@ -25,7 +25,6 @@ from mediawatch.match.storymates import (
     run_checks,
     words_alike,
 )
-from mediawatch.match.verify import line_keys
 from mediawatch.pausepoint import pause
 from mediawatch.pipeline.db import open_writer, utcnow
 from mediawatch.pipeline.feeds import ItemUpdate, save_items
@@ -124,7 +123,7 @@ def _store(
     keys = [k for f in fresh for k in f.band_keys]
     candidates = dedup_db.candidate_ids(conn, keys, since, until)
     stored, groups = dedup_db.load_neighbourhood(conn, candidates)
-    lines = {k for f in fresh for k in line_keys(f.article.text)}
+    lines = {k for f in fresh for k in _line_keys(f)}
     new_articles = [
         NewArticle(
             i,
@@ -132,6 +131,7 @@ def _store(
             f.article.date,
             fingerprint_from_keys(f.band_keys, f.text_hash),
             f.article.lineage,
+            tuple(_line_keys(f)),
         )
         for i, f in zip(ids, fresh, strict=True)
     ]
@@ -338,6 +338,11 @@ def _check_story_mates(
     furniture = set(furniture) | set(outcome.new_furniture)
     checks, links, _ = run_checks(plans, texts, furniture, anchors=anchors)
     return checks, links
+
+
+def _line_keys(f: Fingerprinted) -> tuple[str, ...] | list[str]:
+    """An article's line keys: computed by the worker that fingerprinted it."""
+    return f.line_keys if f.line_keys is not None else line_keys(f.article.text)
 
 
 def rivals_of(assignments: list[Assignment]) -> dict[int, int]:
