@@ -4,8 +4,6 @@ and sparse in logs and CI; reported through the pipeline, drawn by the command l
 from __future__ import annotations
 
 import io
-import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +14,7 @@ from mediawatch import progress, render
 
 from .conftest import ROOT, PrefectServer
 from .corpus import articles, write_jsonl
+from .terminal import in_terminal
 
 
 def test_events_carry_done_total_and_rate() -> None:
@@ -70,28 +69,8 @@ def test_the_command_line_shows_progress_on_a_terminal_only(
     command = [sys.executable, "-m", "mediawatch.cli", "ingest", str(corpus)]
 
     # On a terminal (a pseudo-terminal here): the live line, with the count and rate.
-    primary, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        [*command, "--db", str(tmp_path / "tty.duckdb")],
-        cwd=ROOT,
-        env=env,
-        stdin=secondary,
-        stdout=secondary,
-        stderr=secondary,
-    )
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            data = os.read(primary, 65536)
-        except OSError:  # the other side closed
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(primary)
-    assert proc.wait(timeout=120) == 0
-    shown = b"".join(chunks).decode(errors="replace")
+    tty_args = ["ingest", str(corpus), "--db", str(tmp_path / "tty.duckdb")]
+    shown = in_terminal(tty_args, env=env).decode(errors="replace")
     assert "50/50" in shown and "/s" in shown and "50 new articles" in shown
 
     # In a log: the summary only (a short run prints no progress line), no escapes.
