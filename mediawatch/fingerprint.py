@@ -34,7 +34,8 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # language (mediawatch.text.places); agency credits are furniture. 5: cookie and consent
 # notices are not story terms (mediawatch.text.notices); German (and other -s genitive,
 # compounding languages) genitives and compounds of country names name the country.
-SCHEME_VERSION = 5
+# 6: syndication disclaimers ("provided as is, without warranty...") are not story terms.
+SCHEME_VERSION = 6
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)

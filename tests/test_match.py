@@ -176,7 +176,7 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
     reindexed (mediawatch.reindex) before their next write."""
     from mediawatch.fingerprint import SCHEME_VERSION
 
-    assert SCHEME_VERSION == 5  # the values below are scheme 5's (English: as scheme 2)
+    assert SCHEME_VERSION == 6  # the values below are scheme 6's (English: as scheme 2)
 
     def digest(value: object) -> str:
         return hashlib.blake2b(
@@ -251,6 +251,31 @@ def test_a_shared_consent_notice_is_not_a_copied_article() -> None:
     # the banner on one copy of a real article does not hide the copy
     d = verify(SOURCE + "\n" + CONSENT_DE.replace("Website", "Webseite"), near_copy_of_source())
     assert d.relation == "near_copy", d.reason
+
+
+# A syndication network's disclaimer, as it follows (or replaces) every report it carries
+# (written for the test, after the pattern of such networks).
+DISCLAIMER_EN = (
+    "NewsWire Network provides the information \u201cas is\u201d without warranty of any "
+    "kind. We do not accept any responsibility or liability for the accuracy, content, "
+    "images, completeness or reliability of the information contained in this article."
+)
+
+
+def test_a_shared_disclaimer_is_not_a_copied_article() -> None:
+    """Two reports of one network whose article did not come through: different headlines,
+    identical bodies, and the body is nothing but the network's disclaimer. Identical
+    text, yet no article was copied; the disclaimer under a real copy hides nothing."""
+    d = verify(DISCLAIMER_EN, DISCLAIMER_EN)
+    assert d.relation is None, d.reason
+    assert "disclaimer" in d.reason and "too short" in d.reason
+    a = "Storm closes the port for a second day\n" + DISCLAIMER_EN
+    b = "Parliament passes the budget after a night session\n" + DISCLAIMER_EN
+    assert verify(a, b).relation is None
+    copy = SOURCE + "\n" + DISCLAIMER_EN
+    d = verify(copy, copy)
+    assert d.relation == "exact", d.reason
+    assert verify(SOURCE + "\n" + DISCLAIMER_EN, near_copy_of_source()).relation == "near_copy"
 
 
 def test_what_is_left_besides_a_notice_must_be_long_enough() -> None:

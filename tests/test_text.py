@@ -524,3 +524,31 @@ def test_consent_notices_are_recognised_in_many_languages() -> None:
         "Parliament debated a privacy law on Tuesday, and the minister accepted amendments.",
     ]
     assert notice_mask(news) == [False, False]  # no cookies: a report about privacy
+
+
+def test_syndication_disclaimers_are_recognised_in_many_languages() -> None:
+    """Disclaimers (written for the test) are marked; a report about a warranty is not."""
+    from mediawatch.text.notices import strip_notices
+
+    disclaimers = {
+        "en": "The network provides the information as is, without warranty of any kind. "
+        "We accept no liability for the accuracy or completeness of the content.",
+        "de": "Alle Informationen werden ohne Gewähr bereitgestellt. Für die Richtigkeit "
+        "und Vollständigkeit der Inhalte übernehmen wir keine Haftung.",
+        "es": "La información se ofrece tal cual, sin garantía de ningún tipo. No asumimos "
+        "responsabilidad por la exactitud del contenido.",
+        "ar": "توفر الشبكة المعلومات كما هي دون أي ضمانات. ولا نتحمل أي مسؤولية عن دقة المحتوى.",
+    }
+    report = "The minister resigned on Friday after three days of protests in the capital."
+    for lang, notice in disclaimers.items():
+        sents = sentences(report + "\n" + notice)
+        mask = notice_mask(sents)
+        assert mask[0] is False, lang
+        assert all(mask[1:]), (lang, sents)
+        rest, dropped = strip_notices(report + "\n" + notice)
+        assert rest == report and dropped == len(sents) - 1, lang
+    news = [
+        "The carmaker extended the warranty on its batteries to ten years.",
+        "Owners had asked who bears liability for the information in the manual.",
+    ]
+    assert notice_mask(news) == [False, False]  # two families, no disclaimer

@@ -342,12 +342,18 @@ def strip_furniture(text: str, furniture: Collection[str]) -> tuple[str, int]:
 def verify(text_a: str, text_b: str, furniture: Collection[str] = ()) -> DupDecision:
     """Verify one candidate pair from raw texts.  `furniture` holds normalised
     lines (see line_key) to ignore: shared boilerplate is no evidence of copying; nor
-    is a shared cookie or consent notice."""
+    is a shared cookie or consent notice or a syndication disclaimer."""
     fa, fb = features(text_a), features(text_b)
     if fa.norm == fb.norm:
-        return verify_features(fa, fb)
-    (ta, na), (tb, nb) = strip_furniture(text_a, furniture), strip_furniture(text_b, furniture)
-    (ta, ca), (tb, cb) = strip_notices(ta), strip_notices(tb)
+        # identical texts: a copy, unless they are identical by a notice or disclaimer
+        # alone (two headlines of a network whose article did not come through)
+        ta, ca = strip_notices(text_a)
+        if not ca:
+            return verify_features(fa, fb)
+        (tb, cb), na, nb = (ta, ca), 0, 0
+    else:
+        (ta, na), (tb, nb) = strip_furniture(text_a, furniture), strip_furniture(text_b, furniture)
+        (ta, ca), (tb, cb) = strip_notices(ta), strip_notices(tb)
     if not (na or nb or ca or cb):
         return verify_features(fa, fb)
     sa, sb = features(ta), features(tb)
@@ -365,7 +371,7 @@ def verify(text_a: str, text_b: str, furniture: Collection[str] = ()) -> DupDeci
         ignored.append(f"{na}+{nb} page-furniture lines")
     if ca or cb:
         scores |= {"notice_sentences_a": float(ca), "notice_sentences_b": float(cb)}
-        ignored.append(f"{ca}+{cb} cookie/consent-notice sentences")
+        ignored.append(f"{ca}+{cb} cookie/consent-notice or disclaimer sentences")
     why = f"{d.reason} (ignoring {' and '.join(ignored)})"
     return DupDecision(d.relation, scores, d.thresholds, d.containment, why)
 

@@ -1,4 +1,5 @@
-"""Cookie and consent notices: page furniture that is not the article, in any language.
+"""Cookie and consent notices, and syndication disclaimers: page furniture that is not
+the article, in any language.
 
 Extraction sometimes keeps a site's consent banner ("We use cookies and similar
 technologies... By clicking Accept you agree to the processing of your data..."), and
@@ -12,7 +13,15 @@ website itself. A sentence that uses one of these families is *notice-like*; a r
 notice-like sentences is a notice when it mentions cookies and uses at least three
 families. News about privacy law may use the words too, but rarely as a run that also
 talks about the reader's cookies; and the mask is used only where a notice would
-otherwise count as shared text (verification), never to drop stored text.
+otherwise count as shared text (verification, story features), never to drop stored text.
+
+Syndication networks and aggregators append (or, when the article failed to come
+through, deliver only) a legal disclaimer: "the information is provided as is, without
+warranty of any kind; we accept no responsibility for the accuracy or content of linked
+sites...". Two unrelated reports of one network then share their whole body. A
+disclaimer is found the same way: a run of sentences that names a warranty and uses at
+least four of its families (as is, warranty, liability, accuracy and completeness,
+information and content, disclaimer, third parties).
 """
 
 from __future__ import annotations
@@ -63,7 +72,50 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "web sitesi", "موقع", "网站", "網站",
     ),
 }  # fmt: skip
-MIN_FAMILIES = 3  # distinct families a notice uses, cookies among them
+DISCLAIMER_FAMILIES: dict[str, tuple[str, ...]] = {
+    "warranty": (
+        "warrant", "gewähr", "garanti", "garantí", "garanzi", "gwarancj", "гаранти", "ضمان",
+        "ضمانات", "تعهدات", "保证", "担保", "保証",
+    ),
+    "as is": (
+        "as is", "as-is", "wie besehen", "wie sie ist", "tel quel", "en l'état", "tal cual",
+        "tal como", "così com", "w stanie", "как есть", "olduğu gibi", "كما هي", "كما هو",
+        "按原样", "現状",
+    ),
+    "liability": (
+        "liabil", "responsib", "haftung", "haften", "verantwort", "responsabilit",
+        "responsab", "odpowiedzialno", "ответственн", "sorumlu", "مسؤولي", "مسئولي",
+        "责任", "責任",
+    ),
+    "accuracy": (
+        "accura", "completeness", "reliab", "richtigkeit", "vollständig", "exactitud",
+        "exactitude", "exhaustivit", "precisión", "integridad", "accuratezz", "completezz",
+        "dokładnoś", "kompletnoś", "точност", "полнот", "doğruluk", "eksiksiz", "دقة",
+        "اكتمال", "准确", "完整",
+    ),
+    "content": (
+        "information", "content", "informationen", "inhalt", "contenu", "contenido",
+        "informaci", "contenut", "informazion", "treś", "informacj", "информаци",
+        "содержани", "içerik", "bilgi", "المعلومات", "المحتوى", "信息", "内容", "情報",
+    ),
+    "disclaimer": (
+        "disclaim", "haftungsausschluss", "avertissement", "exención", "descargo",
+        "esclusione di responsabilit", "zastrzeżeni", "отказ от ответственност",
+        "sorumluluk reddi", "إخلاء", "免责", "免責",
+    ),
+    "third parties": (
+        "third part", "dritter", "dritte", "tiers", "terceros", "terzi", "osób trzecich",
+        "третьих лиц", "üçüncü taraf", "أطراف ثالثة", "الغير", "第三方",
+    ),
+}  # fmt: skip
+# kind -> (the family a notice of that kind must use, its families, how many distinct
+# families a run must use, that one among them). A report on a product's warranty may
+# speak of liability and information too: a disclaimer also says "as is", or weighs
+# accuracy, or disclaims.
+KINDS: dict[str, tuple[str, dict[str, tuple[str, ...]], int]] = {
+    "cookie": ("cookie", FAMILIES, 3),
+    "disclaimer": ("warranty", DISCLAIMER_FAMILIES, 4),
+}
 
 
 def _pattern(stem: str) -> str:
@@ -76,55 +128,62 @@ def _pattern(stem: str) -> str:
     return regex.escape(stem)
 
 
-@lru_cache(maxsize=1)
-def _family_res() -> dict[str, regex.Pattern[str]]:
-    """Compiled on first need: most texts never mention cookies and never need them."""
+@lru_cache(maxsize=2)
+def _family_res(kind: str) -> dict[str, regex.Pattern[str]]:
+    """Compiled on first need: most texts never mention cookies or warranties."""
     return {
         family: regex.compile("|".join(_pattern(s) for s in stems))
-        for family, stems in FAMILIES.items()
+        for family, stems in KINDS[kind][1].items()
     }
 
 
+def _gated(text: str) -> list[str]:
+    """The kinds whose own family the text names: a plain substring test, the gate to
+    everything else (a notice names cookies; a disclaimer, a warranty)."""
+    low = text.casefold()
+    return [k for k, (gate, fams, _) in KINDS.items() if any(s in low for s in fams[gate])]
+
+
 def mentions_cookies(text: str) -> bool:
-    """A plain substring test, the gate to everything else: a notice names cookies."""
+    """A plain substring test: does the text name cookies at all?"""
     low = text.casefold()
     return any(stem in low for stem in FAMILIES["cookie"])
 
 
 @lru_cache(maxsize=8192)
-def families(sentence: str) -> frozenset[str]:
-    """The notice families a sentence uses."""
+def families(sentence: str, kind: str = "cookie") -> frozenset[str]:
+    """The families of notices of ``kind`` that a sentence uses."""
     low = sentence.casefold()
-    return frozenset(f for f, rx in _family_res().items() if rx.search(low))
+    return frozenset(f for f, rx in _family_res(kind).items() if rx.search(low))
 
 
 def notice_mask(sents: Sequence[str]) -> list[bool]:
-    """True for each sentence that belongs to a cookie or consent notice."""
-    if not any(mentions_cookies(s) for s in sents):
-        return [False] * len(sents)
-    fams = [families(s) for s in sents]
+    """True for each sentence that belongs to a cookie or consent notice or a disclaimer."""
     mask = [False] * len(sents)
-    i = 0
-    while i < len(sents):
-        if not fams[i]:
-            i += 1
-            continue
-        j = i
-        used: set[str] = set()
-        while j < len(sents) and fams[j]:
-            used |= fams[j]
-            j += 1
-        if "cookie" in used and len(used) >= MIN_FAMILIES:
-            mask[i:j] = [True] * (j - i)
-        i = j
+    for kind in _gated(" ".join(sents)):
+        gate, _, least = KINDS[kind]
+        fams = [families(s, kind) for s in sents]
+        i = 0
+        while i < len(sents):
+            if not fams[i]:
+                i += 1
+                continue
+            j = i
+            used: set[str] = set()
+            while j < len(sents) and fams[j]:
+                used |= fams[j]
+                j += 1
+            if gate in used and len(used) >= least:
+                mask[i:j] = [True] * (j - i)
+            i = j
     return mask
 
 
 @lru_cache(maxsize=4096)
 def strip_notices(text: str) -> tuple[str, int]:
-    """The text without the sentences of cookie and consent notices, lines kept as lines;
-    and how many sentences were dropped."""
-    if not mentions_cookies(text):
+    """The text without the sentences of cookie and consent notices and of disclaimers,
+    lines kept as lines; and how many sentences were dropped."""
+    if not _gated(text):
         return text, 0
     lines = [ln for ln in text.splitlines() if ln.strip()]
     per_line = [sentences(ln) for ln in lines]
