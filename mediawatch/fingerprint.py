@@ -181,8 +181,9 @@ def text_language(text: str) -> str:
 
 def _fingerprints(
     texts: Sequence[str], languages: Sequence[str | None]
-) -> tuple[list[Fingerprint], list[list[str]]]:
-    """fingerprint_many, and the texts' tokens (the search index counts them too)."""
+) -> tuple[list[Fingerprint], list[list[str]], list[list[list[str]]]]:
+    """fingerprint_many, the texts' tokens (the search index counts them too) and each
+    text's sentence tokens."""
     from mediawatch.minhash import signatures  # datasketch's affine32 MinHash, bit for bit
 
     sent_toks = [sentence_tokens(t, lang) for t, lang in zip(texts, languages, strict=True)]
@@ -201,7 +202,7 @@ def _fingerprints(
         k["exact"] = [int.from_bytes(bytes.fromhex(h)[:8], "little", signed=True)]
         k["sent"] = _sentence_keys(sts, lang)
         out.append(Fingerprint(h, len(tk), k))
-    return out, toks
+    return out, toks, sent_toks
 
 
 def fingerprint(text: str) -> Fingerprint:
@@ -215,28 +216,49 @@ def rows_per_article() -> int:
     return sum(b for b, _ in BANDING.values()) + 1 + SENT_ROWS
 
 
-def fingerprint_batch(articles: Sequence[Article]) -> list[Fingerprinted]:
+def fingerprint_batch(articles: Sequence[Article], for_verify: bool = False) -> list[Fingerprinted]:
     """The fingerprint stage: LSH band keys for matching, term counts for clustering.
 
     Both are pure functions of the text, so this runs anywhere (worker processes),
     and the stored rows never need recomputing unless the constants above change.
+    ``for_verify``: the tokens verification needs come along (``verify_tokens``), made
+    from the tokens here, in the worker processes, rather than in the store.
     """
     from mediawatch.cluster.features import extract_features
     from mediawatch.match.batch import band_rows
     from mediawatch.search import index_terms
 
     articles = [with_language(a) for a in articles]
-    fps, toks = _fingerprints([a.text for a in articles], [a.language for a in articles])
+    fps, toks, sent_toks = _fingerprints([a.text for a in articles], [a.language for a in articles])
     out = []
-    for article, fp, tk in zip(articles, fps, toks, strict=True):
+    for article, fp, tk, sts in zip(articles, fps, toks, sent_toks, strict=True):
         feats = extract_features(article.given_title or "", article.text, language=article.language)
         terms = {"words": feats.words, "entities": feats.entities, "numbers": feats.numbers}
         search = dict(index_terms(article.given_title, article.text, tk, article.language)[0])
         lines = tuple(line_keys(article.text))  # here, in the workers, not in the store
+        given = verify_tokens(article.text, article.language, sts) if for_verify else None
         out.append(
-            Fingerprinted(article, fp.text_hash, tuple(band_rows(fp)), terms, "", search, lines)
+            Fingerprinted(
+                article, fp.text_hash, tuple(band_rows(fp)), terms, "", search, lines, given
+            )
         )
     return out
+
+
+def verify_tokens(
+    text: str, language: str | None, sent_toks: list[list[str]] | None = None
+) -> tuple[str, tuple[str, ...]] | None:
+    """What verification (mediawatch.match.verify.features) tokenises a text into: the
+    language identified from the text alone, and each sentence's tokens joined by spaces
+    (``sent_toks``: the text's sentence tokens in ``language``, reused when the two
+    languages agree). None when a token would not survive the joining."""
+    lang = text_language(text)
+    sts = sent_toks if sent_toks is not None and lang == language else None
+    if sts is None:
+        sts = sentence_tokens(text, lang)
+    if any(not w or " " in w for st in sts for w in st):
+        return None
+    return lang, tuple(" ".join(st) for st in sts)
 
 
 def with_language(article: Article) -> Article:

@@ -46,7 +46,7 @@ def prepare_chunk(docs: Sequence[RawDocument], settings: ExtractSettings) -> lis
     pause("extract")  # tests: a chunk being extracted
     extracted = [extract_document(d, settings) for d in docs]
     pairs = [(d, a) for d, a in zip(docs, extracted, strict=True) if isinstance(a, Article)]
-    fps = fingerprint_batch([a for _, a in pairs])
+    fps = fingerprint_batch([a for _, a in pairs], for_verify=True)
     done = iter(replace(f, raw_hash=raw_hash(d)) for (d, _), f in zip(pairs, fps, strict=True))
     return [
         next(done) if isinstance(x, Article) else replace(x, raw_hash=raw_hash(d))

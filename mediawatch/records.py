@@ -96,6 +96,9 @@ class Fingerprinted:
     raw_hash: str = ""  # hash of the delivered item (raw_hash below)
     search_terms: dict[str, int] | None = None  # full-text index counts (mediawatch.search)
     line_keys: tuple[str, ...] | None = None  # normalised lines, for furniture counting
+    # what verification tokenises the text into (mediawatch.match.verify.features): the
+    # language identified from the text alone, and each sentence's tokens joined by spaces
+    verify_tokens: tuple[str, tuple[str, ...]] | None = None
 
 
 def raw_hash(doc: RawDocument) -> str:

@@ -287,3 +287,35 @@ def test_what_is_left_besides_a_notice_must_be_long_enough() -> None:
     d = verify(a, b)
     assert d.relation is None, d.reason
     assert "too short" in d.reason
+
+
+def test_verification_tokens_from_the_workers_give_the_same_features() -> None:
+    """The tokens verification needs, made where an article is fingerprinted (in the
+    worker processes) and taken as given by the store, give the very features that
+    tokenising the text again gives, in every script; tokens made in another language
+    than the text's own are not reused."""
+    from dataclasses import replace
+    from datetime import datetime
+
+    from mediawatch.fingerprint import fingerprint_batch, verify_tokens
+    from mediawatch.match.verify import tokens_given
+    from mediawatch.records import Article as Extracted
+
+    from . import multilingual as ml
+
+    texts = [SOURCE, REWRITE, ml.ZH, ml.DE_REWRITE, ml.RU, ml.AR_OTHER, "One line only."]
+    when = datetime(2026, 12, 1, 9, 0)
+    articles = [
+        Extracted(f"https://example.org/{i}", f"https://example.org/{i}", "t", None, t, "x", when)
+        for i, t in enumerate(texts)
+    ]
+    articles[1] = replace(articles[1], language="de")  # declared wrongly: English text
+    assert verify_tokens(SOURCE, "de", [["made", "in", "german"]]) == verify_tokens(SOURCE, None)
+    done = fingerprint_batch(articles, for_verify=True)
+    assert all(f.verify_tokens is not None for f in done)
+    assert fingerprint_batch(articles[:1])[0].verify_tokens is None  # only when asked
+    computed = [features.__wrapped__(t) for t in texts]
+    with tokens_given({f.article.text: f.verify_tokens for f in done}):
+        given = [features.__wrapped__(t) for t in texts]
+    assert given == computed
+    assert verify(SOURCE, REWRITE).relation == "rewrite"  # the registry is gone again

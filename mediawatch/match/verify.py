@@ -6,7 +6,8 @@ be shown *why* two articles were grouped (or not).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -97,12 +98,35 @@ class TextFeatures:
     cover_seq: tuple[str, ...] = ()  # the COVER_K-word passages in text order
 
 
+# Texts whose tokens were made where they were fingerprinted (Fingerprinted.verify_tokens,
+# in the worker processes): the store names them for the time of a batch (tokens_given).
+_given: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+@contextmanager
+def tokens_given(given: Mapping[str, tuple[str, tuple[str, ...]]]) -> Iterator[None]:
+    """For the time of a block, ``features`` takes these texts' language and sentence
+    tokens as given (mediawatch.fingerprint.verify_tokens) instead of tokenising them:
+    the store's serial part no longer tokenises the batch's texts again."""
+    _given.update(given)
+    try:
+        yield
+    finally:
+        for text in given:
+            _given.pop(text, None)
+
+
 @lru_cache(maxsize=4096)
 def features(text: str) -> TextFeatures:
     """Parse once (each sentence tokenised once); cached because one article is verified
     against many."""
-    lang = text_language(text)
-    sent_toks = sentence_tokens(text, lang)
+    given = _given.get(text)
+    if given is not None:  # the same language and tokens, made in the worker processes
+        lang = given[0]
+        sent_toks = [s.split(" ") if s else [] for s in given[1]]
+    else:
+        lang = text_language(text)
+        sent_toks = sentence_tokens(text, lang)
     toks = tuple(w for st in sent_toks for w in st)  # = tokens(text, lang), tokenised once
     sent_words = [frozenset(content_words(st, lang)) for st in sent_toks]
     seq = tuple(" ".join(toks[i : i + COVER_K]) for i in range(len(toks) - COVER_K + 1))

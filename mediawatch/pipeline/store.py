@@ -25,6 +25,7 @@ from mediawatch.match.storymates import (
     run_checks,
     words_alike,
 )
+from mediawatch.match.verify import tokens_given
 from mediawatch.pausepoint import pause
 from mediawatch.pipeline.db import open_writer, utcnow
 from mediawatch.pipeline.feeds import ItemUpdate, save_items
@@ -88,7 +89,6 @@ def _store(
     revise_of: dict[str, int] | None = None,
 ) -> None:
     now = utcnow()
-    window = timedelta(days=settings.match.window_days)
     known = articles_db.known(conn, (url_key(f.article.url) for f in batch))
     by_id = articles_db.known_by_id(conn, (revise_of or {}).values())
     fresh: list[Fingerprinted] = []
@@ -115,6 +115,23 @@ def _store(
     if settings.extract.site_boilerplate_min_pages > 0:
         fresh = _drop_site_boilerplate(conn, fresh, settings.extract.site_boilerplate_min_pages)
     fresh.sort(key=lambda f: (f.article.lineage, f.article.url))  # ids in lineage order
+    # the texts' tokens for verification, made in the worker processes that fingerprinted
+    given = {f.article.text: f.verify_tokens for f in fresh if f.verify_tokens is not None}
+    with tokens_given(given):
+        _store_fresh(conn, fresh, run_id, settings, raw_hashes, report, now)
+
+
+def _store_fresh(
+    conn,
+    fresh: list[Fingerprinted],
+    run_id: int,
+    settings: Settings,
+    raw_hashes: dict[str, str],
+    report: BatchReport,
+    now: datetime,
+) -> None:
+    """Match, cluster and write the batch's new articles (in lineage order)."""
+    window = timedelta(days=settings.match.window_days)
     ids = articles_db.next_ids(conn, len(fresh))
 
     # Match: stored candidates through the LSH index, within the window.
