@@ -286,7 +286,8 @@ _BLOCKS = "".join(chr(b << 8 | 0x80) for b in range(1, 0xD8))
 def _warm_languages() -> None:
     """What the text analysis loads per language on first use, loaded for every language
     it has data for: CLDR place names (Babel, 30-60 ms a language), stopword lists, Snowball
-    stemmers, the Chinese dictionary and ICU's word breakers, the transliteration tables.
+    stemmers, the Chinese dictionary and ICU's word breakers, the transliteration tables,
+    the notice and disclaimer patterns (10 ms each).
     Without it each run's main process and each of its workers loads what its pages need,
     a few tenths of a second of CPU per process on a mix of languages. Only caches are
     filled: the results are those of a cold process."""
@@ -294,6 +295,7 @@ def _warm_languages() -> None:
     from mediawatch.text.language import _SCRIPT_LANGUAGE
     from mediawatch.text.lexicon import SNOWBALL
     from mediawatch.text.names import name_key
+    from mediawatch.text.notices import KINDS, families
     from mediawatch.text.places import gazetteer
 
     for language in sorted(set(SNOWBALL) | set(_SCRIPT_LANGUAGE.values())):
@@ -305,6 +307,8 @@ def _warm_languages() -> None:
         for language, word in _UNSPACED.items():
             tokens(word, language)
         name_key(_BLOCKS, None)
+        for kind in KINDS:
+            families("", kind)
 
 
 @dataclass
