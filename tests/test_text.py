@@ -498,6 +498,18 @@ def test_an_unknown_declared_language_is_not_taken() -> None:
     assert detect_language("", "de-DE").code == "de"  # a known hint breaks the doubt
 
 
+REPORT = "The minister resigned on Friday after three days of protests in the capital."
+
+
+def _marked_after_the_report(lang: str, notice: str) -> list[str]:
+    """A report, then a notice: every sentence of the notice is marked, the report not."""
+    sents = sentences(REPORT + "\n" + notice)
+    mask = notice_mask(sents)
+    assert mask[0] is False, lang
+    assert all(mask[1:]), (lang, sents)
+    return sents
+
+
 def test_consent_notices_are_recognised_in_many_languages() -> None:
     """Cookie banners (written for the test) are marked sentence by sentence; the report
     around them, and news that merely mentions privacy or advertising, is not."""
@@ -513,12 +525,8 @@ def test_consent_notices_are_recognised_in_many_languages() -> None:
         "kişisel verilerinizin işlenmesine onay vermiş olursunuz.",
         "zh": "本网站使用Cookie来改善您的体验。点击接受即表示您同意我们处理您的个人信息。",
     }
-    report = "The minister resigned on Friday after three days of protests in the capital."
     for lang, banner in banners.items():
-        sents = sentences(report + "\n" + banner)
-        mask = notice_mask(sents)
-        assert mask[0] is False, lang
-        assert all(mask[1:]), (lang, sents)
+        _marked_after_the_report(lang, banner)
     news = [
         "The regulator fined the company for sharing personal data with advertising partners.",
         "Parliament debated a privacy law on Tuesday, and the minister accepted amendments.",
@@ -539,14 +547,10 @@ def test_syndication_disclaimers_are_recognised_in_many_languages() -> None:
         "responsabilidad por la exactitud del contenido.",
         "ar": "توفر الشبكة المعلومات كما هي دون أي ضمانات. ولا نتحمل أي مسؤولية عن دقة المحتوى.",
     }
-    report = "The minister resigned on Friday after three days of protests in the capital."
     for lang, notice in disclaimers.items():
-        sents = sentences(report + "\n" + notice)
-        mask = notice_mask(sents)
-        assert mask[0] is False, lang
-        assert all(mask[1:]), (lang, sents)
-        rest, dropped = strip_notices(report + "\n" + notice)
-        assert rest == report and dropped == len(sents) - 1, lang
+        sents = _marked_after_the_report(lang, notice)
+        rest, dropped = strip_notices(REPORT + "\n" + notice)
+        assert rest == REPORT and dropped == len(sents) - 1, lang
     news = [
         "The carmaker extended the warranty on its batteries to ten years.",
         "Owners had asked who bears liability for the information in the manual.",

@@ -385,8 +385,8 @@ def verify(text_a: str, text_b: str, furniture: Collection[str] = ()) -> DupDeci
     short = sa if len(sa.toks) <= len(sb.toks) else sb
     floor = length_floor(len(short.toks), max(len(sa.toks), len(sb.toks)), short.n_substantive)
     if d.relation == "exact" and floor:
-        # identical only once furniture is set aside: what is left must be long enough
-        # for a copy claim, as for any near copy (the texts themselves differ)
+        # identical once furniture is set aside (or identical by a notice alone): what is
+        # left must be long enough for a copy claim, as for any near copy
         d = DupDecision(None, d.scores, d.thresholds, None, f"too short to claim: {floor}")
     scores = dict(d.scores)
     ignored = []

@@ -144,12 +144,6 @@ def _gated(text: str) -> list[str]:
     return [k for k, (gate, fams, _) in KINDS.items() if any(s in low for s in fams[gate])]
 
 
-def mentions_cookies(text: str) -> bool:
-    """A plain substring test: does the text name cookies at all?"""
-    low = text.casefold()
-    return any(stem in low for stem in FAMILIES["cookie"])
-
-
 @lru_cache(maxsize=8192)
 def families(sentence: str, kind: str = "cookie") -> frozenset[str]:
     """The families of notices of ``kind`` that a sentence uses."""
@@ -159,8 +153,13 @@ def families(sentence: str, kind: str = "cookie") -> frozenset[str]:
 
 def notice_mask(sents: Sequence[str]) -> list[bool]:
     """True for each sentence that belongs to a cookie or consent notice or a disclaimer."""
+    return _mask(sents, _gated(" ".join(sents)))
+
+
+def _mask(sents: Sequence[str], kinds: list[str]) -> list[bool]:
+    """``notice_mask`` for the kinds whose gate the sentences passed."""
     mask = [False] * len(sents)
-    for kind in _gated(" ".join(sents)):
+    for kind in kinds:
         gate, _, least = KINDS[kind]
         fams = [families(s, kind) for s in sents]
         i = 0
@@ -183,11 +182,12 @@ def notice_mask(sents: Sequence[str]) -> list[bool]:
 def strip_notices(text: str) -> tuple[str, int]:
     """The text without the sentences of cookie and consent notices and of disclaimers,
     lines kept as lines; and how many sentences were dropped."""
-    if not _gated(text):
+    kinds = _gated(text)
+    if not kinds:
         return text, 0
     lines = [ln for ln in text.splitlines() if ln.strip()]
     per_line = [sentences(ln) for ln in lines]
-    mask = notice_mask([s for sents in per_line for s in sents])
+    mask = _mask([s for sents in per_line for s in sents], kinds)
     if not any(mask):
         return text, 0
     kept, i = [], 0
