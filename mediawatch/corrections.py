@@ -521,7 +521,7 @@ def _refresh(conn: duckdb.DuckDBPyConnection, story_ids: Iterable[int]) -> None:
     terms = db.member_terms(conn, ids)
     wanted: dict[str, set[str]] = {s: set() for s in SPACES}
     for rows in terms.values():
-        for _, t, _, _ in rows:
+        for _, t, *_ in rows:
             for s in SPACES:
                 wanted[s].update(t.get(s, {}))
     n_docs, df = db.doc_freq(conn, wanted)
@@ -533,11 +533,15 @@ def _refresh(conn: duckdb.DuckDBPyConnection, story_ids: Iterable[int]) -> None:
     idf: dict[str, dict[str, float]] = {x: {} for x in SPACES}
     for sid in ids:
         rows = terms.get(sid, [])
-        for aid, t, published, language in rows:
-            index.articles[str(aid)] = ArticleFeatures.from_terms(str(aid), t, published, language)
+        for aid, t, published, language, precision in rows:
+            index.articles[str(aid)] = ArticleFeatures.from_terms(
+                str(aid), t, published, language, precision
+            )
         story_profile(index, sid, [a for a, *_ in rows], params, idf, within, term_rows, key_rows)
-        dates = [p for _, _, p, _ in rows if p is not None]
-        times.append((sid, min(dates, default=None), max(dates, default=None)))
+        feats = [index.articles[str(a)] for a, *_ in rows]
+        firsts = [f.published for f in feats if f.published is not None]
+        lasts = [f.latest for f in feats if f.latest is not None]
+        times.append((sid, min(firsts, default=None), max(lasts, default=None)))
     replace_story_profiles(conn, within, term_rows, key_rows)
     db.story_times(conn, times)
     articles_db.refresh_stories(conn, ids)

@@ -95,8 +95,8 @@ def _rebuild_stories(conn: duckdb.DuckDBPyConnection, params: Params) -> int:
     summed within-story cosines (|sum|^2 - n for unit vectors), and its index keys."""
     index = StoryIndex(params)
     df = DocFreq()
-    for aid, terms, published, language in db.all_terms(conn):
-        a = ArticleFeatures.from_terms(str(aid), terms, published, language)
+    for aid, terms, published, language, precision in db.all_terms(conn):
+        a = ArticleFeatures.from_terms(str(aid), terms, published, language, precision)
         index.articles[a.article_id] = a
         df.add(a)
     index.docfreq = df

@@ -246,18 +246,19 @@ def revive(conn: duckdb.DuckDBPyConnection, story_id: int, now: datetime) -> Non
 
 def member_terms(
     conn: duckdb.DuckDBPyConnection, story_ids: Iterable[int]
-) -> dict[int, list[tuple[int, dict, datetime | None, str | None]]]:
-    """story -> its members' (id, term counts, publication time, language)."""
+) -> dict[int, list[tuple[int, dict, datetime | None, str | None, str | None]]]:
+    """story -> its members' (id, term counts, publication time, language, precision)."""
     out: dict[int, list] = {}
-    for sid, aid, terms, published, language in conn.execute(
-        """SELECT m.story_id, m.article_id, t.terms, a.published_at, a.language
+    for sid, aid, terms, published, language, precision in conn.execute(
+        """SELECT m.story_id, m.article_id, t.terms, a.published_at, a.language,
+                  a.published_precision
            FROM story_members m JOIN articles a USING (article_id)
            LEFT JOIN article_terms t USING (article_id)
            WHERE m.story_id IN (SELECT unnest(?)) ORDER BY m.story_id, m.article_id""",
         [sorted(set(story_ids))],
     ).fetchall():
         out.setdefault(sid, []).append(
-            (aid, json.loads(terms) if terms else {}, published, language)
+            (aid, json.loads(terms) if terms else {}, published, language, precision)
         )
     return out
 

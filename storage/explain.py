@@ -33,6 +33,8 @@ class PairData:
     # each article's check against its story-mates when it arrived (none before schema 11)
     story_checks: dict[int, StoryCheck] = field(default_factory=dict)
     via_story: bool = False  # a group membership of the pair was reached as story-mates
+    precision_a: str | None = None  # of the publication times (mediawatch.times)
+    precision_b: str | None = None
 
 
 def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData:
@@ -40,15 +42,15 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         r[0]: r[1:]
         for r in conn.execute(
             """SELECT a.article_id, a.text, a.published_at, t.terms, sm.reason, a.language,
-                      a.date
+                      a.date, a.published_precision
                FROM articles a LEFT JOIN article_terms t USING (article_id)
                LEFT JOIN story_members sm USING (article_id)
                WHERE a.article_id IN (?, ?)""",
             [id_a, id_b],
         ).fetchall()
     }
-    (text_a, pub_a, terms_a, reason_a, lang_a, date_a) = rows[id_a]
-    (text_b, pub_b, terms_b, reason_b, lang_b, date_b) = rows[id_b]
+    (text_a, pub_a, terms_a, reason_a, lang_a, date_a, prec_a) = rows[id_a]
+    (text_b, pub_b, terms_b, reason_b, lang_b, date_b, prec_b) = rows[id_b]
     shared = dict(
         conn.execute(
             """SELECT x.kind, count(*) FROM lsh_bands x
@@ -92,4 +94,6 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         abs((date_a - date_b).total_seconds()) / 86400 if date_a and date_b else None,
         story_checks_of(conn, [id_a, id_b]),
         via_story,
+        prec_a,
+        prec_b,
     )

@@ -85,12 +85,16 @@ def replace_article_rows(
     search.add(conn, postings)
 
 
-def all_terms(conn: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, dict, datetime | None, str]]:
-    """Every article's (id, term counts, publication time, language), pruned ones too."""
+def all_terms(
+    conn: duckdb.DuckDBPyConnection,
+) -> Iterator[tuple[int, dict, datetime | None, str, str | None]]:
+    """Every article's (id, term counts, publication time, language, its precision),
+    pruned ones too."""
     last = -1
     while True:
         batch = conn.execute(
-            """SELECT t.article_id, t.terms, a.published_at, coalesce(a.language, 'und')
+            """SELECT t.article_id, t.terms, a.published_at, coalesce(a.language, 'und'),
+                      a.published_precision
                FROM article_terms t JOIN articles a USING (article_id)
                WHERE t.article_id > ? ORDER BY t.article_id LIMIT 5000""",
             [last],
@@ -98,8 +102,8 @@ def all_terms(conn: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, dict, date
         if not batch:
             return
         last = batch[-1][0]
-        for aid, terms, published, language in batch:
-            yield aid, json.loads(terms), published, language
+        for aid, terms, published, language, precision in batch:
+            yield aid, json.loads(terms), published, language, precision
 
 
 def replace_term_df(conn: duckdb.DuckDBPyConnection, rows: Iterable[tuple[str, str, int]]) -> None:

@@ -167,14 +167,16 @@ def _load_features(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str,
     if not ids:
         return {}
     rows = conn.execute(
-        """SELECT t.article_id, t.terms, a.published_at, a.language
+        """SELECT t.article_id, t.terms, a.published_at, a.language, a.published_precision
            FROM article_terms t JOIN articles a USING (article_id)
            WHERE t.article_id IN (SELECT unnest(?))""",
         [[int(i) for i in ids]],
     ).fetchall()
     out = {}
-    for aid, terms, published, language in rows:
-        out[str(aid)] = ArticleFeatures.from_terms(str(aid), json.loads(terms), published, language)
+    for aid, terms, published, language, precision in rows:
+        out[str(aid)] = ArticleFeatures.from_terms(
+            str(aid), json.loads(terms), published, language, precision
+        )
     return out
 
 

@@ -145,6 +145,36 @@ def test_time_term_is_neutral_without_dates_and_splits_far_apart_dates() -> None
     assert all(s.closed for s in windowed.stories.values() if "a1" in s.members)
 
 
+def test_a_date_only_time_is_compared_as_the_whole_day() -> None:
+    """A page dated 2024-01-01 may have been out at 21:00: against a report of 21:00 that
+    day the time term is neutral, and a day later it counts from the day's end, not from
+    midnight. An exact time of midnight is not stretched."""
+    from mediawatch.cluster.stories import DocFreq, pair_score
+
+    day = datetime(2024, 1, 1)
+    a1, a2 = arts(["a1", "a2"])
+    df = DocFreq()
+    df.add(a1)
+    df.add(a2)
+    dated = replace(a1, published=day, precision="day")
+    evening = replace(a2, published=day + timedelta(hours=21), precision="second")
+    assert dated.latest == day + timedelta(days=1) - timedelta(microseconds=1)
+    assert pair_score(dated, evening, df)[2] == 1.0
+    exact = replace(dated, precision="second")  # 00:00 exactly: 21 hours before
+    assert pair_score(exact, evening, df)[2] < 1.0
+    next_evening = replace(evening, published=day + timedelta(hours=45))
+    gap_from_end = pair_score(dated, next_evening, df)[2]
+    gap_from_midnight = pair_score(exact, next_evening, df)[2]
+    assert gap_from_midnight < gap_from_end < 1.0
+
+    # A story's span runs from its first start to its last end.
+    index = StoryIndex()
+    rest = [a for a in arts(list(TEXTS)) if a.article_id not in ("a1", "a2")]
+    assign_batch([dated, evening, *rest], index)
+    story = index.stories[index.story_of["a1"]]
+    assert index.story_of["a2"] == story.story_id
+    assert story.first_seen == day and story.last_seen == dated.latest
+
 def test_state_round_trips_through_rows() -> None:
     index = StoryIndex()
     assign_batch(arts(["a1", "b1", "a2"]), index)

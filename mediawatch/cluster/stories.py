@@ -42,6 +42,7 @@ import numpy as np
 
 from mediawatch.cluster.constraints import Apart, ApartTags
 from mediawatch.cluster.features import Features
+from mediawatch.times import latest
 
 SPACES: tuple[str, ...] = ("words", "entities", "numbers")
 WORDS, NAMES, NUMBERS = 0, 1, 2  # language-bound; what events are about; what corroborates
@@ -122,6 +123,10 @@ class ArticleFeatures:
     numbers: dict[str, float]
     published: datetime | None = None
     language: str | None = None  # content words compare within one language only
+    # How precise ``published`` is (mediawatch.times.PRECISIONS; None: exact). A date-only
+    # value was published some time that day: it is as close to a page of 09:00 as to
+    # one of 21:00, so time gaps are measured between the two intervals.
+    precision: str | None = None
 
     @classmethod
     def from_features(
@@ -130,9 +135,16 @@ class ArticleFeatures:
         features: Features,
         published: datetime | None = None,
         language: str | None = None,
+        precision: str | None = None,
     ) -> ArticleFeatures:
         return cls(
-            article_id, features.words, features.entities, features.numbers, published, language
+            article_id,
+            features.words,
+            features.entities,
+            features.numbers,
+            published,
+            language,
+            precision,
         )
 
     @classmethod
@@ -142,6 +154,7 @@ class ArticleFeatures:
         terms: Mapping[str, dict[str, float]],
         published: datetime | None = None,
         language: str | None = None,
+        precision: str | None = None,
     ) -> ArticleFeatures:
         """From stored story terms (``{"words": ..., "entities": ..., "numbers": ...}``)."""
         return cls(
@@ -151,10 +164,18 @@ class ArticleFeatures:
             terms.get("numbers", {}),
             published,
             language,
+            precision,
         )
 
     def counts(self, space: str) -> dict[str, float]:
         return getattr(self, space)
+
+    @property
+    def latest(self) -> datetime | None:
+        """The latest the article can have been published (its interval's end)."""
+        if self.published is None or self.precision is None:
+            return self.published
+        return latest(self.published, self.precision)
 
 
 @dataclass
@@ -684,7 +705,7 @@ def assign_batch(
         within.append([0.0] * len(SPACES))
         present.append([1 if vecs[-1][x] else 0 for x in SPACES])
         first.append(_days(art.published))
-        last.append(_days(art.published))
+        last.append(_days(art.latest))
         langs.append({art.language or UND: 1})
     n = len(units)
     index.last_neighbourhood = n
@@ -752,10 +773,10 @@ def assign_batch(
                     index.events.append(StoryEvent("moved", aid, old, story.story_id))
                 index.story_of[aid] = story.story_id
                 story.members.append(aid)
-                pub = index.articles[aid].published
-                if pub is not None:
-                    story.first_seen = min(story.first_seen or pub, pub)
-                    story.last_seen = max(story.last_seen or pub, pub)
+                art = index.articles[aid]
+                if art.published is not None and art.latest is not None:
+                    story.first_seen = min(story.first_seen or art.published, art.published)
+                    story.last_seen = max(story.last_seen or art.latest, art.latest)
         for s, x in enumerate(SPACES):
             story.within[x] = float(c.within[s, root])
             story.centroid[x] = {
@@ -935,6 +956,8 @@ def pair_score(
         den += p.weights[NAMES] * p.nameless_weight  # neither names anything
     time = 1.0
     if a.published is not None and b.published is not None:
-        gap = abs((a.published - b.published).total_seconds()) / 86400
+        assert a.latest is not None and b.latest is not None
+        apart = max(b.published - a.latest, a.published - b.latest)
+        gap = max(apart.total_seconds(), 0.0) / 86400  # 0 when the intervals overlap
         time = 1.0 - p.time_weight + p.time_weight * math.exp(-gap / p.time_scale_days)
     return (num / den if den else 0.0) * time, per, time

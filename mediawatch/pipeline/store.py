@@ -212,7 +212,13 @@ def _store_fresh(
     # Cluster: the batch joins stored stories (or starts new ones); a duplicate
     # group always stays inside one story.
     feats = [
-        ArticleFeatures.from_terms(str(i), f.terms, f.article.published_at, f.article.language)
+        ArticleFeatures.from_terms(
+            str(i),
+            f.terms,
+            f.article.published_at,
+            f.article.language,
+            f.article.published_precision,
+        )
         for i, f in zip(ids, fresh, strict=True)
     ]
     params = Params(window_days=float(settings.match.window_days))
