@@ -138,12 +138,8 @@ def _duplicate_section(data: explain_db.PairData) -> Section:
 def _story_section(data: explain_db.PairData) -> Section:
     params = Params()
     docfreq = DocFreq(n_docs=data.n_docs, df=data.df)
-    fa = ArticleFeatures(
-        "a", *data.terms_a, data.published_a, data.language_a, data.precision_a
-    )
-    fb = ArticleFeatures(
-        "b", *data.terms_b, data.published_b, data.language_b, data.precision_b
-    )
+    fa = ArticleFeatures("a", *data.terms_a, data.published_a, data.language_a, data.precision_a)
+    fb = ArticleFeatures("b", *data.terms_b, data.published_b, data.language_b, data.precision_b)
     score, per, time = pair_score(fa, fb, docfreq, params)
     rows = [
         ScoreRow(

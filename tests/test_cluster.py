@@ -175,6 +175,7 @@ def test_a_date_only_time_is_compared_as_the_whole_day() -> None:
     assert index.story_of["a2"] == story.story_id
     assert story.first_seen == day and story.last_seen == dated.latest
 
+
 def test_state_round_trips_through_rows() -> None:
     index = StoryIndex()
     assign_batch(arts(["a1", "b1", "a2"]), index)
