@@ -150,7 +150,14 @@ def _story_section(data: explain_db.PairData) -> Section:
         )
         for space, value in per.items()
     ]
-    rows.append(ScoreRow("time factor", time, None, "1 without dates; lower as dates drift apart"))
+    rows.append(
+        ScoreRow(
+            "time factor",
+            time,
+            None,
+            "1 without dates or within one date's day; lower as the times drift apart",
+        )
+    )
     rows.append(
         ScoreRow(
             "combined",
