@@ -389,6 +389,12 @@ def test_group_origin_is_the_earlier_article_not_a_copy_on_the_same_day(
                FROM articles a JOIN dup_members dm USING (article_id) ORDER BY a.origin"""
         ).fetchall()
         group = conn.execute("SELECT group_id FROM dup_groups").fetchall()
+        spans = conn.execute(
+            "SELECT first_published, last_published FROM stories WHERE merged_into IS NULL"
+        ).fetchall()
+    # the clusterer's span runs from the first start to the last end: the date-only copy
+    # may have been out at any time that day, so the story spans the whole day
+    assert spans == [(datetime(2026, 3, 6), datetime(2026, 3, 6, 23, 59, 59, 999999))]
     got = {Path(o).name: (at, p, rel) for o, at, p, rel in rows}
     assert got["b_original.html"] == (datetime(2026, 3, 6, 9, 12), "second", "origin")
     assert got["a_copy.html"][:2] == (datetime(2026, 3, 6, 12, 30), "second")
