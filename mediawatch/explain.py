@@ -167,6 +167,12 @@ def _story_section(data: explain_db.PairData) -> Section:
         )
     )
     verdict = "same story as a pair" if score >= params.threshold else "not enough for a pair"
+    if params.names_apart and per.get("entities") == 0.0:
+        verdict = (
+            "different events: both name people, places or organisations and no name links "
+            "them (across two languages it takes two shared names), so they never join however "
+            "alike their words"
+        )
     note = (
         f"{verdict}. Stories are decided on whole stories (average over all members), "
         "so a stored decision can differ from this pairwise view."

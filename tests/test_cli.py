@@ -86,6 +86,28 @@ def test_explain_gives_scores_thresholds_decision_and_passages(db: Path, capsys)
     assert "no such article" in capsys.readouterr().err
 
 
+def test_explain_says_when_names_keep_two_articles_apart(db: Path, capsys) -> None:
+    """Articles that both name people or places and share none are different events:
+    their story score is 0 whatever their words, and the decision says why."""
+    capsys.readouterr()
+    assert main(["export", "--db", str(db), "--format", "jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    stories = {r["article_id"]: r["story_id"] for r in rows}
+    first, *others = sorted(stories)
+    seen = 0
+    for other in others:
+        story = run_json(capsys, "explain", str(first), str(other), "--db", str(db))["sections"][1]
+        rows = {r["name"]: r["value"] for r in story["rows"]}
+        if rows.get("entities similarity") == 0.0:
+            seen += 1
+            assert rows["combined"] == 0.0 and rows["words similarity"] is not None
+            assert story["decision"].startswith("different events: both name")
+            assert stories[first] != stories[other]
+        else:
+            assert not story["decision"].startswith("different events")
+    assert 0 < seen < len(others)
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_export_formats(db: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"export.{fmt}"

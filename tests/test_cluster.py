@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from mediawatch.cluster.features import extract_features, stem
 from mediawatch.cluster.stories import (
     ArticleFeatures,
+    DocFreq,
     Params,
     StoryIndex,
     assign_batch,
+    pair_score,
     story_labels,
 )
 
@@ -149,7 +151,6 @@ def test_a_date_only_time_is_compared_as_the_whole_day() -> None:
     """A page dated 2024-01-01 may have been out at 21:00: against a report of 21:00 that
     day the time term is neutral, and a day later it counts from the day's end, not from
     midnight. An exact time of midnight is not stretched."""
-    from mediawatch.cluster.stories import DocFreq, pair_score
 
     day = datetime(2024, 1, 1)
     a1, a2 = arts(["a1", "a2"])
@@ -298,6 +299,44 @@ def test_two_pages_that_name_nothing_need_more_than_shared_vocabulary() -> None:
         labels = story_labels(index)
         together[weight] = labels["cake"] == labels["truffles"]
     assert together == {Params().nameless_weight: False, 0.0: True}
+
+
+def test_two_reviews_that_name_different_things_are_different_stories() -> None:
+    """Two reviews of heated work jackets share their whole vocabulary, and each names
+    its own maker and shop: named on both sides with no name in common, they are two
+    stories however alike their words (``names_apart``); without the rule they join."""
+    texts = {
+        "first": "The Milwaukee heated jacket kept me warm on the building site in Duluth. "
+        "Its battery heats the chest and back panels for five hours on the low setting, "
+        "and the shell shrugs off wind and rain. Milwaukee sells a spare battery.",
+        "second": "The DeWalt heated jacket kept me warm on the building site in Calgary. "
+        "Its battery heats the chest and back panels for five hours on the low setting, "
+        "and the shell shrugs off wind and rain. DeWalt sells a spare battery.",
+    }
+    pages = _lang_arts({i: ("en", t) for i, t in texts.items()})
+    assert all(a.entities for a in pages)
+    news = _lang_arts(
+        {
+            f"n{k}": (
+                "en",
+                f"The council of Leeds met on Monday and voted {k} to 3 on the budget, "
+                "Mayor Jane Hill said.",
+            )
+            for k in range(30)
+        }
+    )
+    together = {}
+    for rule in (True, False):
+        index = StoryIndex(replace(Params(), names_apart=rule))
+        assign_batch(news + pages, index)
+        labels = story_labels(index)
+        together[rule] = labels["first"] == labels["second"]
+    assert together == {True: False, False: True}
+    df = DocFreq()
+    for art in news + pages:
+        df.add(art)
+    score, per, _ = pair_score(pages[0], pages[1], df)
+    assert per["entities"] == 0.0 and per["words"] > 0.9 and score == 0.0
 
 
 def test_a_consent_notice_is_not_part_of_the_story() -> None:

@@ -92,6 +92,10 @@ class Params:
     # the names space counts as a zero with this share of its weight rather than not at
     # all: words and numbers must then agree as strongly as two halves of one story.
     nameless_weight: float = 1.0
+    # Two stories that both name people, places or organisations and share none of them
+    # are reports of different events however alike their vocabulary (two product
+    # reviews, two care guides): they never join.
+    names_apart: bool = True
 
 
 @dataclass
@@ -464,6 +468,8 @@ def _scores(
             nameless = (c.present[s, rows][:, None] == 0) & (c.present[s][None, :] == 0)
             den += w * p.nameless_weight * nameless
         veto |= pres & (per < floor)
+        if s == NAMES:
+            apart = pres & (per <= 0.0) if p.names_apart else np.zeros_like(pres)
         if parts:
             per_space.append(per * pres)
     comb = np.where(den > 0, num / np.maximum(den, 1e-12), 0.0)
@@ -474,6 +480,7 @@ def _scores(
     comb = comb * time - p.size_penalty / np.sqrt(pairs)
     big = np.minimum(n_r, n_all) >= p.veto_min_size
     comb = np.where(big & veto, -1.0, comb)
+    comb = np.where(apart, np.minimum(comb, 0.0), comb)
     if not parts:
         return comb, None
     return comb, np.stack([*per_space, time])
@@ -870,6 +877,8 @@ def _explain(
         den = den + p.weights[NAMES] * p.nameless_weight * nameless
         fit = np.where(den > 0, (w * per * pres).sum(axis=0) / np.maximum(den, 1e-12), 0.0)
         fit = np.where(n_other > 0, fit, 0.0)
+        if p.names_apart:  # as _scores: named on both sides, no name shared
+            fit = np.where(pres[NAMES] & (per[NAMES] <= 0.0), np.minimum(fit, 0.0), fit)
         rival = _best_rival(fit, own, n_other)
         score, step = first_join.get(k, (0.0, [0.0] * len(SPACES) + [1.0]))
         sid = index.story_of[art.article_id]
@@ -927,6 +936,7 @@ def pair_score(
     per: dict[str, float] = {}
     num = den = 0.0
     content = 0.0
+    apart = False  # both name something, and nothing the same (Params.names_apart)
     for s, space in enumerate(SPACES):
         if s == WORDS and (a.language or UND) != (b.language or UND):
             continue  # content words of two languages are not comparable
@@ -943,6 +953,7 @@ def pair_score(
         ):
             cos = 0.0  # one shared name does not link two languages
         score = cos / p.prior_coherence
+        apart = apart or (s == NAMES and p.names_apart and score <= 0.0)
         if p.saturation > 0:
             score = min(score, p.saturation)
         if s == NUMBERS and p.numbers_cap > 0:
@@ -960,4 +971,5 @@ def pair_score(
         apart = max(b.published - a.latest, a.published - b.latest)
         gap = max(apart.total_seconds(), 0.0) / 86400  # 0 when the intervals overlap
         time = 1.0 - p.time_weight + p.time_weight * math.exp(-gap / p.time_scale_days)
-    return (num / den if den else 0.0) * time, per, time
+    combined = 0.0 if apart else (num / den if den else 0.0) * time
+    return combined, per, time
