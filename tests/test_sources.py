@@ -95,6 +95,11 @@ def test_jsonl_records_and_their_failures(tmp_path: Path) -> None:
         json.dumps({"url": "https://a.example/4", "text": "x", "published_at": "yesterday"}),
         json.dumps(["a", "list"]),
         "",
+        json.dumps({"url": 123, "text": "a number for an address"}),
+        json.dumps({"url": "https://a.example/5", "text": "x", "published_at": "0001-01-01"}),
+        json.dumps(
+            {"url": "https://a.example/6", "text": "x", "published_at": "9999-12-31T23:59:59Z"}
+        ),
     ]
     path.write_text("\n".join(lines))
     docs, failures = read(path)
@@ -109,6 +114,9 @@ def test_jsonl_records_and_their_failures(tmp_path: Path) -> None:
     assert reasons["6"] == "neither 'text' nor 'html' is given"
     assert reasons["7"] == "published_at is not an ISO date: 'yesterday'"
     assert reasons["8"] == "line is not a JSON object"
+    assert reasons["10"] == "'url' must be a string, got int 123"
+    assert reasons["11"].startswith("published_at '0001-01-01' is out of range (years 1000 to")
+    assert reasons["12"].startswith("published_at '9999-12-31T23:59:59Z' is out of range")
 
 
 def test_csv_records_and_malformed_rows(tmp_path: Path) -> None:

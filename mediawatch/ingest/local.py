@@ -12,7 +12,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mediawatch.config import IngestSettings
@@ -217,12 +217,28 @@ def parse_published(value: object) -> Stamp | None:
     stamp = parse_iso(value, plausible=False)
     if stamp is None:
         raise ValueError(f"published_at is not an ISO date: {value!r}")
+    # An archive may reach back centuries, but not to the year 1, and nothing is
+    # published years ahead: such a value is a mistake (and would overflow the dates
+    # the matching window is computed from).
+    latest = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=366)
+    if stamp.at.year < USER_MIN_YEAR or stamp.at > latest:
+        raise ValueError(
+            f"published_at {value!r} is out of range (years {USER_MIN_YEAR} to "
+            f"{latest.year}): a mistake in the data?"
+        )
     return stamp
+
+
+#: The earliest publication year a user may give (older archives are digitised papers).
+USER_MIN_YEAR = 1000
 
 
 def record_to_document(record: dict, origin: str, now: datetime, limit: int) -> RawDocument:
     """One JSONL line or CSV row as a document; ValueError names what is wrong."""
-    url = str(record.get("url") or "").strip()
+    raw_url = record.get("url")
+    if raw_url not in (None, "") and not isinstance(raw_url, str):
+        raise ValueError(f"'url' must be a string, got {type(raw_url).__name__} {raw_url!r}")
+    url = str(raw_url or "").strip()
     if not url:
         raise ValueError("missing 'url'")
     html, text = record.get("html"), record.get("text")
