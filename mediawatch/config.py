@@ -482,6 +482,10 @@ def load_settings(path: str | Path | None = None, *, db: str | Path | None = Non
     if data:
         raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(data))}")
     settings = Settings(**sections)
+    if db is not None and not str(db).strip():
+        # An empty --db (an unset shell variable) must not fall back to the default
+        # database: vacuum or reindex would then act on a file the user did not name.
+        raise ConfigError("--db is empty: give the database file")
     db = db or os.environ.get("MEDIAWATCH_DB")
     if db:
         storage = dataclasses.replace(settings.storage, db=str(Path(db).expanduser().absolute()))

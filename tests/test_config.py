@@ -39,6 +39,18 @@ def test_relative_paths_are_relative_to_the_project(monkeypatch) -> None:
     assert s.db_path == DEFAULT_CONFIG.parent.parent / "data" / "mediawatch.duckdb"
 
 
+def test_an_empty_db_is_refused_not_the_default(tmp_path: Path, capsys) -> None:
+    """`--db "$UNSET"` must not act on the project's default database (vacuum, reindex)."""
+    from mediawatch.cli import main
+
+    with pytest.raises(ConfigError, match="--db is empty"):
+        load_settings(db="")
+    with pytest.raises(ConfigError, match="--db is empty"):
+        load_settings(db="  ")
+    assert main(["vacuum", "--db", ""]) == 1
+    assert "--db is empty" in capsys.readouterr().err
+
+
 def test_bad_settings_are_refused_with_the_place(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MEDIAWATCH_RUN_BATCH_SIZE", "many")
     with pytest.raises(ConfigError, match="MEDIAWATCH_RUN_BATCH_SIZE: expected int"):
