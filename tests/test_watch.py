@@ -394,3 +394,13 @@ def test_the_run_summary_and_artifact_show_hits(watched: Path) -> None:
     text = run_markdown(changes, counts, WatchReport(hits=hits))
     assert f"## Watchlist hits ({len(hits)})" in text
     assert "<script>" not in text and "\\<script\\>" in text
+
+
+def test_watch_refuses_a_file_that_is_not_a_database(tmp_path: Path, capsys) -> None:
+    notes = tmp_path / "notes.duckdb"
+    notes.write_bytes(b"not a database at all, just some bytes of notes" * 20)
+    for args in (("list",), ("add", "quake", "earthquake")):
+        code, _, err = run(capsys, "watch", *args, "--db", str(notes))
+        assert code == 1
+        assert f"cannot open {notes}: it is not a mediawatch (DuckDB) database" in err
+    assert not (tmp_path / "notes.duckdb.lock").exists()

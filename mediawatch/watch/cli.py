@@ -44,15 +44,27 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(getattr(args, "config", None), db=getattr(args, "db", None))
 
 
+def _checked(settings: Settings) -> None:
+    """A file that is not a DuckDB database is refused as every command refuses it."""
+    from mediawatch.options import OptionError, check_database_file
+
+    try:
+        check_database_file(settings.db_path)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _reader(settings: Settings):
     from storage.connection import reader
 
+    _checked(settings)
     return reader(settings.db_path, wait=settings.storage.reader_wait_seconds)
 
 
 def _writer(settings: Settings):
     from storage.connection import writer
 
+    _checked(settings)
     return writer(settings.db_path, wait=settings.storage.writer_wait_seconds)
 
 
