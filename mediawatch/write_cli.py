@@ -168,6 +168,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from storage.migrate import current_version
 
     settings = settings_of(args)
+    if not settings.db_path.exists():  # nothing to bring up to date: never create one
+        from storage.connection import NoDatabase
+
+        what = "reindex" if getattr(args, "force", False) else "migrate"
+        raise NoDatabase(f"no database at {settings.db_path}: nothing to {what}")
     if settings.storage.db != StorageSettings.db:
         options.check_new_database(settings.db_path)
     before_write(settings.db_path, wait=settings.storage.writer_wait_seconds)  # damaged: hands off
