@@ -35,7 +35,9 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # notices are not story terms (mediawatch.text.notices); German (and other -s genitive,
 # compounding languages) genitives and compounds of country names name the country.
 # 6: syndication disclaimers ("provided as is, without warranty...") are not story terms.
-SCHEME_VERSION = 6
+# 7: a number opening a line is a list marker ("2. Add the milk"): the word after it opens
+# a sentence, so imperatives of numbered steps are not names.
+SCHEME_VERSION = 7
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)

@@ -68,6 +68,15 @@ def test_sentence_initial_word_is_not_a_name_unless_it_repeats_capitalised() -> 
     assert "polic" in f.entities  # capitalised mid-sentence elsewhere (the name key)
 
 
+def test_a_numbered_step_opens_a_sentence() -> None:
+    """A numbered step ("2. Add the milk"): the number opens the line as a list marker,
+    so "Add" is a sentence start like any other, not a capital in mid-sentence (a name).
+    An initial in a name ("J. Smith") still joins the name."""
+    f = extract_features("", "1. Cream the butter.\n2. Add the milk and stir.\nJ. Smith bakes.")
+    assert "add" not in f.entities
+    assert "smith" in f.entities
+
+
 def test_two_stories_in_two_batches() -> None:
     index = StoryIndex()
     assign_batch(arts(["a1", "b1", "a2"]), index)

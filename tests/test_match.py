@@ -176,7 +176,7 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
     reindexed (mediawatch.reindex) before their next write."""
     from mediawatch.fingerprint import SCHEME_VERSION
 
-    assert SCHEME_VERSION == 6  # the values below are scheme 6's (English: as scheme 2)
+    assert SCHEME_VERSION == 7  # the values below are scheme 7's (English: as scheme 2)
 
     def digest(value: object) -> str:
         return hashlib.blake2b(

@@ -123,7 +123,10 @@ def _tokenise_line(line: str, language: str | None) -> list[_Token]:
             gap != " "
             and bool(SENTENCE_END_RE.search(gap))
             and not (
-                gap.lstrip().startswith(".") and (prev.lower() in ABBREVIATIONS or len(prev) == 1)
+                gap.lstrip().startswith(".")
+                and (prev.lower() in ABBREVIATIONS or len(prev) == 1)
+                # "2. Add the milk": a number that opens the line is a list marker
+                and not (len(out) == 1 and prev.isdigit())
             )
         )
         if tok[0].isdigit():
