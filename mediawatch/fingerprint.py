@@ -36,7 +36,8 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # compounding languages) genitives and compounds of country names name the country.
 # 6: syndication disclaimers ("provided as is, without warranty...") are not story terms.
 # 7: a number opening a line is a list marker ("2. Add the milk"): the word after it opens
-# a sentence, so imperatives of numbered steps are not names.
+# a sentence, so imperatives of numbered steps are not names; a text of fewer than 20
+# letters (and no Han or kana) is too short to tell its language (`und`).
 SCHEME_VERSION = 7
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1

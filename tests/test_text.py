@@ -22,6 +22,7 @@ from mediawatch.text import (
     stopwords,
     tokens,
 )
+from mediawatch.text.language import Language
 from mediawatch.text.names import name_key
 from mediawatch.text.notices import notice_mask
 
@@ -179,6 +180,16 @@ def test_a_declared_language_is_a_hint_not_the_truth() -> None:
     # where the text cannot tell, the hint breaks the doubt
     assert detect_language("OK", hint="de").code == "de"
     assert detect_language("北京", hint="zh").code == "zh"
+
+
+def test_two_words_are_too_short_to_tell() -> None:
+    """CLD2 names a language for any two words, even "reliably" (Interlingue for these):
+    under twenty letters only the script or a declared language decides."""
+    assert detect_language("numeric url") == Language("und", 0.0)
+    assert detect_language("numeric url", hint="en") == Language("en", 0.25)
+    assert detect_language("Ο Πούτιν έφτασε").code == "el"  # the script still tells
+    assert detect_language("中国外交部").code == "zh"
+    assert detect_language("The council voted on the budget on Monday.").code == "en"
 
 
 def test_a_short_or_empty_text_falls_back_sensibly() -> None:

@@ -13,8 +13,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from mediawatch.text.segment import UNSPACED
+
 UNDETERMINED = "und"
 _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
+MIN_LETTERS = 20  # below this many letters a text is too short to tell its language
 _SAMPLE_CHARS = 4000  # enough for CLD2; it costs about 0.1 ms per 1,000 characters
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # A script that says the language by itself, when the identifier is unsure.
@@ -93,6 +96,14 @@ def detect_language(text: str, hint: str | None = None) -> Language:
             continue
     top = details[0] if details else ("Unknown", "un", 0, 0.0)
     code = _cld2_code(top[1])
+    if (
+        len(sample) < 4 * MIN_LETTERS
+        and sum(c.isalpha() for c in sample) < MIN_LETTERS
+        and not UNSPACED.search(sample)  # a few Han or kana characters say a lot
+    ):
+        # Two or three words: CLD2 still names a language, even "reliably" (Interlingue
+        # for "numeric url"); too short to tell, so only the script or the hint decides.
+        code, reliable = UNDETERMINED, False
     if code == "ja" and not _KANA.search(sample):
         code = "zh"  # Han characters without kana: Japanese is almost never written so
     if code != UNDETERMINED and reliable:
