@@ -11,15 +11,15 @@ import os
 from typing import Any
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from mediawatch.context import ArticleContext, Score, VersionChange
 from mediawatch.explain import format_value
 from mediawatch.outside_text import plain
+from mediawatch.render import PipedConsole
 
-console = Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
+console = PipedConsole(highlight=False, soft_wrap=False, markup=False, emoji=False)
 if not console.is_terminal and "COLUMNS" not in os.environ:
     console.width = 160
 

@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--prune-days",
-        type=int,
+        type=options.days,
         metavar="N",
         help="prune texts older than N days (default: retention.prune_text_after_days; 0: none)",
     )
@@ -361,7 +361,10 @@ def _run_command(args: argparse.Namespace) -> int:
             raise  # a signal behind it: main says so instead
         print(f"mediawatch: {plain(exc)}", file=sys.stderr)
         return EXIT_ERROR
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader stopped (`| head`): end quietly, as other tools do
+        from mediawatch.exports import discard_output
+
+        discard_output(sys.stdout)  # what is still buffered: not flushed at exit
         return EXIT_OK
 
 

@@ -58,13 +58,15 @@ def check_output(output: str) -> Path:
 
 def to_file(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, what: str) -> int:
     """Write the export to ``path``; the number of records."""
-    if fmt == "csv":
-        with path.open("w", encoding="utf-8", newline="") as out:
-            return _csv(conn, out, what)
     try:
+        if fmt == "csv":
+            with path.open("w", encoding="utf-8", newline="") as out:
+                return _csv(conn, out, what)
         return queries.export(conn, str(path), fmt, what)
     except duckdb.IOException as exc:
         raise ExportError(f"cannot write {path}: {exc}") from None
+    except OSError as exc:  # not a place for files (/proc), a full disk, no permission
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def to_stream(
@@ -74,8 +76,34 @@ def to_stream(
     out = out if out is not None else sys.stdout
     if fmt == "parquet":
         raise ExportError("parquet needs an output file: -o FILE")
-    if fmt == "csv":
-        return _csv(conn, out, what)
+    try:
+        count = _csv(conn, out, what) if fmt == "csv" else _json_stream(conn, out, fmt, what)
+        out.flush()  # a full disk says so here, not at exit
+    except BrokenPipeError:
+        raise  # the reader stopped (`| head`): mediawatch.cli ends quietly
+    except OSError as exc:
+        discard_output(out)
+        raise ExportError(f"cannot write standard output: {exc.strerror or exc}") from None
+    return count
+
+
+def discard_output(out: IO[str]) -> None:
+    """After a failed write to standard output: what is still buffered goes nowhere,
+    so that Python's own flush at exit does not fail again with a traceback."""
+    import os
+
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a file (a test's capture)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _json_stream(conn: duckdb.DuckDBPyConnection, out: IO[str], fmt: str, what: str) -> int:
     columns, batches = queries.export_batches(conn, what)
     decode = _json_decoders(columns)
     names = [c for c, _ in columns]

@@ -109,6 +109,15 @@ def story_filter(
     lo, hi = parse_when(since), parse_when(until, end_of_day=True)
     if lo and hi and lo > hi:
         raise FilterError("the start of the time range is after its end")
+    if hi is not None:
+        try:
+            hi - timedelta(hours=hours)  # the growth window ends at the end of the range
+        except OverflowError:
+            end = (until or "").strip()
+            raise FilterError(
+                f"the end {end!r} with a growth window of {hours:g} hours reaches "
+                "back before the year 1: give a later end"
+            ) from None
     return StoryFilter(
         since=lo,
         until=hi,

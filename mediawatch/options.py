@@ -9,12 +9,28 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+MAX_COUNT = 1_000_000_000  # --limit, --offset: more than any archive holds, and a number
+# the database takes (a 20-digit one is past its 64-bit integers)
+MAX_DAYS = 36_600  # --prune-days: a century, as retention.prune_text_after_days
+
 
 def count(text: str) -> int:
     """--limit and --offset: a whole number, 0 or more (for --limit, 0 means all)."""
     value = _whole(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_COUNT:,}, not {value}")
+    return value
+
+
+def days(text: str) -> int:
+    """--prune-days: 0 (no pruning) up to a century."""
+    value = _whole(text)
+    if not 0 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 (no pruning) to {MAX_DAYS:,} (a century), not {value}"
+        )
     return value
 
 

@@ -40,7 +40,18 @@ if TYPE_CHECKING:
 # Markup and emoji codes off: nothing printed is ever parsed, so a title such as
 # "[link=https://evil.example]click[/link]" or ":smile:" shows as written. Text from
 # the outside world goes through ``_ext`` (mediawatch.safe_text.plain) on top of that.
-console = Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
+
+
+class PipedConsole(Console):
+    """rich's console, except that a reader who stopped (``| head``) raises
+    BrokenPipeError for mediawatch.cli to end quietly (rich exits with status 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+console = PipedConsole(highlight=False, soft_wrap=False, markup=False, emoji=False)
 if not console.is_terminal and "COLUMNS" not in os.environ:
     console.width = 160  # piped or logged: long lines beat titles cut to a word
 

@@ -23,6 +23,16 @@ def _is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
+def check_urls(urls: list[str], where: str = "") -> None:
+    """Refuse a URL that cannot be fetched (a port out of range, a broken IPv6 address)
+    before the run starts: the run would otherwise fail on it, deep inside."""
+    from mediawatch.ingest.urls import url_problem
+
+    for url in urls:
+        if problem := url_problem(url):
+            raise CommandError(f"cannot ingest {url!r}{where}: {problem}")
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from mediawatch.ingest.local import check_sources
 
@@ -31,6 +41,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise CommandError("nothing to ingest: give paths or URLs, or --feeds")
     if args.feeds and not settings.feeds.sources:
         raise CommandError("--feeds: no feeds configured ([[feeds.sources]] in the settings)")
+    check_urls([p for p in args.paths if _is_url(p)])
     check_sources([p for p in args.paths if not _is_url(p)])
     check_database(settings)
     summary = _run_flow(args.paths, args, settings, kind="ingest")
@@ -51,6 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     sources = [s if _is_url(s) else str(settings.resolve(s)) for s in settings.run.sources]
+    check_urls([s for s in sources if _is_url(s)], " (run.sources)")
     check_sources([s for s in sources if not _is_url(s)])
     check_database(settings)
     args.feeds = bool(settings.feeds.sources)
@@ -132,9 +144,7 @@ def cmd_vacuum(args: argparse.Namespace) -> int:
     """Retention: prune old texts (retention.prune_text_after_days), compact the file."""
     from mediawatch import pipeline
 
-    settings = settings_of(args)
-    if args.prune_days is not None and args.prune_days < 0:
-        raise CommandError("--prune-days must be 0 (no pruning) or more")
+    settings = settings_of(args)  # --prune-days is in range (options.days)
     if not settings.db_path.exists():
         from storage.connection import NoDatabase
 
@@ -168,11 +178,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from storage.migrate import current_version
 
     settings = settings_of(args)
-    if not settings.db_path.exists():  # nothing to bring up to date: never create one
+    if getattr(args, "force", False) and not settings.db_path.exists():
+        # `migrate` prepares a new database (schema only); `reindex` has nothing to read
         from storage.connection import NoDatabase
 
-        what = "reindex" if getattr(args, "force", False) else "migrate"
-        raise NoDatabase(f"no database at {settings.db_path}: nothing to {what}")
+        raise NoDatabase(f"no database at {settings.db_path}: nothing to reindex")
     if settings.storage.db != StorageSettings.db:
         options.check_new_database(settings.db_path)
     before_write(settings.db_path, wait=settings.storage.writer_wait_seconds)  # damaged: hands off

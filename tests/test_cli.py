@@ -130,6 +130,45 @@ def test_export_to_stdout(db: Path, capsys) -> None:
     assert len(rows) == 14 and "story_id" in rows[0]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "parquet"])
+def test_an_export_that_cannot_be_written_says_so(db: Path, fmt: str, capsys) -> None:
+    """No folder for files (/proc), a full disk (/dev/full): one line, every format."""
+    capsys.readouterr()
+    assert main(["export", "--db", str(db), "-o", f"/proc/version.{fmt}"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"mediawatch: cannot write /proc/version.{fmt}: ")
+    assert "No such file or directory" in err and len(err.splitlines()) == 1
+    assert main(["export", "--db", str(db), "-o", "/dev/full", "--format", fmt]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mediawatch: cannot write /dev/full: ") and "No space left" in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+def test_an_export_to_a_full_standard_output_says_so(db: Path, fmt: str) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "mediawatch.cli", "export", "--db", str(db), "--format", fmt],
+            cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == "mediawatch: cannot write standard output: No space left on device\n"
+
+
+@pytest.mark.parametrize("command", ["dupes", "stories", "story 1", "export", "runs --json"])
+def test_a_reader_that_stops_early_ends_the_command_quietly(db: Path, command: str) -> None:
+    """`mediawatch ... | head`: the closed pipe ends the command with status 0, no words."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediawatch.cli", *command.split(), "--db", str(db)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command writes anything
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0, err
+    assert err == ""
+
+
 def test_runs_and_failures(db: Path, capsys) -> None:
     runs = run_json(capsys, "runs", "--db", str(db))
     assert runs[0]["state"] == "completed" and runs[0]["counts"]["new_articles"] == 14

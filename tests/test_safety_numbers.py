@@ -35,6 +35,7 @@ LONG_PHRASE = '"' + " ".join(["harbour", "council", "market"] * 1000) + '"'
         ("/", {"page": "-3"}),
         ("/", {"since": "99999999d"}),
         ("/", {"until": "99999999w"}),
+        ("/", {"until": "0001-01-01"}),  # its growth window would start before the year 1
         ("/", {"growth_hours": "nan", "sort": "growth"}),
         ("/", {"growth_hours": "inf", "sort": "growth"}),
         ("/", {"growth_hours": "1e308", "sort": "growth"}),
@@ -179,6 +180,13 @@ def test_a_negative_limit_is_a_one_line_error(inspect_db: Path, command: str) ->
     ("args", "expected"),
     [
         (["stories", "--since", "99999999d"], "reaches back before the year 1"),
+        (["stories", "--until", "0001-01-01"], "24 hours reaches back before the year 1"),
+        (["stories", "--limit", "9" * 20], "--limit: must be at most 1,000,000,000"),
+        (["search", "flood", "--limit", "9" * 20], "--limit: must be at most 1,000,000,000"),
+        (["search", "flood", "--offset", "9" * 20], "--offset: must be at most 1,000,000,000"),
+        (["runs", "--limit", "9" * 20], "--limit: must be at most 1,000,000,000"),
+        (["vacuum", "--prune-days", "99999999999"], "--prune-days: must be 0 (no pruning) to"),
+        (["vacuum", "--prune-days", "-1"], "--prune-days: must be 0 (no pruning) to 36,600"),
         (["stories", "--offset", "-2"], "--offset: must be 0 or more"),
         (["diff", "1", "2", "--width", "-5"], "--width: must be 1 or more, not -5"),
         (["explain", "2", "999"], "no such article: 999"),
@@ -196,6 +204,31 @@ def test_mistakes_on_the_command_line_are_one_line(
     line = one_line_error(result, 2 if "must be" in expected else 1)
     assert expected in line
     assert not (tmp_path / "missing").exists()
+
+
+def test_the_largest_limit_and_offset_are_taken_and_an_early_end_is_refused(
+    inspect_db: Path, capsys
+) -> None:
+    from mediawatch.options import MAX_COUNT
+
+    db, most = str(inspect_db), str(MAX_COUNT)
+    for command in (["stories"], ["search", "harbour"]):
+        assert main([*command, "--db", db, "--limit", most, "--offset", most, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out) == []
+    for command in (["runs"], ["failures"], ["dupes"], ["stories"]):
+        assert main([*command, "--db", db, "--limit", most, "--json"]) == 0
+        capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        main(["runs", "--db", db, "--limit", str(MAX_COUNT + 1)])
+    assert stop.value.code == 2
+    assert "--limit: must be at most 1,000,000,000" in capsys.readouterr().err
+    assert main(["stories", "--db", db, "--until", "0001-01-01"]) == 1
+    assert capsys.readouterr().err == (
+        "mediawatch: the end '0001-01-01' with a growth window of 24 hours reaches back "
+        "before the year 1: give a later end\n"
+    )
+    assert main(["stories", "--db", db, "--until", "0001-01-02", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
 
 
 def test_a_csv_or_a_folder_as_database_is_refused_without_a_lock_file(

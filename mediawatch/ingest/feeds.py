@@ -17,10 +17,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from mediawatch.ingest.gzipped import gunzip_bounded
-from mediawatch.ingest.urls import url_key
+from mediawatch.ingest.urls import url_key, url_problem
 from mediawatch.times import Stamp, parse_iso, parse_time
 
 MAX_SUMMARY_CHARS = 2000
@@ -155,9 +155,11 @@ def _plain(value: object) -> str | None:
 def _web_link(base: str, link: object) -> str | None:
     if not isinstance(link, str) or not link.strip():
         return None
-    absolute = urljoin(base, link.strip())
-    parts = urlsplit(absolute)
-    return absolute if parts.scheme in ("http", "https") and parts.hostname else None
+    try:
+        absolute = urljoin(base, link.strip())
+    except ValueError:  # a broken IPv6 address
+        return None
+    return None if url_problem(absolute) else absolute  # a bad port: no usable link
 
 
 def parse_stamp(value: object) -> Stamp | None:

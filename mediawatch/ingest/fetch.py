@@ -408,7 +408,13 @@ class Fetcher:
     # -- checks ----------------------------------------------------------------------
 
     def _check_url(self, url: str, allowed: Collection[str] | None) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            _ = parts.port  # urllib reads the port only when asked
+        except ValueError:  # a port out of range, a broken IPv6 address: refused, not raised
+            from mediawatch.ingest.urls import url_problem
+
+            raise FetchError(f"cannot fetch {url}: {url_problem(url)}", kind="refused") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"not a web URL: {url}", kind="refused")
         host = _host(url)

@@ -77,8 +77,10 @@ def allowed_hosts(source: FeedSource, settings: FeedSettings) -> frozenset[str]:
     """The feed's own host (subdomains included) on its own port and the web ports, its
     listed hosts, and the global list (``host`` or ``host:port``)."""
     from mediawatch.ingest.fetch import _host, host_entry
+    from mediawatch.ingest.urls import url_problem
 
-    own = {_host(source.url), host_entry(source.url)}
+    # a URL that cannot be fetched allows nothing of its own: its poll fails, recorded
+    own = set() if url_problem(source.url) else {_host(source.url), host_entry(source.url)}
     return frozenset({*own, *source.allowed_hosts, *settings.allowed_hosts})
 
 

@@ -13,14 +13,44 @@ _INDEX_PAGE = re.compile(r"/(index|default)\.(html?|php|aspx?)$", re.IGNORECASE)
 _AMP_SUFFIX = re.compile(r"(/amp/?|\.amp)$", re.IGNORECASE)
 
 
+def url_problem(url: str) -> str | None:
+    """Why a web URL cannot be fetched (a port out of range, a broken IPv6 address, no
+    host), or None. urllib raises ValueError for these only when the part is read, deep
+    in a run; this says it where the URL comes in."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "Invalid IPv6 URL", a bracketed host that is no address
+        return f"not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "not a web URL: give an http:// or https:// address"
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        return "its port must be a number from 1 to 65535"
+    if not parts.hostname:
+        return "it has no host"
+    return None
+
+
+def _unreadable(url: str) -> bool:
+    """urllib cannot read the URL's parts (its port, a broken IPv6 address)."""
+    try:
+        _ = urlsplit(url).port
+    except ValueError:
+        return True
+    return False
+
+
 def canonical_url(url: str) -> str:
     """The URL to show and store: tracking parameters and the fragment removed.
 
     courlan drops the known tracking parameters (utm_*, fbclid, gclid, ...),
     lowercases the host and sorts the query; we also drop the fragment.
     """
-    if not url.startswith(("http://", "https://")):
-        return url
+    if not url.startswith(("http://", "https://")) or _unreadable(url):
+        return url  # a URL that cannot be fetched is kept as given, never an error
     try:
         cleaned = normalize_url(url, strict=False)
     except ValueError:
@@ -35,7 +65,7 @@ def url_key(url: str) -> str:
     http/https, www./m./amp. hosts, AMP paths, index pages and trailing slashes
     all name the same article, so they share a key.
     """
-    if not url.startswith(("http://", "https://")):
+    if not url.startswith(("http://", "https://")) or _unreadable(url):
         return url
     parts = urlsplit(canonical_url(url))
     host = parts.hostname or ""
@@ -53,7 +83,7 @@ def url_key(url: str) -> str:
 
 def host_of(url: str) -> str | None:
     """The host of a web URL without www., used as the default source name."""
-    if not url.startswith(("http://", "https://")):
+    if not url.startswith(("http://", "https://")) or _unreadable(url):
         return None
     host = (urlsplit(url).hostname or "").lower()
     return host.removeprefix("www.") or None
