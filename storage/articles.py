@@ -191,6 +191,16 @@ def mark_merged(conn: duckdb.DuckDBPyConnection, merged: dict[int, int], now: da
         )
 
 
+# A story's counts from its members (story_members joined to articles ``a`` and, left,
+# dup_members ``dm``): independent articles count each duplicate group once. Written by
+# refresh_stories, compared with the stored ones by storage.check.
+MEMBER_COUNTS = """count(*) AS size,
+                   count(DISTINCT coalesce(a.source, a.url)) AS n_sources,
+                   count(DISTINCT coalesce('g' || dm.group_id, 'a' || a.article_id))
+                       AS n_independent,
+                   count(DISTINCT dm.group_id) AS n_groups"""
+
+
 def refresh_stories(conn: duckdb.DuckDBPyConnection, story_ids: Iterable[int]) -> None:
     """Recompute each story's lineage and aggregates from its members.
 
@@ -220,11 +230,7 @@ def refresh_stories(conn: duckdb.DuckDBPyConnection, story_ids: Iterable[int]) -
             origin_article_id = x.origin, title = x.title
         FROM (
             SELECT sm.story_id,
-                   count(*) AS size,
-                   count(DISTINCT coalesce(a.source, a.url)) AS n_sources,
-                   count(DISTINCT coalesce('g' || dm.group_id, 'a' || a.article_id))
-                       AS n_independent,
-                   count(DISTINCT dm.group_id) AS n_groups,
+                   {counts},
                    min(a.date) AS first_date,
                    max(a.date) AS last_date,
                    arg_min(a.article_id, {first}) AS origin,
@@ -236,6 +242,6 @@ def refresh_stories(conn: duckdb.DuckDBPyConnection, story_ids: Iterable[int]) -
             GROUP BY sm.story_id
         ) x
         WHERE stories.story_id = x.story_id
-        """.replace("{first}", lineage_struct("a")),
+        """.replace("{first}", lineage_struct("a")).replace("{counts}", MEMBER_COUNTS),
         [ids],
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from storage import corrections
+from storage.articles import MEMBER_COUNTS
 
 # (what is wrong, a query counting the rows that show it)
 _CHECKS: list[tuple[str, str]] = [
@@ -34,6 +35,18 @@ _CHECKS: list[tuple[str, str]] = [
            WHERE s.merged_into IS NULL
              AND s.size <> (SELECT count(*) FROM story_members sm
                             WHERE sm.story_id = s.story_id)""",
+    ),
+    (
+        "stories whose numbers of sources, independent articles or duplicate groups"
+        " are not what their articles give",
+        f"""SELECT count(*) FROM stories s JOIN (
+               SELECT sm.story_id, {MEMBER_COUNTS}
+               FROM story_members sm JOIN articles a USING (article_id)
+               LEFT JOIN dup_members dm USING (article_id)
+               GROUP BY sm.story_id) x USING (story_id)
+           WHERE s.merged_into IS NULL
+             AND (s.n_sources <> x.n_sources OR s.n_independent <> x.n_independent
+                  OR s.n_groups <> x.n_groups)""",
     ),
     (
         "duplicate groups whose size is not their number of members",

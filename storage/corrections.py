@@ -11,6 +11,7 @@ from datetime import datetime
 
 import duckdb
 
+from storage.articles import refresh_stories
 from storage.bulk import insert_rows
 from storage.dedup import MEMBER_COLUMNS
 
@@ -309,7 +310,10 @@ def group_rows(conn: duckdb.DuckDBPyConnection, group_id: int) -> dict:
 
 
 def write_group(conn: duckdb.DuckDBPyConnection, group_id: int, state: dict, now: datetime) -> None:
-    """Replace a group by ``state`` (as ``group_rows`` gives it)."""
+    """Replace a group by ``state`` (as ``group_rows`` gives it); its story's counts follow
+    (``refresh_stories``: independent articles count each group once), so write it after
+    its members' story memberships."""
+    story = _group_story(conn, group_id)
     conn.execute("DELETE FROM dup_members WHERE group_id = ?", [group_id])
     conn.execute("DELETE FROM dup_groups WHERE group_id = ?", [group_id])
     members = state["members"]
@@ -333,11 +337,21 @@ def write_group(conn: duckdb.DuckDBPyConnection, group_id: int, state: dict, now
             for aid, (rel, via, sim, cont, dec, joined, run) in sorted(members.items())
         ],
     )
+    refresh_stories(conn, [s for s in (story, state["story"]) if s is not None])
 
 
 def drop_group(conn: duckdb.DuckDBPyConnection, group_id: int) -> None:
+    """The group dissolved; its story's counts follow."""
+    story = _group_story(conn, group_id)
     conn.execute("DELETE FROM dup_members WHERE group_id = ?", [group_id])
     conn.execute("DELETE FROM dup_groups WHERE group_id = ?", [group_id])
+    if story is not None:
+        refresh_stories(conn, [story])
+
+
+def _group_story(conn: duckdb.DuckDBPyConnection, group_id: int) -> int | None:
+    r = conn.execute("SELECT story_id FROM dup_groups WHERE group_id = ?", [group_id]).fetchall()
+    return r[0][0] if r else None
 
 
 def groups_among(conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) -> dict[int, list]:

@@ -100,7 +100,8 @@ def snapshot(db: Path) -> dict:
         ),
         "stories": q(
             db,
-            "SELECT story_id, size, n_sources, first_date, last_date, origin_article_id,"
+            "SELECT story_id, size, n_sources, n_independent, n_groups, first_date, last_date,"
+            " origin_article_id,"
             " round(within_words, 6), first_published FROM stories"
             " WHERE merged_into IS NULL ORDER BY 1",
         ),
@@ -379,6 +380,75 @@ def test_undo_restores_the_previous_state(db: Path, capsys):
     check_ok(db, capsys)
     rows = json.loads(cli(capsys, "corrections", *d, "--json")[1])
     assert [r["state"] for r in rows] == ["undone"] * 5
+
+
+def listed(db: Path, capsys, story: int) -> dict:
+    """The story's stored counts, once they agree with what its page lists."""
+    page = json.loads(cli(capsys, "story", str(story), "--db", str(db), "--json")[1])
+    s = page["story"]
+    assert s["n_independent"] == len(page["independent"]), page  # distinct texts
+    assert s["n_groups"] == len(page["groups"]), page
+    assert s["n_sources"] == len(page["sources"]), page
+    assert s["size"] == len(page["articles"]), page
+    listing = json.loads(cli(capsys, "stories", "--db", str(db), "--json")[1])
+    assert [counts(r) for r in listing if r["story_id"] == story] == [counts(s)]
+    return s
+
+
+def counts(s: dict) -> tuple[int, int, int, int]:
+    return s["size"], s["n_sources"], s["n_independent"], s["n_groups"]
+
+
+def test_group_attach_detach_and_undo_recount_independent_articles(db: Path, capsys):
+    d = ["--db", str(db)]
+    assert counts(listed(db, capsys, 1)) == (4, 4, 2, 1)  # group 1 (1, 2, 3) and 4
+    assert counts(listed(db, capsys, 6)) == (2, 2, 2, 0)  # 5 and 6
+    assert counts(listed(db, capsys, 4)) == (2, 2, 1, 1)  # group 2 (12, 13)
+
+    # attached from another story: story 1 gains an article and a source, not a text
+    assert cli(capsys, "group", "attach", "5", "--to", "1", *d, "--force", "test")[0] == 0
+    assert counts(listed(db, capsys, 1)) == (5, 5, 2, 1)
+    assert counts(listed(db, capsys, 6)) == (1, 1, 1, 0)
+    check_ok(db, capsys)
+    assert cli(capsys, "corrections", "undo", "1", *d)[0] == 0
+    assert counts(listed(db, capsys, 1)) == (4, 4, 2, 1)
+    assert counts(listed(db, capsys, 6)) == (2, 2, 2, 0)
+    check_ok(db, capsys)
+
+    # attached within its story: one distinct text fewer
+    assert cli(capsys, "group", "attach", "4", "--to", "1", *d, "--force", "test")[0] == 0
+    assert counts(listed(db, capsys, 1)) == (4, 4, 1, 1)
+    check_ok(db, capsys)
+    assert cli(capsys, "corrections", "undo", "2", *d)[0] == 0
+    assert counts(listed(db, capsys, 1)) == (4, 4, 2, 1)
+    check_ok(db, capsys)
+
+    # detached: one distinct text more
+    assert cli(capsys, "group", "detach", "2", *d)[0] == 0
+    assert counts(listed(db, capsys, 1)) == (4, 4, 3, 1)
+    check_ok(db, capsys)
+    assert cli(capsys, "corrections", "undo", "3", *d)[0] == 0
+    assert counts(listed(db, capsys, 1)) == (4, 4, 2, 1)
+    check_ok(db, capsys)
+
+    # detached from a pair: the group dissolves
+    assert cli(capsys, "group", "detach", "13", *d)[0] == 0
+    assert group_of(db, 12) is None and counts(listed(db, capsys, 4)) == (2, 2, 2, 0)
+    check_ok(db, capsys)
+    assert cli(capsys, "corrections", "undo", "4", *d)[0] == 0
+    assert group_of(db, 12) == 2 and counts(listed(db, capsys, 4)) == (2, 2, 1, 1)
+    check_ok(db, capsys)
+
+
+@pytest.mark.parametrize("column", ["n_independent", "n_sources", "n_groups"])
+def test_check_finds_a_story_count_that_disagrees_with_its_articles(db: Path, capsys, column: str):
+    check_ok(db, capsys)
+    from storage.connection import transaction, writer
+
+    with writer(db) as conn, transaction(conn):  # as a faulty writer would
+        conn.execute(f"UPDATE stories SET {column} = {column} + 1 WHERE story_id = 1")
+    code, out, _ = cli(capsys, "check", "--db", str(db))
+    assert code == 1 and "1: stories whose numbers of sources, independent articles" in out
 
 
 def test_corrections_survive_revision_reindex_and_vacuum(db: Path, tmp_path: Path, capsys):
