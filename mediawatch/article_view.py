@@ -18,6 +18,7 @@ from mediawatch.context import ArticleContext, Score, VersionChange
 from mediawatch.explain import format_value
 from mediawatch.outside_text import plain
 from mediawatch.render import PipedConsole
+from mediawatch.wording import plural
 
 console = PipedConsole(highlight=False, soft_wrap=False, markup=False, emoji=False)
 if not console.is_terminal and "COLUMNS" not in os.environ:
@@ -35,6 +36,8 @@ STORY_REASONS = {
     "attached": "joined the story",
     "moved": "moved to this story when stories were re-clustered",
     "merged": "came with a story merged into this one",
+    "duplicate": "joined it as a version of a duplicate group's member",
+    "correction": "was put there by an analyst's correction",
 }
 
 
@@ -139,13 +142,14 @@ def _story(ctx: ArticleContext) -> None:
         return
     s, m = ctx.story, ctx.membership
     console.print(_line(("Story ", "bold"), (str(s.story_id), "bold"), ": ", _ext(s.title, 100)))
-    how = STORY_REASONS.get(m.reason, plain(m.reason))
-    origin = " (its origin)" if s.origin_article_id == ctx.article.article_id else ""
+    how = STORY_REASONS.get(m.reason, f"joined it as {plain(m.reason)!r}")
+    origin = " (it is the story's origin)" if s.origin_article_id == ctx.article.article_id else ""
     console.print(
         Text(
-            f"  {s.size} articles from {s.n_sources} sources, {s.first_date:%Y-%m-%d} to "
-            f"{s.last_date:%Y-%m-%d}; this article {how}{origin}"
-            + (f" in run {m.run_id}" if m.run_id is not None else "")
+            f"  {plural(s.size, 'article')} from {plural(s.n_sources, 'source')}, "
+            f"{s.first_date:%Y-%m-%d} to {s.last_date:%Y-%m-%d}; this article {how}"
+            + (f" in run {m.run_id}" if m.run_id else "")  # a correction has no run
+            + origin
             + f"   (mediawatch story {s.story_id})"
         )
     )

@@ -605,6 +605,8 @@ def _check_kept(conn: duckdb.DuckDBPyConnection, broken_before: set[int], what: 
     broken = sorted(_broken(conn) - broken_before)
     if broken:
         listed = ", ".join(f"{i} ({describe(db.get(conn, i))})" for i in broken)
+        commands = " and ".join(f"`mediawatch corrections undo {i}`" for i in broken)
+        it = "it" if len(broken) == 1 else "them"
         raise CorrectionError(
-            f"{what} would undo correction {listed}: `mediawatch corrections undo N` it first"
+            f"{what} would undo correction {listed}: undo {it} first ({commands})"
         )

@@ -95,6 +95,13 @@ def test_article_command_shows_the_context(revised_db, capsys) -> None:
     assert "Bayline Daily" in out and "2026-02-24 13:45" in out and "precision: second" in out
     assert "language      en (confidence" in out
     assert "Story " in out and "4 articles from 4 sources" in out
+    with reader(db) as conn:
+        (alone,) = conn.execute(
+            "SELECT min(m.article_id) FROM story_members m JOIN stories s USING (story_id)"
+            " WHERE s.size = 1"
+        ).fetchone()
+    code, single, _ = run(capsys, "article", str(alone), "--db", str(db))
+    assert code == 0 and "1 article from 1 source," in single
     assert "a near copy of the group's origin" in out and "coverage_shorter" in out
     assert "0.700" in out  # the threshold beside the score
     assert "open          https://www.baylinedaily.example/news/2026/02/24/" in out

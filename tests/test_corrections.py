@@ -514,6 +514,7 @@ def test_refusals_are_one_line_and_change_nothing(db: Path, capsys):
     new = story_of(db, 4)
     code, _, err = cli(capsys, "article", "move", "4", "--to", "1", *d)
     assert code == 1 and "would undo correction 1 (story 1: articles 4 to new story" in err
+    assert "undo it first (`mediawatch corrections undo 1`)" in err
     code, _, err = cli(capsys, "story", "merge", "1", str(new), *d)
     assert code == 1 and "would undo correction 1" in err
     assert story_of(db, 4) == new

@@ -173,3 +173,7 @@ def test_the_inspector_isolates_outside_text(hostile_db: Path, capsys) -> None:
     head = article[article.index("<title>") : article.index("</title>")]
     assert "\u202e" not in head and "<bdi>" not in head
     assert '<p dir="auto">' in article
+    listing = client.get("/").text  # the sources' <datalist>: options hold text only
+    options = re.findall(r"<option [^>]*>[^<]*</option>", listing)
+    assert any("Quill" in o for o in options)
+    assert not any("\u202e" in o or "\x1b" in o for o in options)

@@ -113,8 +113,12 @@ def _pct(value: float | None) -> str:
 
 
 def _nobidi(value: object) -> str:
-    """Text without direction overrides, for elements that hold text only."""
-    return BIDI.sub("", "" if value is None else str(value))
+    """Text without direction overrides (nor control characters), for elements and
+    attributes that hold text only: <title>, <option>, SVG text."""
+    return _CONTROLS.sub("", BIDI.sub("", "" if value is None else str(value)))
+
+
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _environment() -> Environment:
@@ -133,6 +137,8 @@ def _environment() -> Environment:
         nobidi=_nobidi,  # where <bdi> cannot go: <title>, <option>, SVG text
         relation_words=wording.relation,
         story_reason_words=wording.story_reason,
+        plural=wording.plural,  # {{ n|plural("article") }}: "1 article", "2 articles"
+        noun=wording.noun,
     )
     env.globals.update(safe_href=safe_href, relation_class=relation_class)
     return env
