@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,24 @@ from mediawatch.config import Settings, StorageSettings
 
 def _is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
+
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def web_source(source: str) -> str:
+    """A source as given, with a web URL's scheme in lowercase ("HTTP://x" is a URL);
+    another scheme (ftp://, file://) is refused by name, not as a missing file."""
+    m = _SCHEME.match(source)
+    if m is None or Path(source).exists():
+        return source
+    scheme = m[1].lower()
+    if scheme not in ("http", "https"):
+        raise CommandError(
+            f"cannot ingest {source!r}: only http:// and https:// addresses are fetched "
+            "(a local file is given by its path)"
+        )
+    return scheme + source[len(m[1]) :]
 
 
 def check_urls(urls: list[str], where: str = "") -> None:
@@ -41,6 +60,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise CommandError("nothing to ingest: give paths or URLs, or --feeds")
     if args.feeds and not settings.feeds.sources:
         raise CommandError("--feeds: no feeds configured ([[feeds.sources]] in the settings)")
+    args.paths = [web_source(p) for p in args.paths]
     check_urls([p for p in args.paths if _is_url(p)])
     check_sources([p for p in args.paths if not _is_url(p)])
     check_database(settings)

@@ -791,6 +791,13 @@ def test_unusable_urls_are_refused_or_recorded_and_the_run_goes_on(
         assert main(["ingest", url, "--db", str(db)]) == 1
         err = capsys.readouterr().err
         assert err == f"mediawatch: cannot ingest {url!r}: {reason}\n"
+    only_web = "only http:// and https:// addresses are fetched (a local file is given by its path)"
+    for url in ("ftp://files.example/a.html", "file:///etc/hostname"):
+        assert main(["ingest", url, "--db", str(db)]) == 1
+        assert capsys.readouterr().err == f"mediawatch: cannot ingest {url!r}: {only_web}\n"
+    # a scheme in capitals is still a web address (here refused for its port, as above)
+    assert main(["ingest", "HTTP://localhost:99999/x", "--db", str(db)]) == 1
+    assert "'http://localhost:99999/x': its port must be" in capsys.readouterr().err
     assert not db.exists()  # refused before anything was opened
 
     bad_port, bad_v6 = "http://localhost:99999/rss.xml", "http://[::1/rss.xml"
