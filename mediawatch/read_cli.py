@@ -149,6 +149,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from mediawatch.diff import diff_texts
     from storage import queries
 
+    _two_articles(args, "diff")
     with reader_of(settings_of(args)) as conn:
         a, b = queries.get_article(conn, args.article_a), queries.get_article(conn, args.article_b)
         if a is None or b is None:
@@ -194,9 +195,18 @@ def _diff_json(diff) -> dict[str, Any]:
     }
 
 
+def _two_articles(args: argparse.Namespace, command: str) -> None:
+    if args.article_a == args.article_b:
+        raise CommandError(
+            f"{command} compares two articles: {args.article_a} was given twice "
+            f"(`mediawatch article {args.article_a}` shows one)"
+        )
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from mediawatch import explain
 
+    _two_articles(args, "explain")
     settings = settings_of(args)
     from storage import queries
 

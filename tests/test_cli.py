@@ -84,6 +84,12 @@ def test_explain_gives_scores_thresholds_decision_and_passages(db: Path, capsys)
     assert report["passages"] and report["passages"][0]["words"] >= 8
     assert main(["explain", str(a), "99999", "--db", str(db)]) == 1
     assert "no such article" in capsys.readouterr().err
+    for command in ("explain", "diff"):
+        assert main([command, str(a), str(a), "--db", str(db)]) == 1
+        err = capsys.readouterr().err
+        assert err == f"mediawatch: {command} compares two articles: {a} was given twice " + (
+            f"(`mediawatch article {a}` shows one)\n"
+        )
 
 
 def test_explain_says_when_names_keep_two_articles_apart(db: Path, capsys) -> None:
