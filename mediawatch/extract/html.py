@@ -44,7 +44,6 @@ from trafilatura.metadata import (
 )
 from trafilatura.metadata import (
     examine_meta,
-    extract_author,
     extract_meta_json,
     extract_sitename,
     extract_title,
@@ -53,6 +52,7 @@ from trafilatura.metadata import (
 from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
 
+from mediawatch.extract.author import extract_author
 from mediawatch.extract.dates import page_time
 from mediawatch.times import parse_iso
 
