@@ -184,6 +184,7 @@ def test_a_negative_limit_is_a_one_line_error(inspect_db: Path, command: str) ->
         (["stories", "--limit", "9" * 20], "--limit: must be at most 1,000,000,000"),
         (["search", "flood", "--limit", "9" * 20], "--limit: must be at most 1,000,000,000"),
         (["search", "flood", "--offset", "9" * 20], "--offset: must be at most 1,000,000,000"),
+        (["watch", "hits", "quake", "--limit", "9" * 20], "--limit: must be at most 1,000,000,000"),
         (["runs", "--limit", "9" * 20], "--limit: must be at most 1,000,000,000"),
         (["vacuum", "--prune-days", "99999999999"], "--prune-days: must be 0 (no pruning) to"),
         (["vacuum", "--prune-days", "-1"], "--prune-days: must be 0 (no pruning) to 36,600"),

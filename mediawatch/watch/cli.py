@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from mediawatch import options
 from mediawatch.cli_common import print_json
 from mediawatch.config import ConfigError, Settings, WatchList, load_settings
 
@@ -301,7 +302,9 @@ def register(
     p = add("hits", cmd_hits, "a watchlist's hits, newest first, with their deliveries", as_json)
     p.add_argument("name", metavar="NAME")
     p.add_argument("--since", help="found at or after: 24h, 7d, 2026-03-01")
-    p.add_argument("--limit", type=int, default=100, help="at most N hits (0: all; default 100)")
+    p.add_argument(
+        "--limit", type=options.count, default=100, help="at most N hits (0: all; default 100)"
+    )
     p = add("digest", cmd_digest, "a watchlist's hits by story, for a morning e-mail")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--since", default="24h", help="found at or after (default 24h)")
