@@ -239,7 +239,10 @@ def story_detail(d: StoryDetail, limit: int | None = None) -> None:
         _fixed(sources, "articles", "copies", justify="right")
         _fixed(sources, "first article")
         for c in d.sources:
-            sources.add_row(_ext(c.source), str(c.articles), str(c.copies), _when(c.first_date))
+            name = _ext(c.source)
+            if not c.named:  # the article's URL stands in for its source (as counted)
+                name = Text.assemble("– (no source: ", name, ")")
+            sources.add_row(name, str(c.articles), str(c.copies), _when(c.first_date))
         console.print(sources)
     if d.groups:
         groups(d.groups)

@@ -108,6 +108,7 @@ class SourceCount:
     articles: int
     first_date: datetime
     copies: int  # articles that copy or rewrite another member of their group
+    named: bool = True  # False: no source is known and ``source`` is the article's URL
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,8 @@ def get_story(conn: duckdb.DuckDBPyConnection, story_id: int) -> StoryDetail | N
         SourceCount(*r)
         for r in conn.execute(
             """SELECT coalesce(a.source, a.url), count(*), min(a.date),
-                      count(*) FILTER (WHERE dm.relation IS NOT NULL AND dm.relation <> 'origin')
+                      count(*) FILTER (WHERE dm.relation IS NOT NULL AND dm.relation <> 'origin'),
+                      a.source IS NOT NULL
                FROM story_members sm JOIN articles a USING (article_id)
                LEFT JOIN dup_members dm USING (article_id)
                WHERE sm.story_id = ?

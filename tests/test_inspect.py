@@ -92,6 +92,21 @@ def test_story_shows_timeline_groups_sources_and_independent_articles(db: str, c
     assert "story origin" in out and "Independent articles" in out and "Sources" in out
 
 
+def test_a_story_source_that_is_unknown_says_so(db: str, capsys) -> None:
+    """An article without a source counts as a source of its own (its URL), as
+    stories.n_sources counts; the Sources table says that no source is known."""
+    capsys.readouterr()
+    assert main(["export", "--db", db, "--format", "jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    unnamed = next(r for r in rows if r["source"] is None)
+    detail = run_json(capsys, "story", str(unnamed["story_id"]), "--db", db)
+    urls = {r["url"] for r in rows if r["source"] is None}
+    assert all(s["named"] == (s["source"] not in urls) for s in detail["sources"])
+    assert any(not s["named"] for s in detail["sources"])
+    assert main(["story", str(unnamed["story_id"]), "--db", db]) == 0
+    assert "– (no source:" in capsys.readouterr().out
+
+
 def test_search_command(db: str, capsys) -> None:
     hits = run_json(capsys, "search", "battery recall", "--db", db)
     assert len(hits) == 3 and all("text" not in h for h in hits)
