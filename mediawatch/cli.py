@@ -20,6 +20,8 @@ from mediawatch.cli_common import (  # re-exported: callers and tests use them f
     EXIT_OK,
     EXIT_USAGE,
     CommandError,
+    OutputError,
+    guarded_stdout,
     print_json,
     settings_of,
 )
@@ -342,7 +344,14 @@ def _run_command(args: argparse.Namespace) -> int:
     )
 
     try:
-        return args.func(args)
+        with guarded_stdout():
+            return args.func(args)
+    except OutputError as exc:  # a full disk behind standard output
+        from mediawatch.exports import discard_output
+
+        discard_output(sys.stdout)  # what is still buffered: not flushed at exit
+        print(f"mediawatch: cannot write standard output: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except (
         CommandError,
         ConfigError,

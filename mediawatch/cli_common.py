@@ -4,9 +4,11 @@ the way a command finds its settings and opens the database to read."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,50 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 class CommandError(Exception):
     """A problem the user can fix; printed without a traceback."""
+
+
+class OutputError(Exception):
+    """Standard output cannot be written (a full disk, a device error): said in one line.
+    A reader that stopped (``| head``) is BrokenPipeError, which ends quietly instead."""
+
+
+class _GuardedOutput:
+    """sys.stdout for the length of a command: its write errors become OutputError, so
+    the command says so instead of a traceback, whatever printed (rich, print, JSON)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from None
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, ...
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def guarded_stdout() -> Iterator[None]:
+    """Write errors on standard output become OutputError while the block runs."""
+    original = sys.stdout
+    sys.stdout = _GuardedOutput(original)  # type: ignore[assignment]
+    try:
+        yield
+        sys.stdout.flush()  # a full disk says so here, not at the interpreter's exit
+    finally:
+        sys.stdout = original
 
 
 def _json_default(value: Any) -> Any:

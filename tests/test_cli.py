@@ -161,6 +161,17 @@ def test_an_export_to_a_full_standard_output_says_so(db: Path, fmt: str) -> None
     assert result.stderr == "mediawatch: cannot write standard output: No space left on device\n"
 
 
+@pytest.mark.parametrize("command", ["stories", "stories --json", "story 1", "article 1", "dupes"])
+def test_any_command_to_a_full_standard_output_says_so(db: Path, command: str) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "mediawatch.cli", *command.split(), "--db", str(db)],
+            cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == "mediawatch: cannot write standard output: No space left on device\n"
+
+
 @pytest.mark.parametrize("command", ["dupes", "stories", "story 1", "export", "runs --json"])
 def test_a_reader_that_stops_early_ends_the_command_quietly(db: Path, command: str) -> None:
     """`mediawatch ... | head`: the closed pipe ends the command with status 0, no words."""
