@@ -277,6 +277,20 @@ def test_one_shared_name_of_few_is_not_a_perfect_match() -> None:
     assert few["entities"] < 0.8 < many["entities"]
 
 
+def _council_news() -> list[ArticleFeatures]:
+    """Thirty reports of one council vote: an archive for the IDF of the pages under test."""
+    return _lang_arts(
+        {
+            f"n{k}": (
+                "en",
+                f"The council of Leeds met on Monday and voted {k} to 3 on the budget, "
+                "Mayor Jane Hill said.",
+            )
+            for k in range(30)
+        }
+    )
+
+
 def test_two_pages_that_name_nothing_need_more_than_shared_vocabulary() -> None:
     """Two recipes share kitchen words and quantities, rare in a news archive, and name
     nobody: the names space counts as a zero for them, not as absent, so the shared
@@ -291,16 +305,7 @@ def test_two_pages_that_name_nothing_need_more_than_shared_vocabulary() -> None:
     }
     pages = _lang_arts({i: ("en", t) for i, t in texts.items()})
     assert not any(a.entities for a in pages)
-    news = _lang_arts(
-        {
-            f"n{k}": (
-                "en",
-                f"The council of Leeds met on Monday and voted {k} to 3 on the budget, "
-                "Mayor Jane Hill said.",
-            )
-            for k in range(30)
-        }
-    )
+    news = _council_news()
     together = {}
     for weight in (Params().nameless_weight, 0.0):
         index = StoryIndex(replace(Params(), nameless_weight=weight))
@@ -324,16 +329,7 @@ def test_two_reviews_that_name_different_things_are_different_stories() -> None:
     }
     pages = _lang_arts({i: ("en", t) for i, t in texts.items()})
     assert all(a.entities for a in pages)
-    news = _lang_arts(
-        {
-            f"n{k}": (
-                "en",
-                f"The council of Leeds met on Monday and voted {k} to 3 on the budget, "
-                "Mayor Jane Hill said.",
-            )
-            for k in range(30)
-        }
-    )
+    news = _council_news()
     together = {}
     for rule in (True, False):
         index = StoryIndex(replace(Params(), names_apart=rule))
