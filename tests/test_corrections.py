@@ -451,6 +451,19 @@ def test_check_finds_a_story_count_that_disagrees_with_its_articles(db: Path, ca
     assert code == 1 and "1: stories whose numbers of sources, independent articles" in out
 
 
+def test_the_upgrade_recounts_stories_a_correction_left_stale(db: Path, capsys) -> None:
+    """Counts left stale by an older release's attach or detach are put right by schema
+    version 15 on the next write (here `mediawatch migrate`)."""
+    from storage.connection import transaction, writer
+
+    with writer(db) as conn, transaction(conn):  # as the older release left them
+        conn.execute("UPDATE stories SET n_independent = n_independent + 1 WHERE story_id = 1")
+        conn.execute("DELETE FROM schema_migrations WHERE version >= 15")
+    assert cli(capsys, "check", "--db", str(db))[0] == 1
+    assert cli(capsys, "migrate", "--db", str(db))[0] == 0
+    check_ok(db, capsys)
+
+
 def test_corrections_survive_revision_reindex_and_vacuum(db: Path, tmp_path: Path, capsys):
     d = ["--db", str(db)]
     assert cli(capsys, "story", "split", "1", "4", *d)[0] == 0
