@@ -236,10 +236,12 @@ def detach(
     also = sorted(set(left) - {article})
     tail = f"; also left (they had joined through it): {_ids(also)}" if also else ""
     dissolved = "; the group is dissolved" if not rows else ""
+    story = db.story_of(conn, article)  # its counts changed (independent articles)
     return Done(
         cid,
         "group-detach",
         f"article {article} detached from group {gid}{tail}{dissolved}",
+        [story] if story is not None else [],
         detail={"group": gid, "left": also},
     )
 
@@ -357,8 +359,9 @@ def undo(conn: duckdb.DuckDBPyConnection, correction_id: int, who: Who) -> Done:
     db.mark_undone(conn, correction_id, who.by, _now())
     now = _now()
     if c.kind == "group-detach":
-        stories = []
         _undo_detach(conn, c, now)
+        story = db.story_of(conn, c.subject["article"])
+        stories = [story] if story is not None else []
     else:
         if c.kind == "group-attach":
             _undo_attach_group(conn, c, now)

@@ -55,6 +55,8 @@ def test_corrections_through_the_pages(page, db: Path, tmp_path: Path, capsys) -
         submit(page, "#detach-form")
         assert "article 3 detached from group 1" in page.locator("#outcome").inner_text()
         assert group_of(db, 3) is None
+        # its story's counts changed: the page links it
+        assert page.locator(f'a[href="/story/{story_of(db, 3)}"]').count() == 1
         page.goto(base + "/article/14")
         page.fill("#attach-form input[name=group]", "1")
         submit(page, "#attach-form")
