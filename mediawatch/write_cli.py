@@ -52,6 +52,32 @@ def check_urls(urls: list[str], where: str = "") -> None:
             raise CommandError(f"cannot ingest {url!r}{where}: {problem}")
 
 
+def note_left_out(paths: list[str], settings: Settings) -> None:
+    """Say on standard error which files of the folders given are not read, so that a
+    PDF or a Word file that is not ingested is not a silent surprise."""
+    from collections import Counter
+
+    from mediawatch.ingest.local import left_out
+    from mediawatch.outside_text import plain
+    from mediawatch.wording import plural
+
+    skipped = left_out(paths, settings.ingest)
+    if not skipped:
+        return
+    if len(skipped) <= 3:
+        what = ", ".join(plain(str(f)) for f in skipped)
+    else:
+        kinds = Counter(f.suffix.lower() or "no extension" for f in skipped)
+        what = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    ingest = settings.ingest
+    print(
+        f"mediawatch: {plural(len(skipped), 'file')} of a kind not read left out ({what}); "
+        f"read are pages ({'/'.join(ingest.html_extensions)}), texts "
+        f"({'/'.join(ingest.text_extensions)}) and lists (.jsonl/.csv)",
+        file=sys.stderr,
+    )
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from mediawatch.ingest.local import check_sources
 
@@ -64,6 +90,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     check_urls([p for p in args.paths if _is_url(p)])
     check_sources([p for p in args.paths if not _is_url(p)])
     check_database(settings)
+    note_left_out([p for p in args.paths if not _is_url(p)], settings)
     summary = _run_flow(args.paths, args, settings, kind="ingest")
     if args.json:
         print_json(summary)
@@ -85,6 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_urls([s for s in sources if _is_url(s)], " (run.sources)")
     check_sources([s for s in sources if not _is_url(s)])
     check_database(settings)
+    note_left_out([s for s in sources if not _is_url(s)], settings)
     args.feeds = bool(settings.feeds.sources)
     summary = _run_flow(sources, args, settings, kind="run")
     from mediawatch import render

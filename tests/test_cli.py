@@ -33,9 +33,20 @@ def run_json(capsys, *args: str):
 
 def test_ingest_prints_a_summary(prefect_harness, tmp_path: Path, capsys) -> None:
     assert main(["ingest", str(SEEDS / "demo"), "--db", str(tmp_path / "x.duckdb")]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "12 new articles" in out
     assert "duplicate groups: 1 new" in out
+    assert "left out" not in err  # the folder's README is its documentation
+    # files of kinds it does not read are named, not passed over in silence
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "report.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "notes.json").write_text("{}")
+    (folder / ".hidden.docx").write_text("x")
+    assert main(["ingest", str(folder), "--db", str(tmp_path / "x.duckdb")]) == 0
+    err = capsys.readouterr().err
+    assert f"2 files of a kind not read left out ({folder / 'notes.json'}, " in err
+    assert "hidden" not in err
 
 
 def test_stories_and_story(db: Path, capsys) -> None:

@@ -34,6 +34,27 @@ def check_sources(paths: list[str]) -> None:
         raise SourceError(f"no such file or folder: {', '.join(missing)}")
 
 
+def left_out(paths: list[str], settings: IngestSettings) -> list[Path]:
+    """Files of the folders given that ``iter_local`` does not read (kinds it does not
+    know: a PDF, a Word file, JSON), in a stable order; hidden ones and a folder's
+    README or LICENSE aside."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            continue  # a file named on its own is read, or recorded as a failure
+        for file in sorted(path.rglob("*")):
+            if any(part.startswith(".") for part in file.relative_to(path).parts):
+                continue
+            if file.is_file() and _kind(file, settings) is None and not _ABOUT.match(file.name):
+                found.append(file)
+    return found
+
+
+# A folder's own documentation (README, LICENSE): not read, and no surprise either.
+_ABOUT = re.compile(r"(?i)(readme|licen[cs]e|copying)(\.\w+)?$")
+
+
 def iter_local(
     paths: list[str], settings: IngestSettings, now: datetime | None = None
 ) -> Iterator[RawDocument | Failure]:
