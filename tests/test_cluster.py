@@ -6,6 +6,8 @@ import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import pytest
+
 from mediawatch.cluster.features import extract_features, stem
 from mediawatch.cluster.stories import (
     ArticleFeatures,
@@ -176,6 +178,13 @@ def test_a_date_only_time_is_compared_as_the_whole_day() -> None:
     gap_from_end = pair_score(dated, next_evening, df)[2]
     gap_from_midnight = pair_score(exact, next_evening, df)[2]
     assert gap_from_midnight < gap_from_end < 1.0
+    # the time factor scales the score; it never stands in for it
+    df = DocFreq()
+    for art in arts(list(TEXTS)):
+        df.add(art)
+    undated = pair_score(a1, a2, df)[0]
+    combined, _, factor = pair_score(exact, next_evening, df)
+    assert undated > 0 and combined == pytest.approx(undated * factor)
 
     # A story's span runs from its first start to its last end.
     index = StoryIndex()

@@ -968,8 +968,8 @@ def pair_score(
     time = 1.0
     if a.published is not None and b.published is not None:
         assert a.latest is not None and b.latest is not None
-        apart = max(b.published - a.latest, a.published - b.latest)
-        gap = max(apart.total_seconds(), 0.0) / 86400  # 0 when the intervals overlap
+        between = max(b.published - a.latest, a.published - b.latest)
+        gap = max(between.total_seconds(), 0.0) / 86400  # 0 when the intervals overlap
         time = 1.0 - p.time_weight + p.time_weight * math.exp(-gap / p.time_scale_days)
     combined = 0.0 if apart else (num / den if den else 0.0) * time
     return combined, per, time
