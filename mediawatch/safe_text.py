@@ -51,6 +51,12 @@ def plain(text: object, *, multiline: bool = False) -> str:
     return _BIDI.sub("", s)
 
 
+def text_only(text: object) -> str:
+    """``text`` for markup that holds text only and so cannot isolate it (an HTML
+    <title>, an <option>, SVG text): direction controls and control characters dropped."""
+    return _CONTROLS.sub("", _BIDI.sub("", "" if text is None else str(text)))
+
+
 def is_plain(text: str) -> bool:
     """True when ``plain`` would leave a one-line text as it is."""
     return plain(text) == text

@@ -43,7 +43,7 @@ from mediawatch.corrections import describe as describe_correction
 from mediawatch.diff import diff_texts
 from mediawatch.explain import format_value
 from mediawatch.filters import FilterError, check_query, parse_when, story_filter
-from mediawatch.safe_text import BIDI_CONTROLS
+from mediawatch.safe_text import text_only
 from mediawatch.search import parse_query, snippet
 from mediawatch.web import edit_pages, watch_pages
 from mediawatch.web.chart import timeline
@@ -53,7 +53,6 @@ from storage import search as search_db
 from storage.connection import DatabaseBusy, DatabaseDamaged, NoDatabase, SchemaError, reader
 
 HERE = Path(__file__).parent
-BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 MAX_PAGE = 10_000  # pages past this are past any real archive's end: shown as empty
 PAGE_SIZE = 50
 STORY_ROWS = 200  # timeline and independent rows on a story page, unless ?all=1
@@ -112,15 +111,6 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _nobidi(value: object) -> str:
-    """Text without direction overrides (nor control characters), for elements and
-    attributes that hold text only: <title>, <option>, SVG text."""
-    return _CONTROLS.sub("", BIDI.sub("", "" if value is None else str(value)))
-
-
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -134,7 +124,7 @@ def _environment() -> Environment:
         num=_num,
         pct=_pct,
         fmt=format_value,
-        nobidi=_nobidi,  # where <bdi> cannot go: <title>, <option>, SVG text
+        nobidi=text_only,  # where <bdi> cannot go: <title>, <option>, SVG text
         relation_words=wording.relation,
         story_reason_words=wording.story_reason,
         plural=wording.plural,  # {{ n|plural("article") }}: "1 article", "2 articles"
