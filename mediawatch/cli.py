@@ -21,6 +21,7 @@ from mediawatch.cli_common import (  # re-exported: callers and tests use them f
     EXIT_USAGE,
     CommandError,
     OutputError,
+    discard_output,
     guarded_stdout,
     print_json,
     settings_of,
@@ -347,8 +348,6 @@ def _run_command(args: argparse.Namespace) -> int:
         with guarded_stdout():
             return args.func(args)
     except OutputError as exc:  # a full disk behind standard output
-        from mediawatch.exports import discard_output
-
         discard_output(sys.stdout)  # what is still buffered: not flushed at exit
         print(f"mediawatch: cannot write standard output: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -371,8 +370,6 @@ def _run_command(args: argparse.Namespace) -> int:
         print(f"mediawatch: {plain(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # the reader stopped (`| head`): end quietly, as other tools do
-        from mediawatch.exports import discard_output
-
         discard_output(sys.stdout)  # what is still buffered: not flushed at exit
         return EXIT_OK
 

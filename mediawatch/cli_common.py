@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -37,23 +38,25 @@ class _GuardedOutput:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        try:
+        with _as_output_error():
             return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError(exc.strerror or str(exc)) from None
 
     def flush(self) -> None:
-        try:
+        with _as_output_error():
             self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError(exc.strerror or str(exc)) from None
 
     def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, ...
         return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _as_output_error() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # the reader stopped (`| head`): the command ends quietly
+    except OSError as exc:
+        raise OutputError(exc.strerror or str(exc)) from None
 
 
 @contextlib.contextmanager
@@ -66,6 +69,20 @@ def guarded_stdout() -> Iterator[None]:
         sys.stdout.flush()  # a full disk says so here, not at the interpreter's exit
     finally:
         sys.stdout = original
+
+
+def discard_output(out: Any) -> None:
+    """After a failed write to standard output: what is still buffered goes nowhere,
+    so that Python's own flush at exit does not fail again with a traceback."""
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a file (a test's capture)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def _json_default(value: Any) -> Any:

@@ -72,35 +72,12 @@ def to_file(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, what: str) ->
 def to_stream(
     conn: duckdb.DuckDBPyConnection, fmt: str, what: str, out: IO[str] | None = None
 ) -> int:
-    """Write the export to ``out`` (standard output; text formats only)."""
+    """Write the export to ``out`` (standard output; text formats only). A write that
+    fails there is the command's to report, as for every command (cli_common.guarded_stdout)."""
     out = out if out is not None else sys.stdout
     if fmt == "parquet":
         raise ExportError("parquet needs an output file: -o FILE")
-    try:
-        count = _csv(conn, out, what) if fmt == "csv" else _json_stream(conn, out, fmt, what)
-        out.flush()  # a full disk says so here, not at exit
-    except BrokenPipeError:
-        raise  # the reader stopped (`| head`): mediawatch.cli ends quietly
-    except OSError as exc:
-        discard_output(out)
-        raise ExportError(f"cannot write standard output: {exc.strerror or exc}") from None
-    return count
-
-
-def discard_output(out: IO[str]) -> None:
-    """After a failed write to standard output: what is still buffered goes nowhere,
-    so that Python's own flush at exit does not fail again with a traceback."""
-    import os
-
-    try:
-        fd = out.fileno()
-    except (AttributeError, OSError, ValueError):
-        return  # not a file (a test's capture)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-    finally:
-        os.close(devnull)
+    return _csv(conn, out, what) if fmt == "csv" else _json_stream(conn, out, fmt, what)
 
 
 def _json_stream(conn: duckdb.DuckDBPyConnection, out: IO[str], fmt: str, what: str) -> int:
