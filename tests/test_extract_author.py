@@ -28,6 +28,14 @@ CLASSES = _words(
     "title date main content x"
 )
 IDS = _words("author Author authorBox comments comment-list commentlist ProductReviews zuozhe")
+# (attribute, how often an element has it, its values); class is drawn apart (one or two)
+ATTRIBUTES = (
+    ("id", 0.3, IDS),
+    ("rel", 0.15, ("author", "me", "nofollow")),
+    ("itemprop", 0.15, ("author", "author name", "name", "creator")),
+    ("data-testid", 0.1, ("AuthorCard", "AuthorURL", "Card")),
+    ("data-component", 0.1, ("Byline", "Figure", "Promo")),
+)
 TEXTS = (
     "By Jane Doe",
     "Jane Doe",
@@ -46,16 +54,9 @@ def _element(rng: random.Random, depth: int) -> str:
     attrs = []
     if rng.random() < 0.6:
         attrs.append(f'class="{" ".join(rng.sample(CLASSES, rng.choice((1, 1, 2))))}"')
-    if rng.random() < 0.3:
-        attrs.append(f'id="{rng.choice(IDS)}"')
-    if rng.random() < 0.15:
-        attrs.append(f'rel="{rng.choice(("author", "me", "nofollow"))}"')
-    if rng.random() < 0.15:
-        attrs.append(f'itemprop="{rng.choice(("author", "author name", "name", "creator"))}"')
-    if rng.random() < 0.1:
-        attrs.append(f'data-testid="{rng.choice(("AuthorCard", "AuthorURL", "Card"))}"')
-    if rng.random() < 0.1:
-        attrs.append(f'data-component="{rng.choice(("Byline", "Figure", "Promo"))}"')
+    for name, chance, values in ATTRIBUTES:
+        if rng.random() < chance:
+            attrs.append(f'{name}="{rng.choice(values)}"')
     children = ""
     if depth < 4:
         children = "".join(_element(rng, depth + 1) for _ in range(rng.choice((0, 1, 2, 3))))
