@@ -86,8 +86,16 @@ def detect_language(text: str, hint: str | None = None) -> Language:
     sample = _CONTROL.sub(" ", text[:_SAMPLE_CHARS])
     data = sample.encode("utf-8", "ignore")
     reliable, details = False, ()
+    # Two or three words: CLD2 still names a language, even "reliably" (Interlingue for
+    # "numeric url"); too short to tell, so it is not asked, and only the script or the
+    # hint decides (a few Han or kana characters say a lot: CLD2 is asked then).
+    too_short = (
+        len(sample) < 4 * MIN_LETTERS
+        and sum(c.isalpha() for c in sample) < MIN_LETTERS
+        and not UNSPACED.search(sample)
+    )
     for kwargs in ({"hintLanguage": hint_code} if hint_code else None, {}):
-        if kwargs is None:
+        if kwargs is None or too_short:
             continue
         try:
             reliable, _, details = pycld2.detect(data, bestEffort=True, **kwargs)
@@ -96,14 +104,6 @@ def detect_language(text: str, hint: str | None = None) -> Language:
             continue
     top = details[0] if details else ("Unknown", "un", 0, 0.0)
     code = _cld2_code(top[1])
-    if (
-        len(sample) < 4 * MIN_LETTERS
-        and sum(c.isalpha() for c in sample) < MIN_LETTERS
-        and not UNSPACED.search(sample)  # a few Han or kana characters say a lot
-    ):
-        # Two or three words: CLD2 still names a language, even "reliably" (Interlingue
-        # for "numeric url"); too short to tell, so only the script or the hint decides.
-        code, reliable = UNDETERMINED, False
     if code == "ja" and not _KANA.search(sample):
         code = "zh"  # Han characters without kana: Japanese is almost never written so
     if code != UNDETERMINED and reliable:
