@@ -43,12 +43,18 @@ def left_out(paths: list[str], settings: IngestSettings) -> list[Path]:
         path = Path(raw)
         if not path.is_dir():
             continue  # a file named on its own is read, or recorded as a failure
-        for file in sorted(path.rglob("*")):
-            if any(part.startswith(".") for part in file.relative_to(path).parts):
-                continue
-            if file.is_file() and _kind(file, settings) is None and not _ABOUT.match(file.name):
-                found.append(file)
+        unread = (f for f in _folder_files(path) if _kind(f, settings) is None)
+        found.extend(f for f in unread if not _ABOUT.match(f.name))
     return found
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """A folder's files, recursively and in a stable order, hidden ones left out."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
 
 
 # A folder's own documentation (README, LICENSE): not read, and no surprise either.
@@ -70,10 +76,7 @@ def _files(paths: list[str], settings: IngestSettings) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                hidden = any(part.startswith(".") for part in file.relative_to(path).parts)
-                if not hidden and _kind(file, settings) is not None:
-                    yield file
+            yield from (f for f in _folder_files(path) if _kind(f, settings) is not None)
         else:
             yield path
 
