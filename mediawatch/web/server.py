@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+import warnings
 
 from mediawatch.config import Settings
 from mediawatch.web.app import LOOPBACK, create_app
@@ -43,7 +44,20 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8765, edit: b
         edit=edit,
     )
     mode = "corrections allowed (--edit)" if edit else "read-only"
-    print(f"mediawatch inspector on http://{shown}:{bound}/ ({mode}; Ctrl-C stops)", flush=True)
+    line = f"mediawatch inspector on http://{shown}:{bound}/ ({mode}; Ctrl-C stops)"
+
+    class Announcing(uvicorn.Server):
+        """Says where it listens once it serves, when Ctrl-C is already uvicorn's to handle."""
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if not self.should_exit:
+                print(line, flush=True)
+
+    # A Ctrl-C before uvicorn's loop runs leaves its serve() coroutine unawaited; the
+    # interrupt itself is reported in one line, so Python's warning about it is noise.
+    unawaited = r"coroutine 'Server\.serve' was never awaited"
+    warnings.filterwarnings("ignore", unawaited, RuntimeWarning)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    Announcing(config).run(sockets=[sock])
     return 0
