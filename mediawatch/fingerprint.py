@@ -38,7 +38,9 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # 7: a number opening a line is a list marker ("2. Add the milk"): the word after it opens
 # a sentence, so imperatives of numbered steps are not names; a text of fewer than 20
 # letters (and no Han or kana) is too short to tell its language (`und`).
-SCHEME_VERSION = 7
+# 8: a word the text writes in lowercase more often than capitalised mid-sentence is not
+# a name by itself ("heated" of "the Venture Heated Vest"), only part of the full name.
+SCHEME_VERSION = 8
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)

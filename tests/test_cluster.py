@@ -79,6 +79,25 @@ def test_a_numbered_step_opens_a_sentence() -> None:
     assert "smith" in f.entities
 
 
+def test_a_word_mostly_written_in_lowercase_is_not_a_name_by_itself() -> None:
+    """A word like "Heated" in a product's name is not a name when the text mostly writes it in
+    lowercase: it stays in the product's full key, and the maker stays a name."""
+    text = (
+        "I tested six heated vests. The heated collar was warm and the heated pockets "
+        "were better. The Venture Heated Vest has the best battery. Ask Police Chief Moe."
+    )
+    f = extract_features("", text)
+    assert "heated" not in f.entities
+    assert {"ventur", "vest", "ventur_heated_vest"} <= set(f.entities)
+    # written capitalised mid-sentence as often as not: still a name ("the Police")
+    g = extract_features(
+        "",
+        "Reporters asked Police Chief Moe about it, and the police said nothing at all. "
+        "Later Police Chief Moe left the town hall by the back door.",
+    )
+    assert "polic" in g.entities
+
+
 def test_two_stories_in_two_batches() -> None:
     index = StoryIndex()
     assign_batch(arts(["a1", "b1", "a2"]), index)

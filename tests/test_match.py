@@ -176,7 +176,7 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
     reindexed (mediawatch.reindex) before their next write."""
     from mediawatch.fingerprint import SCHEME_VERSION
 
-    assert SCHEME_VERSION == 7  # the values below are scheme 7's (English: as scheme 2)
+    assert SCHEME_VERSION == 8  # the values below are scheme 8's
 
     def digest(value: object) -> str:
         return hashlib.blake2b(
@@ -196,12 +196,12 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
         "000_16416721b22052af.txt": (
             "11672950c3ee5368375fe4f70f8545c4",
             "01483b83176bf6b7",
-            "67082a12d4733b78",
+            "703b1e05d3091cdc",
         ),
         "001_1a12cbee7aca723b.txt": (
             "58e089e4a9c27ee6d05a52da5ee3da80",
             "01dc324cc411a7d1",
-            "078267830ea05404",
+            "3769f40c47bf268d",
         ),
     }
 

@@ -198,7 +198,7 @@ def _common_nouns(lines: list[list[_Token]], language: str | None) -> set[str]:
 
 def _name_runs(
     lines: list[list[_Token]], heads: list[bool], language: str | None
-) -> list[tuple[int, list[str]]]:
+) -> tuple[list[tuple[int, list[str]]], set[str]]:
     """Name runs; untrusted capitals (sentence starts, headlines) are dropped.
 
     A capitalised word is trusted when it also appears capitalised mid-sentence in a normal
@@ -209,6 +209,8 @@ def _name_runs(
     trusted: set[str] = set()
     initial_only: Counter[str] = Counter()
     lowercase: set[str] = set()
+    lower_count: Counter[str] = Counter()
+    capital_count: Counter[str] = Counter()
     caseless: Counter[str] = Counter()
     stop = stopwords(language) if language != "en" else STOPWORDS
     for toks, headline in zip(lines, heads, strict=True):
@@ -219,6 +221,7 @@ def _name_runs(
                 trusted.add(n)
             elif t[0].islower():
                 lowercase.add(n)
+                lower_count[n] += 1
             elif not t[0].isupper():  # a letter without case
                 if len(n) >= 3 and n not in stop and script_of(t) in CASELESS:
                     caseless[n] += 1
@@ -228,7 +231,12 @@ def _name_runs(
                 initial_only[n] += 1
             else:
                 trusted.add(n)
+                capital_count[n] += 1
     trusted |= {n for n, c in initial_only.items() if c >= 2 and n not in lowercase}
+    # A word written in lowercase more often than capitalised mid-sentence is a common
+    # word in a product line or a heading ("the M12 Heated Jacket"): part of a name with
+    # a real name beside it, never a name by itself.
+    weak = {n for n, c in capital_count.items() if lower_count[n] > c}
     trusted |= {n for n, c in caseless.items() if c >= CASELESS_REPEATS}
     trusted -= STOPWORDS | NOT_NAMES | WEEKDAYS | set(MONTHS) | stop | FURNITURE
     trusted -= _common_nouns(lines, language)
@@ -247,12 +255,12 @@ def _name_runs(
             elif run and t[0].islower() and n in CONNECTORS and not initial:
                 pending.append(n)
             else:
-                if run:
+                if run and not weak.issuperset(run):
                     runs.append((li, run))
                 run, pending = [], []
-        if run:
+        if run and not weak.issuperset(run):
             runs.append((li, run))
-    return runs
+    return runs, weak
 
 
 CASELESS_REPEATS = 3  # a caseless word repeated this often stands in for a name
@@ -322,7 +330,8 @@ def extract_features(
             numeric.append(li)
 
     entities: Counter[str] = Counter()
-    for li, run in _name_runs(lines, heads, language):
+    runs, weak = _name_runs(lines, heads, language)
+    for li, run in runs:
         w = weights[li]
         parts = [p for p in run if p not in CONNECTORS and p not in NOT_NAMES]
         keys = english_keys([k for k in (name_key(p, language) for p in parts) if k], language)
@@ -330,8 +339,11 @@ def extract_features(
             continue
         if len(keys) > 1:
             entities["_".join(keys)] += w
+        # A weak word is not a name by itself ("Heated" of "Venture Heated Vest").
+        weak_keys = {name_key(p, language) for p in parts if p in weak}
         for k in keys:
-            entities[k] += w
+            if k not in weak_keys:
+                entities[k] += w
     if language in GENITIVE_S:  # a country at the head of a compound noun: Irakkrieg
         for toks, w in zip(lines, weights, strict=True):
             for t, n, _, _ in toks:
