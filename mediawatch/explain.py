@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from mediawatch.cluster.features import NAMELESS_WORDS, names_nothing
 from mediawatch.cluster.stories import ArticleFeatures, DocFreq, Params, pair_score
 from mediawatch.corrections import pair_note
 from mediawatch.match.verify import longest_shared_passages, verify
@@ -167,7 +168,15 @@ def _story_section(data: explain_db.PairData) -> Section:
         )
     )
     verdict = "same story as a pair" if score >= params.threshold else "not enough for a pair"
-    if params.names_apart and per.get("entities") == 0.0:
+    blank = [x for x, f in (("A", fa), ("B", fb)) if names_nothing(f.entities)]
+    if params.names_apart and per.get("entities") == 0.0 and blank:
+        verdict = (
+            f"different pages: {' and '.join(blank)} "
+            f"{'name' if len(blank) > 1 else 'names'} no person, place or organisation in "
+            f"{NAMELESS_WORDS} words or more (a recipe, a guide, a how-to), and such a page "
+            "joins no story on shared words alone"
+        )
+    elif params.names_apart and per.get("entities") == 0.0:
         verdict = (
             "different events: both name people, places or organisations and no name links "
             "them (across two languages it takes two shared names), so they never join however "

@@ -39,7 +39,8 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # a sentence, so imperatives of numbered steps are not names; a text of fewer than 20
 # letters (and no Han or kana) is too short to tell its language (`und`).
 # 8: a word the text writes in lowercase more often than capitalised mid-sentence is not
-# a name by itself ("heated" of "the Venture Heated Vest"), only part of the full name.
+# a name by itself ("heated" of "the Venture Heated Vest"), only part of the full name; a
+# text of 100 words or more that names nothing gets a name of its own (no story on words).
 SCHEME_VERSION = 8
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1

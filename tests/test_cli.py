@@ -125,6 +125,38 @@ def test_explain_says_when_names_keep_two_articles_apart(db: Path, capsys) -> No
     assert 0 < seen < len(others)
 
 
+def test_explain_says_when_a_page_names_nothing(prefect_harness, tmp_path: Path, capsys) -> None:
+    """Two recipes of a hundred words, one naming its bakery, the other nothing: two
+    stories, and the decision says which page names nobody rather than 'both name'."""
+    from .test_cluster import BUTTERCREAM
+
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    (folder / "plain.txt").write_text(BUTTERCREAM)
+    named = (
+        "Our chocolate fudge frosting at Magnolia Bakery begins with dark chocolate melted "
+        "over a pan of hot water and left to cool. Cream the butter, sift in cocoa and icing "
+        "sugar, and pour the cooled chocolate in with a splash of cream and a pinch of salt. "
+        "Whip it until glossy, about four minutes at high speed. The frosting covers two "
+        "layers of devil's food cake or a dozen cupcakes. Chill the frosted cake for an hour "
+        "so the fudge sets, and serve it at room temperature, when the chocolate is richest "
+        "and the frosting cuts cleanly with a warm knife."
+    )
+    (folder / "bakery.txt").write_text(named)
+    db = tmp_path / "r.duckdb"
+    assert main(["ingest", str(folder), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["export", "--db", str(db), "--format", "jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 2 and rows[0]["story_id"] != rows[1]["story_id"]
+    plain = next(r["article_id"] for r in rows if r["text"] == BUTTERCREAM)
+    bakery = next(r["article_id"] for r in rows if r["article_id"] != plain)
+    story = run_json(capsys, "explain", str(plain), str(bakery), "--db", str(db))["sections"][1]
+    assert story["decision"].startswith(
+        "different pages: A names no person, place or organisation in 100 words or more"
+    )
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_export_formats(db: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"export.{fmt}"

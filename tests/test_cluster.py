@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from mediawatch.cluster.features import extract_features, stem
+from mediawatch.cluster.features import extract_features, names_nothing, stem
 from mediawatch.cluster.stories import (
     ArticleFeatures,
     DocFreq,
@@ -370,6 +370,39 @@ def test_two_reviews_that_name_different_things_are_different_stories() -> None:
         df.add(art)
     score, per, _ = pair_score(pages[0], pages[1], df)
     assert per["entities"] == 0.0 and per["words"] > 0.9 and score == 0.0
+
+
+BUTTERCREAM = (
+    "Beat the soft butter for five minutes until it is pale and fluffy. Add the sifted "
+    "icing sugar one cup at a time, beating well after each cup, then pour in the vanilla "
+    "and the milk. Beat again for three minutes until the buttercream is light and smooth. "
+    "If it is too stiff, add a spoon of milk; if it is too soft, add more sugar. Spread the "
+    "buttercream over the cooled cake with a palette knife, or pipe it on the cupcakes with "
+    "a star nozzle. Keep what is left in the fridge in a closed box for up to a week, and "
+    "beat it again before you use it, so that it is soft and smooth once more."
+)
+
+
+def test_a_long_page_that_names_nothing_joins_no_story_on_words_alone() -> None:
+    """A recipe of a hundred words that names nobody gets a name of its own, so another
+    site's recipe with the same words does not join it, even when that one names its
+    bakery (one named side used to leave the names space out, and the words decided).
+    A short brief that names nothing gets no such name: it may still join a story."""
+    named = BUTTERCREAM.replace("Beat the soft butter", "At Magnolia Bakery we beat the butter")
+    pages = _lang_arts({"plain": ("en", BUTTERCREAM), "bakery": ("en", named)})
+    assert names_nothing(pages[0].entities) and not names_nothing(pages[1].entities)
+    assert "magnoli" in pages[1].entities
+    short = extract_features("", "Beat the soft butter for five minutes, then add the sugar.")
+    assert short.entities == {}
+    news = _council_news()
+    together = {}
+    for rule in (True, False):
+        arts = pages if rule else [replace(pages[0], entities={}), pages[1]]
+        index = StoryIndex()
+        assign_batch(news + arts, index)
+        labels = story_labels(index)
+        together[rule] = labels["plain"] == labels["bakery"]
+    assert together == {True: False, False: True}
 
 
 def test_a_consent_notice_is_not_part_of_the_story() -> None:

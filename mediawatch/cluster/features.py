@@ -9,6 +9,7 @@ and without letter case, month names) lives in ``mediawatch.text``; this module 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -265,6 +266,23 @@ def _name_runs(
 
 CASELESS_REPEATS = 3  # a caseless word repeated this often stands in for a name
 
+# A report of an event names someone or somewhere; a text this long (in words, title
+# included) that names nothing is a recipe, a care guide, a how-to. It gets a name of its
+# own that no other text shares, so it joins no story on shared vocabulary alone (two
+# recipes are two pages, not one story); its copies still join it as a duplicate group.
+NAMELESS_WORDS = 100
+NAMELESS = "\u2205"  # the prefix of such a name: no name key starts with it
+
+
+def nameless_key(text: str) -> str:
+    """The one name of a long text that names nothing: unique to the text, stable."""
+    return NAMELESS + hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def names_nothing(entities: dict[str, float]) -> bool:
+    """True for the names of a long text that names nothing (``nameless_key``)."""
+    return len(entities) == 1 and next(iter(entities)).startswith(NAMELESS)
+
 
 @lru_cache(maxsize=64)
 def _stopwords_for(language: str | None) -> frozenset[str]:
@@ -350,6 +368,9 @@ def extract_features(
                 if t[0].isupper() and (found := compound_place(name_key(n, language), language)):
                     for k in found:
                         entities[k] += w
+
+    if not entities and sum(map(len, lines)) >= NAMELESS_WORDS:
+        entities[nameless_key(text)] = 1.0
 
     numbers: Counter[str] = Counter()
     for li in numeric:  # most lines have no number and no month
