@@ -40,7 +40,8 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # letters (and no Han or kana) is too short to tell its language (`und`).
 # 8: a word the text writes in lowercase more often than capitalised mid-sentence is not
 # a name by itself ("heated" of "the Venture Heated Vest"), only part of the full name; a
-# text of 100 words or more that names nothing gets a name of its own (no story on words).
+# text of 100 words or more that names nothing (or only words that open sentences, as
+# the "Add ..." of numbered steps) gets a name of its own (no story on words alone).
 SCHEME_VERSION = 8
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1

@@ -394,6 +394,16 @@ def test_a_long_page_that_names_nothing_joins_no_story_on_words_alone() -> None:
     assert "magnoli" in pages[1].entities
     short = extract_features("", "Beat the soft butter for five minutes, then add the sugar.")
     assert short.entities == {}
+    # Steps that open with one verb ("Add ...", twice, never in lowercase) name nothing
+    # either: a word that only opens sentences is no name in a text that names nothing.
+    steps = (
+        BUTTERCREAM.replace("Beat again", "Add the cream. Beat again")
+        .replace("If it is too stiff, add", "Add lemon zest if you like. If too stiff, pour in")
+        .replace("add more sugar", "sift in more sugar")
+    )
+    assert " add " not in steps and steps.count(". Add ") == 3
+    assert names_nothing(extract_features("", steps).entities)
+    assert "add" in extract_features("", "Add the cream. Add the zest. Ask Ann Lee.").entities
     news = _council_news()
     together = {}
     for rule in (True, False):

@@ -199,8 +199,9 @@ def _common_nouns(lines: list[list[_Token]], language: str | None) -> set[str]:
 
 def _name_runs(
     lines: list[list[_Token]], heads: list[bool], language: str | None
-) -> tuple[list[tuple[int, list[str]]], set[str]]:
-    """Name runs; untrusted capitals (sentence starts, headlines) are dropped.
+) -> tuple[list[tuple[int, list[str]]], set[str], set[str]]:
+    """Name runs per line (untrusted capitals, sentence starts and headlines, are
+    dropped), the weak words (never names alone) and the words only ever opening sentences.
 
     A capitalised word is trusted when it also appears capitalised mid-sentence in a normal
     line, or when it opens a sentence at least twice and never appears in lowercase. Words
@@ -233,7 +234,10 @@ def _name_runs(
             else:
                 trusted.add(n)
                 capital_count[n] += 1
-    trusted |= {n for n, c in initial_only.items() if c >= 2 and n not in lowercase}
+    # Only ever opening sentences: a name, or an imperative of numbered steps ("Add the
+    # milk. ... Add the eggs."); which one, the rest of the text says (extract_features).
+    opener = {n for n, c in initial_only.items() if c >= 2 and n not in lowercase} - trusted
+    trusted |= opener
     # A word written in lowercase more often than capitalised mid-sentence is a common
     # word in a product line or a heading ("the M12 Heated Jacket"): part of a name with
     # a real name beside it, never a name by itself.
@@ -261,7 +265,7 @@ def _name_runs(
                 run, pending = [], []
         if run and not weak.issuperset(run):
             runs.append((li, run))
-    return runs, weak
+    return runs, weak, opener
 
 
 CASELESS_REPEATS = 3  # a caseless word repeated this often stands in for a name
@@ -348,13 +352,15 @@ def extract_features(
             numeric.append(li)
 
     entities: Counter[str] = Counter()
-    runs, weak = _name_runs(lines, heads, language)
+    runs, weak, opener = _name_runs(lines, heads, language)
+    named = False  # a name written mid-sentence somewhere: not just sentence openers
     for li, run in runs:
         w = weights[li]
         parts = [p for p in run if p not in CONNECTORS and p not in NOT_NAMES]
         keys = english_keys([k for k in (name_key(p, language) for p in parts) if k], language)
         if not keys:
             continue
+        named = named or not opener.issuperset(parts)
         if len(keys) > 1:
             entities["_".join(keys)] += w
         # A weak word is not a name by itself ("Heated" of "Venture Heated Vest").
@@ -366,11 +372,13 @@ def extract_features(
         for toks, w in zip(lines, weights, strict=True):
             for t, n, _, _ in toks:
                 if t[0].isupper() and (found := compound_place(name_key(n, language), language)):
+                    named = True
                     for k in found:
                         entities[k] += w
 
-    if not entities and sum(map(len, lines)) >= NAMELESS_WORDS:
-        entities[nameless_key(text)] = 1.0
+    # A long text whose only "names" open sentences ("Add ...", "Stir ...") names nothing.
+    if not named and sum(map(len, lines)) >= NAMELESS_WORDS:
+        entities = Counter({nameless_key(text): 1.0})
 
     numbers: Counter[str] = Counter()
     for li in numeric:  # most lines have no number and no month
