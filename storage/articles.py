@@ -119,6 +119,8 @@ def revise(
     title_derived: bool = False,
 ) -> None:
     """Keep the previous version in article_revisions, then store the new one."""
+    from mediawatch.text.segment import word_count  # the count a new article gets
+
     conn.execute(
         """INSERT INTO article_revisions
            SELECT article_id,
@@ -130,7 +132,7 @@ def revise(
     conn.execute(
         "UPDATE articles SET title = ?, text = ?, text_hash = ?, raw_hash = ?, word_count = ?,"
         " title_derived = ? WHERE article_id = ?",
-        [title, text, text_hash, raw_hash, len(text.split()), title_derived, article_id],
+        [title, text, text_hash, raw_hash, word_count(text), title_derived, article_id],
     )
 
 

@@ -421,11 +421,15 @@ def list_runs(conn: duckdb.DuckDBPyConnection, limit: int | None = 20) -> list[R
 def list_failures(
     conn: duckdb.DuckDBPyConnection, run_id: int | None = None, limit: int | None = 100
 ) -> list[FailureRow]:
-    """The latest failures first; ``limit`` None: all."""
+    """The latest failures first; ``limit`` None: all. Within a batch, by file and then
+    line number as a number (``list.jsonl:3`` before ``:11``), the order they were read
+    in and the run's summary lists them in."""
     where, params = ("WHERE run_id = ?", [run_id]) if run_id is not None else ("", [])
     rows = conn.execute(
         f"SELECT run_id, origin, url, stage, reason, failed_at FROM failures {where}"
-        " ORDER BY failed_at DESC, origin LIMIT ?",
+        " ORDER BY failed_at DESC, regexp_replace(origin, ':[0-9]+$', ''),"
+        " TRY_CAST(regexp_extract(origin, ':([0-9]+)$', 1) AS BIGINT) NULLS FIRST, origin"
+        " LIMIT ?",
         [*params, limit],
     ).fetchall()
     return [FailureRow(*r) for r in rows]

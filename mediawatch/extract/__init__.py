@@ -13,6 +13,7 @@ from mediawatch.extract.names import clean_source, strip_site_suffix
 from mediawatch.extract.text import derive_title, normalise_paragraphs, split_title, strip_markdown
 from mediawatch.ingest.urls import canonical_url, host_of
 from mediawatch.records import Article, Failure, RawDocument
+from mediawatch.text.segment import word_count
 from mediawatch.times import Stamp, rank
 
 __all__ = ["ExtractionError", "extract_document"]
@@ -72,7 +73,7 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
         return Failure(
             doc.origin, "extract", f"extractor error: {type(exc).__name__}: {exc}", doc.url
         )
-    words = len(text.split())
+    words = word_count(text)  # the count stored with the article (Chinese: segmented)
     # Extracted pages that come back short are navigation, error or paywall pages;
     # text supplied as text is the publisher's own, however brief (a news brief).
     minimum = settings.min_words if doc.content_type == "html" else 1

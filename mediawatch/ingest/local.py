@@ -171,24 +171,37 @@ def _iter_file(
         yield Failure(origin, "ingest", str(exc), url)
 
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
+# A '---' line, a block (possibly empty), a closing '---' line; Windows line ends too.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?:(.*?)\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_OPENING = re.compile(r"\A---[ \t]*(?:\r?\n|\Z)")
 _FRONT_MATTER_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
+# What else YAML front matter holds: indented continuations, list items, comments.
+_FRONT_MATTER_OTHER = re.compile(r"^(\s+\S|-(\s|$)|#)")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:
     """Read a leading '---' block of 'key: value' lines (as static-site Markdown has).
 
-    Plain text has no other place for a publication date, source or URL.
+    Plain text has no other place for a publication date, source or URL. A leading
+    '---' that opens no such block (never closed, or closing lines of prose) is a rule,
+    not front matter: it is dropped and the text kept whole, so its first line is the
+    title rather than '---' and no prose vanishes as metadata.
     """
-    match = _FRONT_MATTER.match(text.lstrip("\ufeff"))
-    if not match:
-        return {}, text
+    text = text.lstrip("\ufeff")
+    match = _FRONT_MATTER.match(text)
+    block = (match[1] or "").splitlines() if match else []
+    if match is None or not all(
+        _FRONT_MATTER_LINE.match(line) or _FRONT_MATTER_OTHER.match(line) or not line.strip()
+        for line in block
+    ):
+        opening = _OPENING.match(text)
+        return {}, text[opening.end() :] if opening else text
     meta: dict[str, str] = {}
-    for line in match[1].splitlines():
+    for line in block:
         m = _FRONT_MATTER_LINE.match(line)
         if m:
             meta[m[1].lower()] = m[2].strip().strip("\"'")
-    return meta, text.lstrip("\ufeff")[match.end() :]
+    return meta, text[match.end() :]
 
 
 def looks_binary(data: bytes) -> bool:
@@ -257,26 +270,36 @@ def parse_published(value: object) -> Stamp | None:
 USER_MIN_YEAR = 1000
 
 
+def _shown(value: object, limit: int = 60) -> str:
+    """A value in a failure's reason: its repr, cut short (a reason is one line)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def record_to_document(record: dict, origin: str, now: datetime, limit: int) -> RawDocument:
-    """One JSONL line or CSV row as a document; ValueError names what is wrong."""
-    raw_url = record.get("url")
-    if raw_url not in (None, "") and not isinstance(raw_url, str):
-        raise ValueError(f"'url' must be a string, got {type(raw_url).__name__} {raw_url!r}")
-    url = str(raw_url or "").strip()
+    """One JSONL line or CSV row as a document; ValueError names what is wrong.
+
+    Every field is text or absent (null): a list, number or boolean is a mistake in the
+    data, refused with its field named rather than stored as its Python spelling.
+    """
+    for name in RECORD_FIELDS:
+        value = record.get(name)
+        if value is not None and not isinstance(value, str):
+            what = "an ISO date string" if name == "published_at" else "a string"
+            raise ValueError(f"'{name}' must be {what}, got {type(value).__name__} {_shown(value)}")
+    url = (record.get("url") or "").strip()
     if not url:
         raise ValueError("missing 'url'")
     html, text = record.get("html"), record.get("text")
     body = html if html not in (None, "") else text
     if body in (None, ""):
         raise ValueError("neither 'text' nor 'html' is given")
-    if not isinstance(body, str):
-        raise ValueError("'text'/'html' must be a string")
     if len(body.encode("utf-8", errors="replace")) > limit:
         raise ValueError(
             f"record is over the size limit of {limit:,} bytes (ingest.max_file_bytes)"
         )
-    title = record.get("title")
-    source = record.get("source")
+    title = (record.get("title") or "").strip() or None
+    source = (record.get("source") or "").strip() or None
     stamp = parse_published(record.get("published_at"))
     return RawDocument(
         url=url,
@@ -284,10 +307,10 @@ def record_to_document(record: dict, origin: str, now: datetime, limit: int) -> 
         content=body,
         content_type="html" if html not in (None, "") else "text",
         fetched_at=now,
-        title=str(title).strip() or None if title not in (None, "") else None,
+        title=title,
         published_at=stamp.at if stamp else None,
         published_precision=stamp.precision if stamp else None,
-        source=str(source).strip() or None if source not in (None, "") else None,
+        source=source,
     )
 
 
@@ -306,7 +329,8 @@ def _iter_records(
         try:
             doc = record_to_document(row, origin, now, settings.max_file_bytes)
         except ValueError as exc:
-            yield Failure(origin, "ingest", str(exc), str(row.get("url") or "") or None)
+            url = row.get("url")
+            yield Failure(origin, "ingest", str(exc), url if isinstance(url, str) and url else None)
             continue
         if doc.url in seen:
             yield Failure(
@@ -320,11 +344,15 @@ def _iter_records(
 def _iter_jsonl(
     path: Path, settings: IngestSettings, now: datetime
 ) -> Iterator[RawDocument | Failure]:
+    blank = True  # no line with anything on it: an empty file, as an empty .txt is
+
     def rows() -> Iterator[tuple[int, dict | Exception]]:
+        nonlocal blank
         with path.open("rb") as fh:
             for line_no, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
+                blank = False
                 try:
                     record = json.loads(line.decode("utf-8"))
                 except UnicodeDecodeError:
@@ -342,19 +370,28 @@ def _iter_jsonl(
         yield from _iter_records(rows(), path, settings, now)
     except OSError as exc:
         yield Failure(str(path), "ingest", f"cannot read file ({exc.strerror or exc})")
+        return
+    if blank:
+        yield Failure(str(path), "ingest", "empty file")
 
 
 def _iter_csv(
     path: Path, settings: IngestSettings, now: datetime
 ) -> Iterator[RawDocument | Failure]:
     csv.field_size_limit(max(settings.max_file_bytes, 131072))
+    try:
+        text = decode_text(path.read_bytes())
+    except OSError as exc:
+        yield Failure(str(path), "ingest", f"cannot read file ({exc.strerror or exc})")
+        return
+    except ValueError as exc:  # the whole file, not a row: its path alone names it
+        yield Failure(str(path), "ingest", str(exc))
+        return
+    if not text.strip():  # not "no 'url' column": there is no header at all
+        yield Failure(str(path), "ingest", "empty file")
+        return
 
     def rows() -> Iterator[tuple[int, dict | Exception]]:
-        try:
-            text = decode_text(path.read_bytes())
-        except ValueError as exc:
-            yield 0, exc
-            return
         reader = csv.DictReader(io.StringIO(text, newline=""))
         if not reader.fieldnames or "url" not in [f.strip() for f in reader.fieldnames]:
             yield 1, ValueError("CSV header has no 'url' column")
@@ -376,7 +413,4 @@ def _iter_csv(
                 continue
             yield line_no, {k.strip(): v for k, v in row.items()}
 
-    try:
-        yield from _iter_records(rows(), path, settings, now)
-    except OSError as exc:
-        yield Failure(str(path), "ingest", f"cannot read file ({exc.strerror or exc})")
+    yield from _iter_records(rows(), path, settings, now)

@@ -34,6 +34,7 @@ from mediawatch.pipeline.summary import BatchReport
 from mediawatch.records import Article, Failure, Fingerprinted
 from mediawatch.reindex import needed as reindex_needed
 from mediawatch.reindex import reindex
+from mediawatch.text.segment import word_count
 from storage import articles as articles_db
 from storage import dedup as dedup_db
 from storage import rejected as rejected_db
@@ -169,7 +170,7 @@ def _store_fresh(
                 a.text,
                 f.text_hash,
                 raw_hashes.get(a.original_url),
-                len(a.text.split()),
+                word_count(a.text),
                 a.author,
                 a.source,
                 a.language,

@@ -9,7 +9,7 @@ story features, search, diff and explain:
   language is a hint, not the truth (``language.py``);
 - ``tokens``: words by script: letters with their combining marks, a dictionary
   segmenter for Chinese, ICU word breaks for Japanese, Thai, Lao, Khmer and Myanmar
-  (``segment.py``);
+  (``segment.py``); ``word_count``: an article's words by the same segmentation;
 - ``stem``, ``stopwords``, ``content_words``: per language (Snowball, stopwords-iso)
   (``lexicon.py``);
 - ``sentences``: sentence ends of every script (``sentences.py``);
@@ -30,7 +30,7 @@ their wheels.
 from mediawatch.text.language import Language, detect_language
 from mediawatch.text.lexicon import content_words, stem, stopwords
 from mediawatch.text.normalise import normalise
-from mediawatch.text.segment import script_of, tokens
+from mediawatch.text.segment import script_of, tokens, word_count
 from mediawatch.text.sentences import sentences
 
 __all__ = [
@@ -43,4 +43,5 @@ __all__ = [
     "stem",
     "stopwords",
     "tokens",
+    "word_count",
 ]

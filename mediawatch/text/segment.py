@@ -144,6 +144,23 @@ def tokens(text: str, language: str | None = None) -> list[str]:
     return split_normalised(normalise(text), language)
 
 
+def word_count(text: str) -> int:
+    """Words as a reader counts them: whitespace-separated words, and within a run of a
+    script written without spaces (Chinese, Japanese, Thai...) the words ``tokens``
+    segments it into; splitting at spaces alone makes a Chinese paragraph one word.
+
+    Text without such scripts counts exactly as ``str.split`` does. A pure function of
+    the text (kana anywhere make Han runs Japanese, as ``tokens`` guesses without a
+    language), so the minimum-length check and the stored count always agree.
+    """
+    if not UNSPACED.search(text):
+        return len(text.split())
+    language = "ja" if _KANA.search(text) else None
+    return sum(
+        len(tokens(chunk, language)) if UNSPACED.search(chunk) else 1 for chunk in text.split()
+    )
+
+
 # Part-of-speech tags of the Chinese segmenter that mark proper nouns: person names
 # (nr, nrfg, nrt), places (ns), organisations (nt), other proper nouns (nz).
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt", "ns", "nt", "nz"})
