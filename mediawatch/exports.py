@@ -2,21 +2,30 @@
 outside text harmless where it lands. CSV files are opened in spreadsheets, which run a
 cell starting with ``=``, ``+``, ``-`` or ``@`` as a formula: such cells get a leading
 apostrophe (mediawatch.safe_text.csv_cell). JSON keeps every value exactly, with the
-stored decisions and scores as nested objects."""
+stored decisions and scores as nested objects, and escapes every control character and
+direction override (safe_text.json_for_terminal), so it is safe in a terminal as it is.
+CSV shown on a terminal is made plain text the way every command's output is
+(safe_text.plain: no escape sequences, control characters or direction overrides); to a
+file or a pipe it is exact. Parquet never goes to a terminal.
+
+A format is written by one writer whatever the destination, so a file and standard
+output get the same bytes, and every time is ISO 8601 with its UTC offset, as in
+``--json`` (Parquet keeps typed timestamps)."""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import duckdb
 
-from mediawatch.safe_text import csv_cell
+from mediawatch.safe_text import csv_cell, json_for_terminal, plain
 from storage import queries
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
@@ -59,10 +68,12 @@ def check_output(output: str) -> Path:
 def to_file(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, what: str) -> int:
     """Write the export to ``path``; the number of records."""
     try:
-        if fmt == "csv":
-            with path.open("w", encoding="utf-8", newline="") as out:
-                return _csv(conn, out, what)
-        return queries.export(conn, str(path), fmt, what)
+        if fmt == "parquet":
+            if _is_terminal(path):  # -o /dev/tty: binary bytes would garble the screen
+                raise ExportError(f"{path} is a terminal: parquet needs a file to write to")
+            return queries.export(conn, str(path), fmt, what)
+        with path.open("w", encoding="utf-8", newline="") as out:
+            return _write(conn, out, fmt, what)
     except duckdb.IOException as exc:
         raise ExportError(f"cannot write {path}: {exc}") from None
     except OSError as exc:  # not a place for files (/proc), a full disk, no permission
@@ -77,7 +88,25 @@ def to_stream(
     out = out if out is not None else sys.stdout
     if fmt == "parquet":
         raise ExportError("parquet needs an output file: -o FILE")
-    return _csv(conn, out, what) if fmt == "csv" else _json_stream(conn, out, fmt, what)
+    return _write(conn, out, fmt, what)
+
+
+def _write(conn: duckdb.DuckDBPyConnection, out: IO[str], fmt: str, what: str) -> int:
+    """The text formats, one writer each for files and standard output alike."""
+    if fmt == "csv":
+        return _csv(conn, out, what, terminal=out.isatty())
+    return _json_stream(conn, out, fmt, what)
+
+
+def _is_terminal(path: Path) -> bool:
+    """True if writing to ``path`` writes to a terminal (/dev/tty, /dev/stdout on one)."""
+    if not path.is_char_device():
+        return False  # checked first: a regular file is neither opened nor created here
+    fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
+    try:
+        return os.isatty(fd)
+    finally:
+        os.close(fd)
 
 
 def _json_stream(conn: duckdb.DuckDBPyConnection, out: IO[str], fmt: str, what: str) -> int:
@@ -92,7 +121,10 @@ def _json_stream(conn: duckdb.DuckDBPyConnection, out: IO[str], fmt: str, what: 
             record = {n: d(v) for n, d, v in zip(names, decode, row, strict=True)}
             if fmt == "json":
                 out.write(",\n" if count else "\n")
-            out.write(json.dumps(record, default=_json_value))  # \u-escaped: safe in a terminal
+            # UTF-8 as --json writes it, every control and direction override \u-escaped:
+            # the same values, and nothing a terminal obeys
+            text = json.dumps(record, default=_json_value, ensure_ascii=False)
+            out.write(json_for_terminal(text))
             if fmt == "jsonl":
                 out.write("\n")
             count += 1
@@ -101,19 +133,35 @@ def _json_stream(conn: duckdb.DuckDBPyConnection, out: IO[str], fmt: str, what: 
     return count
 
 
-def _csv(conn: duckdb.DuckDBPyConnection, out: IO[str], what: str) -> int:
+def _csv(conn: duckdb.DuckDBPyConnection, out: IO[str], what: str, *, terminal: bool) -> int:
+    """CSV; on a ``terminal`` its texts are made plain (line breaks kept, in quoted cells)."""
     columns, batches = queries.export_batches(conn, what)
     writer = csv.writer(out)
     writer.writerow([c for c, _ in columns])
     count = 0
     for rows in batches:
-        writer.writerows([csv_cell(_csv_value(v)) for v in row] for row in rows)
+        writer.writerows([_csv_cell(v, terminal) for v in row] for row in rows)
         count += len(rows)
     return count
 
 
-def _csv_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime | date) else value
+def _csv_cell(value: Any, terminal: bool) -> Any:
+    value = _iso(value)
+    if terminal and isinstance(value, str):
+        value = plain(value, multiline=True)
+    return csv_cell(value)  # after plain: a formula hidden behind an escape is caught too
+
+
+def _iso(value: Any) -> Any:
+    """A time as ISO 8601 with its UTC offset (stored times are naive UTC: mediawatch.times),
+    as ``--json`` says it; a date as a date; any other value as it is."""
+    if isinstance(value, datetime):
+        return (
+            value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        ).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _json_decoders(columns: list[tuple[str, str]]) -> list[Callable[[Any], Any]]:
@@ -131,7 +179,7 @@ def _same(v: Any) -> Any:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime | date):
-        return value.isoformat()
+        return _iso(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
