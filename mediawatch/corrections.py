@@ -23,7 +23,7 @@ from mediawatch import constraints
 from mediawatch.cluster.stories import SPACES, ArticleFeatures, DocFreq, Params, StoryIndex
 from mediawatch.match.verify import verify
 from mediawatch.reindex import story_profile
-from mediawatch.wording import plural
+from mediawatch.wording import noun, numbered, plural
 from storage import articles as articles_db
 from storage import corrections as db
 from storage import dedup as dedup_db
@@ -108,7 +108,7 @@ def merge(
     return Done(
         cid,
         "story-merge",
-        f"story {b} merged into story {a} ({len(kept) + len(gone)} articles)",
+        f"story {b} merged into story {a} ({plural(len(kept) + len(gone), 'article')})",
         [a, b],
     )
 
@@ -156,7 +156,7 @@ def split(
         cid,
         "story-split",
         f"story {story} split: {plural(len(leaving), 'article')} now in the new story {new}, "
-        f"{len(staying)} stay",
+        f"{len(staying)} {noun(len(staying), 'stays', 'stay')}",
         [story, new],
     )
 
@@ -257,6 +257,11 @@ def attach(
     """The article joins a duplicate group once it verifies against the group's origin
     (or, with ``force`` giving the reason, though it does not); it moves to the group's
     story when it is elsewhere."""
+    if force is not None and not force.strip():
+        raise CorrectionError(
+            "--force: give a non-empty reason (it is recorded with the correction)"
+        )
+    force = force.strip() if force is not None else None
     broken = _broken(conn)
     _article(conn, article)
     state = db.group_rows(conn, group)
@@ -276,7 +281,7 @@ def attach(
     d = verify(a, o, dedup_db.furniture(conn)) if a is not None and o is not None else None
     verdict = d.relation if d is not None else None
     found = d.reason if d is not None else "a text was pruned (retention): nothing to verify"
-    if verdict is None and not (force or "").strip():
+    if verdict is None and force is None:
         raise CorrectionError(
             f"article {article} does not verify against the group's origin {origin}: {found}. "
             "`--force REASON` attaches it anyway, with your reason recorded"
@@ -395,7 +400,7 @@ def _undo_members(conn: duckdb.DuckDBPyConnection, c: db.CorrectionRow, now: dat
     split_groups = db.groups_across_stories(conn, [int(a) for a in restore])
     if split_groups:
         raise CorrectionError(
-            f"duplicate groups {_ids(split_groups)} formed since would span two stories"
+            f"{numbered(split_groups, 'duplicate group')} formed since would span two stories"
         )
     for sid in sorted(affected):
         if not db.members(conn, sid) and db.story_state(conn, sid)[1] is None:
@@ -450,7 +455,7 @@ def describe(c: db.CorrectionRow) -> str:
         return f"story {s['story']} into story {s['into']}"
     if c.kind == "story-split":
         new = c.after.get("created", ["?"])[0]
-        return f"story {s['story']}: articles {_ids(s['articles'])} to new story {new}"
+        return f"story {s['story']}: {numbered(s['articles'], 'article')} to new story {new}"
     if c.kind == "article-move":
         return f"article {s['article']} from story {s['from']} to story {s['to']}"
     if c.kind == "group-detach":
@@ -506,8 +511,9 @@ def _whole_groups(conn: duckdb.DuckDBPyConnection, ids: list[int], verb: str) ->
         rest = [m for m in members if m not in ids]
         if rest:
             raise CorrectionError(
-                f"duplicate group {gid} would span two stories: its articles {_ids(rest)} "
-                f"are not {verb} with it. List them too, or `mediawatch group detach` first"
+                f"duplicate group {gid} would span two stories: its {numbered(rest, 'article')} "
+                f"{noun(len(rest), 'is')} not {verb} with it. List "
+                f"{noun(len(rest), 'it', 'them')} too, or `mediawatch group detach` first"
             )
 
 

@@ -24,6 +24,18 @@ COMMANDS = (
 )
 
 
+def given(what: str, instead: str = ""):
+    """An option's text that may not be empty or blank (`--force ''` from an unset shell
+    variable): refused on the command line, naming what to give."""
+
+    def check(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"give a non-empty {what}{instead}")
+        return text.strip()
+
+    return check
+
+
 def route(argv: Sequence[str]) -> list[str]:
     """`story merge 1 2` -> the parser's `"story merge" 1 2`; anything else as it is."""
     argv = list(argv)
@@ -32,8 +44,9 @@ def route(argv: Sequence[str]) -> list[str]:
     return argv
 
 
-def _write(args: argparse.Namespace, change) -> int:
-    """Run ``change(conn, who)`` in one transaction on the writer connection."""
+def _write(args: argparse.Namespace, change, named: bool = False) -> int:
+    """Run ``change(conn, who)`` in one transaction on the writer connection. ``named``:
+    its message names the correction already (an undo), so it is printed as it is."""
     from mediawatch import corrections
     from storage.connection import transaction, verify, writer
 
@@ -57,7 +70,8 @@ def _write(args: argparse.Namespace, change) -> int:
 
         print_json(done)
     else:
-        print(f"correction {done.correction_id}: {plain(done.message)}")
+        head = "" if named else f"correction {done.correction_id}: "
+        print(head + plain(done.message))
     return EXIT_OK
 
 
@@ -99,7 +113,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
 def cmd_undo(args: argparse.Namespace) -> int:
     from mediawatch import corrections
 
-    return _write(args, lambda c, who: corrections.undo(c, args.number, who))
+    return _write(args, lambda c, who: corrections.undo(c, args.number, who), named=True)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -178,8 +192,14 @@ def register(
     as_json: argparse.ArgumentParser,
 ) -> None:
     who = argparse.ArgumentParser(add_help=False)
-    who.add_argument("--note", help="why: kept with the correction")
-    who.add_argument("--by", help="who made it (default: the OS user)")
+    who.add_argument(
+        "--note", type=given("note", ", or leave --note out"), help="why: kept with the correction"
+    )
+    who.add_argument(
+        "--by",
+        type=given("name", ", or leave --by out for the OS user"),
+        help="who made it (default: the OS user)",
+    )
 
     def add(name: str, func, text: str, *parents: argparse.ArgumentParser):
         p = sub.add_parser(
@@ -206,6 +226,12 @@ def register(
     p = add("article move", cmd_move, "move an article to another story, where it stays", who)
     p.add_argument("article", type=int, metavar="ARTICLE")
     p.add_argument("--to", type=int, required=True, metavar="STORY")
+    family(
+        sub,
+        "group",
+        "correct a duplicate group: take an article out (detach) or put one in (attach)",
+        ["detach", "attach"],
+    )
     p = add(
         "group detach",
         cmd_detach,
@@ -222,7 +248,12 @@ def register(
     )
     p.add_argument("article", type=int, metavar="ARTICLE")
     p.add_argument("--to", type=int, required=True, metavar="GROUP")
-    p.add_argument("--force", metavar="REASON", help="attach though it does not verify, because")
+    p.add_argument(
+        "--force",
+        type=given("reason"),
+        metavar="REASON",
+        help="attach though it does not verify, because",
+    )
     p = add("corrections undo", cmd_undo, "undo correction N: what it replaced is put back", who)
     p.add_argument("number", type=int, metavar="N")
     p = sub.add_parser(
@@ -234,3 +265,20 @@ def register(
     )
     p.set_defaults(func=cmd_list)
     p.add_argument("--limit", type=options.count, default=50, help="corrections shown (0: all)")
+
+
+def family(
+    sub: argparse._SubParsersAction, name: str, text: str, actions: list[str]
+) -> argparse.ArgumentParser:
+    """The parser of a family of two-word commands that has no command of its own
+    (`group`): `mediawatch group --help` lists them (mediawatch.cli), and `mediawatch group`
+    alone, or with an action it does not have, says which there are."""
+    p = sub.add_parser(name, help=text, description=text, formatter_class=options.DefaultsHelp)
+    p.add_argument("action", choices=actions, help="one of the commands below")
+    p.members_only = True  # mediawatch.cli: no `group` command of its own to list
+
+    def misplaced(args: argparse.Namespace) -> int:  # `group -- detach`: options went first
+        p.error(f"give the action right after {name!r}: mediawatch {name} {args.action} ...")
+
+    p.set_defaults(func=misplaced)
+    return p

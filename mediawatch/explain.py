@@ -11,6 +11,7 @@ from mediawatch.cluster.features import NAMELESS_WORDS, names_nothing
 from mediawatch.cluster.stories import ArticleFeatures, DocFreq, Params, pair_score
 from mediawatch.corrections import pair_note
 from mediawatch.match.verify import longest_shared_passages, verify
+from mediawatch.wording import numbered
 from storage import explain as explain_db
 from storage.queries import ArticleRow, get_article
 
@@ -113,14 +114,25 @@ PRUNED_NOTE = (
     "was pruned by retention (retention.prune_text_after_days); its metadata, story and "
     "duplicate group are kept"
 )
+PRUNED_NOTES = (
+    "were pruned by retention (retention.prune_text_after_days); their metadata, stories "
+    "and duplicate groups are kept"
+)
+
+
+def pruned_note(article_ids: list[int]) -> str:
+    """What retention took from these articles and what it kept, for one or more."""
+    ids = list(dict.fromkeys(article_ids))
+    if len(ids) == 1:
+        return f"the text of {numbered(ids, 'article')} {PRUNED_NOTE}"
+    return f"the texts of {numbered(ids, 'article', ' and ')} {PRUNED_NOTES}"
 
 
 def _pruned_section(article_ids: list[int]) -> Section:
-    which = " and ".join(f"article {i}" for i in article_ids)
     return Section(
         "Duplicate test (exact, near_copy, rewrite)",
         [],
-        f"cannot be recomputed: the text of {which} {PRUNED_NOTE}",
+        f"cannot be recomputed: {pruned_note(article_ids)}",
     )
 
 

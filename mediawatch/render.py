@@ -521,6 +521,11 @@ def explanation(e: Explanation) -> None:
     _article_line(e.b)
     console.print()
     for section in e.sections:
+        if not section.rows:  # nothing scored (a pruned text): the title and the note alone
+            console.print(Text(section.title, style="italic"))
+            console.print(_line(("  decision: ", "bold"), _ext(section.decision)))
+            console.print()
+            continue
         table = Table(
             "score", "value", "threshold", "meaning", box=box.SIMPLE_HEAD, title=section.title
         )

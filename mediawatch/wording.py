@@ -4,6 +4,8 @@ how an article joined its story) said the way a person would say them. The termi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 _IRREGULAR = {"story": "stories", "copy": "copies", "entry": "entries", "is": "are"}
 
 
@@ -17,6 +19,12 @@ def noun(count: int | float, singular: str, plural_form: str | None = None) -> s
     if count == 1:
         return singular
     return plural_form or _IRREGULAR.get(singular) or singular + "s"
+
+
+def numbered(ids: Iterable[int], singular: str, joiner: str = ", ") -> str:
+    """``article 4``, ``articles 4, 7``: the word for how many, then the numbers."""
+    listed = list(ids)
+    return f"{noun(len(listed), singular)} {joiner.join(str(i) for i in listed)}"
 
 
 # dup_members.relation: how a version relates to its duplicate group's original.

@@ -206,13 +206,16 @@ def cmd_vacuum(args: argparse.Namespace) -> int:
     if report.pruned is None:
         print("no pruning: retention.prune_text_after_days is 0 (or give --prune-days N)")
     else:
+        from mediawatch.wording import plural
+
         p = report.pruned
         verb = "would prune" if report.dry_run else "pruned"
         print(
-            f"{verb} the texts of {p.articles} articles and {p.revisions} earlier revisions "
-            f"in {p.stories} stories whose latest article is older than "
-            f"{report.prune_before:%Y-%m-%d %H:%M} UTC (retention {report.prune_days} days, "
-            f"window {settings.match.window_days} days)"
+            f"{verb} the texts of {plural(p.articles, 'article')} and "
+            f"{plural(p.revisions, 'earlier revision')} in {plural(p.stories, 'story')} "
+            f"whose latest article is older than {report.prune_before:%Y-%m-%d %H:%M} UTC "
+            f"(retention {plural(report.prune_days, 'day')}, "
+            f"window {plural(settings.match.window_days, 'day')})"
         )
     if report.compaction is not None:
         c = report.compaction
@@ -239,7 +242,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             indexed = search.backfill(conn)
         print(f"{settings.db_path}: schema version {current_version(conn)}")
         if indexed:
-            print(f"indexed {indexed} articles for search")
+            from mediawatch.wording import plural
+
+            print(f"indexed {plural(indexed, 'article')} for search")
         _reindex(conn, force=getattr(args, "force", False))
     return EXIT_OK
 
@@ -259,10 +264,14 @@ def _reindex(conn, force: bool) -> None:
     with transaction(conn):
         report = reindex.reindex(conn, progress)
     print(file=sys.stderr)
+    from mediawatch.wording import noun, plural
+
     print(
-        f"reindexed {report.articles} articles and {report.stories} story profiles "
+        f"reindexed {plural(report.articles, 'article')} and "
+        f"{plural(report.stories, 'story profile')} "
         f"(text scheme {report.from_scheme} -> {report.to_scheme}); "
-        f"{report.pruned} pruned articles keep their rows"
+        f"{plural(report.pruned, 'pruned article')} {noun(report.pruned, 'keeps', 'keep')} "
+        f"{noun(report.pruned, 'its', 'their')} rows"
     )
 
 

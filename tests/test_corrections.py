@@ -182,7 +182,7 @@ def test_split_stays_split_when_new_articles_bridge_the_parts(db: Path, tmp_path
         c["kind"] == "story-split" and c["state"] == "active" and c["note"] == "an aftermath piece"
     )
     assert c["made_by"] == "<b>ana</b>" and c["made_via"] == "cli"
-    assert c["what"] == f"story 1: articles 4 to new story {new}"
+    assert c["what"] == f"story 1: article 4 to new story {new}"
 
     code, out, _ = cli(capsys, "corrections", "undo", "1", "--db", str(db))
     assert code == 0 and "correction 1 (story split) undone" in out
@@ -526,7 +526,7 @@ def test_refusals_are_one_line_and_change_nothing(db: Path, capsys):
     assert cli(capsys, "story", "split", "1", "4", *d)[0] == 0
     new = story_of(db, 4)
     code, _, err = cli(capsys, "article", "move", "4", "--to", "1", *d)
-    assert code == 1 and "would undo correction 1 (story 1: articles 4 to new story" in err
+    assert code == 1 and "would undo correction 1 (story 1: article 4 to new story" in err
     assert "undo it first (`mediawatch corrections undo 1`)" in err
     code, _, err = cli(capsys, "story", "merge", "1", str(new), *d)
     assert code == 1 and "would undo correction 1" in err

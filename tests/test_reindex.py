@@ -338,7 +338,7 @@ def test_migrate_and_reindex_commands(old_db: Path, capsys: pytest.CaptureFixtur
     out, err = capsys.readouterr()
     assert f"schema version {latest_version()}" in out
     assert f"reindexed 4 articles and 4 story profiles (text scheme 1 -> {SCHEME_VERSION})" in out
-    assert "1 pruned articles keep their rows" in out
+    assert "1 pruned article keeps its rows" in out
     assert "reindexing: 4 of 4 texts" in err
     with reader(old_db) as conn:
         first = {i: _derived_rows(conn, i) for i in range(1, 6)}

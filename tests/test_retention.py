@@ -142,7 +142,7 @@ def test_vacuum_prunes_old_closed_stories_and_keeps_everything_else(
     assert hits[wire["url"]]["snippet"] == "(pruned)"  # still found: its index rows stay
     ids = _ids(db, [r["url"] for r in old[:2]])
     assert main(["diff", *map(str, ids), *common]) == 1
-    assert "was pruned by retention" in capsys.readouterr().err
+    assert "were pruned by retention" in capsys.readouterr().err
     assert main(["explain", *map(str, ids), *common]) == 0
     assert "cannot be recomputed" in capsys.readouterr().out
     assert main(["story", str(_story_of(db, wire["url"])), *common]) == 0
