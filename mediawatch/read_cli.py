@@ -40,10 +40,18 @@ def _story_filter(args: argparse.Namespace):
         raise CommandError(str(exc)) from None
 
 
+def _nothing_to_search(text: str) -> CommandError:
+    """`search` and `stories --search` refuse a query of only common words (or none)
+    alike: it would find nothing, and an unfiltered list would look like an answer."""
+    return CommandError(f"nothing to search for in {text!r} (only common words?)")
+
+
 def cmd_stories(args: argparse.Namespace) -> int:
     from storage import queries
 
     where = _story_filter(args)
+    if where.search is not None and where.search.empty:
+        raise _nothing_to_search(args.search)
     with reader_of(settings_of(args)) as conn:
         rows = queries.list_stories(conn, where)
         partial = _partial_index(conn) if where.search else None
@@ -83,7 +91,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     except FilterError as exc:
         raise CommandError(str(exc)) from None
     if query.empty:
-        raise CommandError(f"nothing to search for in {args.query!r} (only common words?)")
+        raise _nothing_to_search(args.query)
     where = {"since": since, "until": until, "source": args.source}
     with reader_of(settings_of(args)) as conn:
         hits = search.search(conn, query, limit=args.limit or None, offset=args.offset, **where)
@@ -158,13 +166,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
         texts = queries.article_texts(conn, [a.article_id, b.article_id])
     pruned = [i for i in (a.article_id, b.article_id) if texts.get(i) is None]
     if pruned:
-        from mediawatch.explain import PRUNED_NOTE
+        from mediawatch.explain import pruned_note
 
-        raise CommandError(
-            "nothing to compare: the text of "
-            + " and ".join(f"article {i}" for i in dict.fromkeys(pruned))
-            + f" {PRUNED_NOTE}"
-        )
+        raise CommandError(f"nothing to compare: {pruned_note(pruned)}")
     diff = diff_texts(texts.get(a.article_id) or "", texts.get(b.article_id) or "")
     if args.json:
         print_json({"a": a, "b": b, "counts": diff.counts, "diff": _diff_json(diff)})
@@ -357,9 +361,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**dataclasses.asdict(result), "ok": result.ok})
     else:
+        from mediawatch.wording import plural
+
         print(
-            f"{result.articles} articles, {result.stories} stories, {result.groups} duplicate "
-            f"groups: {'consistent' if result.ok else 'PROBLEMS'}"
+            f"{plural(result.articles, 'article')}, {plural(result.stories, 'story')}, "
+            f"{plural(result.groups, 'duplicate group')}: "
+            f"{'consistent' if result.ok else 'PROBLEMS'}"
         )
         for what, n in result.problems.items():
             print(f"  {n}: {what}")

@@ -6,15 +6,18 @@ article's words go into ``search_terms`` when it is stored (storage/search.py),
 and queries are ranked with BM25 in SQL. Everything here is plain text work.
 
 Query syntax: words (all must occur; simple English inflections match, so
-``flood`` finds "floods", "flooded", "flooding"), ``prefix*``, and
-``"quoted phrases"`` (the words in that order).
+``flood`` finds "floods", "flooded", "flooding"), ``prefix*`` (accents aside:
+``haus*`` finds "Häuser"), and ``"quoted phrases"`` (the words in that order).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+
+import regex
 
 from mediawatch.fingerprint import STOPWORDS, tokens
 from mediawatch.spans import Segment, WordSpan, segments, word_spans
@@ -26,6 +29,71 @@ MAX_TERMS = 12  # words per query: more add cost, not precision
 
 
 STEM_MARK = "~"  # stem postings: "~haus" finds Haus, Hauses, Häuser
+
+# Latin letters with accents (precomposed, as NFKC writes them), by their plain letter:
+# "ä" -> "a". A whole word meets accents through its stem postings (Snowball folds
+# them: "~uberflut"); a prefix is matched against the words themselves, so it folds here.
+FOLDED_BLOCKS = (("\u00c0", "\u0250"), ("\u1e00", "\u1f00"))  # Latin-1 .. Extended-B, Additional
+
+
+def _latin_folds() -> dict[str, str]:
+    folds: dict[str, str] = {}
+    for lo, hi in FOLDED_BLOCKS:
+        for cp in range(ord(lo), ord(hi)):
+            parts = unicodedata.normalize("NFD", chr(cp))
+            base, marks = parts[0], parts[1:]
+            latin = marks and base.isascii() and base.isalpha()
+            if latin and all(unicodedata.category(m).startswith("M") for m in marks):
+                folds[chr(cp)] = base.lower()
+    return folds
+
+
+def _accented(folds: dict[str, str]) -> dict[str, str]:
+    """The letters a prefix's "a" stands for besides itself: "ÀÁÂ...àáâ..."."""
+    out: dict[str, str] = {}
+    for ch, base in folds.items():
+        out[base] = out.get(base, "") + ch
+    return out
+
+
+_FOLDS = _latin_folds()
+_FOLD_TABLE = str.maketrans(_FOLDS)
+_ACCENTED = _accented(_FOLDS)
+
+
+def fold_accents(word: str) -> str:
+    """``word`` with the accents of its Latin letters taken off ("häuser" -> "hauser"),
+    marks written apart too (an "i" and U+0307), so that "haus*" and "häus*" find Häuser
+    alike. Other scripts keep their marks: they are letters there, not accents."""
+    if word.isascii():
+        return word
+    out: list[str] = []
+    for ch in word.translate(_FOLD_TABLE):
+        if out and _is_latin(out[-1]) and unicodedata.category(ch).startswith("M"):
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def prefix_pattern(prefix: str) -> str | None:
+    """An RE2 pattern for the indexed words whose ``fold_accents`` starts with the
+    folded ``prefix``, the same test in SQL; None when the prefix has no Latin letter
+    (then ``starts_with`` finds the same words, faster)."""
+    if not any(_is_latin(ch) for ch in prefix):
+        return None
+    parts = ["^"]
+    for ch in prefix:
+        if _is_latin(ch):
+            parts.append(f"[{ch}{_ACCENTED.get(ch, '')}]\\p{{M}}*")
+        elif ch.isascii() and ch.isalnum():
+            parts.append(ch)
+        else:
+            parts.append(f"\\x{{{ord(ch):x}}}")
+    return "".join(parts)
 
 
 def indexable(tok: str) -> bool:
@@ -115,11 +183,13 @@ def term_variants(term: str) -> list[str]:
 
 @dataclass(frozen=True)
 class QueryTerm:
-    """One required word: any of ``forms`` satisfies it; ``prefix`` for ``word*``."""
+    """One required word: any of ``forms`` satisfies it; ``prefix`` for ``word*`` (its
+    ``word`` accent-folded; ``pattern``: prefix_pattern, when accents can matter)."""
 
     word: str
     forms: tuple[str, ...]
     prefix: bool = False
+    pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,11 +210,15 @@ class Query:
 
 _SPACE = re.compile(r"\s+")
 _PHRASE = re.compile(r'"([^"]*)"')
-_RAW_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*\*?")
+# A word as tokens() reads one: with its combining marks (``\w`` alone would cut "हिंदी"
+# or "i" and U+0307 at the marks, and search for the pieces).
+_LETTERS = r"[\p{L}\p{N}][\p{L}\p{N}\p{M}]*"
+_WORD = regex.compile(rf"{_LETTERS}(?:['\u2019]{_LETTERS})*")
+_RAW_WORD = regex.compile(rf"{_LETTERS}(?:['\u2019]{_LETTERS})*\*?")
 
 
 def _phrase_pattern(phrase: str) -> str | None:
-    words = re.findall(r"[^\W_]+(?:['\u2019][^\W_]+)*", phrase)
+    words = _WORD.findall(phrase)
     if len(words) < 2:
         return None
     parts = [re.escape(w).replace("'", "['\u2019]?").replace("\u2019", "['\u2019]?") for w in words]
@@ -160,15 +234,19 @@ def parse_query(text: str) -> Query:
 
     def add(word: str, prefix: bool) -> None:
         for tok in tokens(word):
-            if (tok, prefix) in seen or len(terms) >= MAX_TERMS:
+            folded = fold_accents(tok) if prefix else tok  # "häus*", "HAUS*": "haus*"
+            as_prefix = prefix and len(folded) >= MIN_PREFIX
+            if as_prefix:
+                tok = folded
+            if (tok, as_prefix) in seen or len(terms) >= MAX_TERMS:
                 continue
-            if prefix and len(tok) >= MIN_PREFIX:
-                terms.append(QueryTerm(tok, (tok,), prefix=True))
+            if as_prefix:
+                terms.append(QueryTerm(tok, (tok,), prefix=True, pattern=prefix_pattern(tok)))
             elif indexable(tok):
                 terms.append(QueryTerm(tok, tuple(term_variants(tok) + stem_forms(tok))))
             else:
                 continue
-            seen.add((tok, prefix))
+            seen.add((tok, as_prefix))
 
     for phrase in _PHRASE.findall(text):
         for word in _RAW_WORD.findall(phrase):
@@ -198,7 +276,7 @@ def snippet(text: str | None, query: Query, width: int = 30) -> list[Segment]:
     prefixes = tuple(t.word for t in query.terms if t.prefix)
 
     def hit(tok: str) -> bool:
-        return tok in words or (bool(prefixes) and tok.startswith(prefixes))
+        return tok in words or (bool(prefixes) and fold_accents(tok).startswith(prefixes))
 
     first = next((i for i, s in enumerate(spans) if hit(s.token)), 0)
     lo = max(0, first - width // 3)

@@ -217,6 +217,8 @@ def _stories_sql(conn: duckdb.DuckDBPyConnection, f: StoryFilter) -> tuple[str, 
     params += [end - timedelta(hours=f.growth_hours), end]
     conditions = ["s.merged_into IS NULL", "s.size >= ?"]
     params.append(f.min_size)
+    if f.search is not None and f.search.empty:  # only common words: no article matches,
+        conditions.append("FALSE")  # as search_db.search finds none (not every story)
     if f.since is not None:
         conditions.append("s.last_date >= ?")
         params.append(f.since)

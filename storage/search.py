@@ -17,7 +17,7 @@ import duckdb
 from storage.bulk import insert_rows
 
 if TYPE_CHECKING:
-    from mediawatch.search import Query
+    from mediawatch.search import Query, QueryTerm
 
 K1, B = 1.2, 0.75  # BM25's usual constants: term saturation and length normalisation
 MAX_PREFIX_TERMS = 200  # a prefix expands to at most this many indexed words
@@ -97,13 +97,23 @@ def coverage(conn: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     ).fetchone()
 
 
-def _expand_prefix(conn: duckdb.DuckDBPyConnection, prefix: str) -> list[str]:
+def _expand_prefix(conn: duckdb.DuckDBPyConnection, term: QueryTerm) -> list[str]:
+    """The indexed words that ``term`` (a prefix, accent-folded) begins, accents aside:
+    "haus" finds "häuser" as "häus" does. The pattern runs only on the words that start
+    with the prefix's first letter or with an accented Latin letter (cheap comparisons)."""
+    if term.pattern is None:
+        sql, params = "starts_with(term, ?)", [term.word]
+    else:
+        from mediawatch.search import FOLDED_BLOCKS  # loaded already: the query came from it
+
+        blocks = " OR ".join("(term >= ? AND term < ?)" for _ in FOLDED_BLOCKS)
+        sql = f"(starts_with(term, ?) OR {blocks}) AND regexp_matches(term, ?)"
+        params = [term.word[0], *(b for block in FOLDED_BLOCKS for b in block), term.pattern]
     return [
         r[0]
         for r in conn.execute(
-            "SELECT DISTINCT term FROM search_terms WHERE starts_with(term, ?)"
-            " ORDER BY term LIMIT ?",
-            [prefix, MAX_PREFIX_TERMS],
+            f"SELECT DISTINCT term FROM search_terms WHERE {sql} ORDER BY term LIMIT ?",
+            [*params, MAX_PREFIX_TERMS],
         ).fetchall()
     ]
 
@@ -114,7 +124,7 @@ def matches_sql(conn: duckdb.DuckDBPyConnection, query: Query) -> tuple[str, lis
     qi: list[int] = []
     terms: list[str] = []
     for i, t in enumerate(query.terms):
-        forms = _expand_prefix(conn, t.word) if t.prefix else list(t.forms)
+        forms = _expand_prefix(conn, t) if t.prefix else list(t.forms)
         qi.extend([i] * len(forms))
         terms.extend(forms)
     params: list = []

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mediawatch.cli import main
-from mediawatch.search import index_terms, parse_query, snippet, term_variants
-from storage import search
+from mediawatch.search import fold_accents, index_terms, parse_query, snippet, term_variants
+from storage import queries, search
 from storage.connection import reader, transaction, writer
 
 
@@ -128,3 +128,108 @@ def test_migrate_indexes_a_database_from_before_the_index(inspect_db: Path, tmp_
     with reader(db) as c:
         assert search.coverage(c) == (16, 16)
         assert len(_ids(c, "flooded")) == 6
+
+
+# --- accents in a prefix, and queries of only common words ------------------------------
+
+GERMAN = {
+    "url": "https://zeitung.example/flut",
+    "title": "Hochwasser in Bremen",
+    "text": "Die Straßen sind überflutet, und viele Häuser stehen unter Wasser. "
+    "Die Feuerwehr brachte die Bewohner in Sicherheit. " * 4,
+    "source": "Nordzeitung",
+    "published_at": "2026-05-06T07:00:00",
+    "language": "de",
+}
+ENGLISH = {
+    "url": "https://post.example/fair",
+    "title": "Hausmann fair opens in Vellmar",
+    "text": "The spring fair in Vellmar opened with forty stalls and a brass band. " * 5,
+    "source": "Vellmar Voice",
+    "published_at": "2026-05-06T08:00:00",
+}
+
+
+@pytest.fixture(scope="module")
+def accents_db(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("accents")
+    feed = folder / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps(a) for a in (GERMAN, ENGLISH)) + "\n", encoding="utf-8")
+    db = folder / "accents.duckdb"
+    assert main(["ingest", str(feed), "--db", str(db)]) == 0
+    return db
+
+
+def _by_url(conn) -> dict[str, int]:
+    return dict(conn.execute("SELECT url, article_id FROM articles").fetchall())
+
+
+def test_a_prefix_is_folded_like_a_whole_word(accents_db: Path) -> None:
+    """UBERFLUTET and Haus find "überflutet" and "Häuser" (through the stems); the
+    prefixes uberflut* and haus* must too, as überflut* and häus* do."""
+    with reader(accents_db) as c:
+        german, english = _by_url(c)[GERMAN["url"]], _by_url(c)[ENGLISH["url"]]
+        for q in ("UBERFLUTET", "überflutet", "uberflut*", "überflut*", "UBERFL*", "strass*"):
+            assert _ids(c, q) == [german], q
+        for q in ("haus*", "häus*", "HÄUS*", "Haus*"):  # Häuser, and the fair's Hausmann
+            assert sorted(_ids(c, q)) == sorted([german, english]), q
+        assert _ids(c, "häuse*") == _ids(c, "hause*") == [german]
+        assert _ids(c, "hausm*") == _ids(c, "häusm*") == [english]
+        assert _ids(c, "hauz*") == []
+    assert parse_query("häus*").terms == parse_query("HAUS*").terms == parse_query("haus*").terms
+    marked = [s.text for s in snippet(GERMAN["text"], parse_query("haus* uberflut*")) if s.marked]
+    assert marked[:2] == ["überflutet", "Häuser"]
+
+
+def test_prefix_expansion_in_sql_agrees_with_fold_accents(accents_db: Path, tmp_path) -> None:
+    """The index side is folded in SQL (a pattern), the query side in Python: over a
+    vocabulary of accents, marks written apart and other scripts, both pick the same
+    words for every prefix."""
+    db = tmp_path / "vocabulary.duckdb"
+    shutil.copy(accents_db, db)
+    vocabulary = [
+        *("häuser", "hauser", "haus", "hãus", "ha\u0301us", "ḥasan", "hasen", "ħasan"),
+        *("i\u0307stanbul", "istanbul", "ıstanbul", "ärger", "aerger", "naïve", "naive"),
+        *("øre", "ore", "москва", "мос", "हिंदी", "हिम", "école", "ecole", "écrou", "2026"),
+    ]
+    with writer(db) as c, transaction(c):
+        c.executemany("INSERT INTO search_terms VALUES (?, 1, 1)", [[t] for t in vocabulary])
+    with reader(db) as c:
+        words = [r[0] for r in c.execute("SELECT DISTINCT term FROM search_terms").fetchall()]
+        latin = ("haus", "häus", "has", "ḥas", "ist", "i\u0307s", "är", "naï", "øre", "ecr", "éco")
+        for typed in latin:
+            (term,) = parse_query(typed + "*").terms
+            assert term.prefix and term.pattern, typed
+            want = sorted({w for w in words if fold_accents(w).startswith(term.word)})
+            assert search._expand_prefix(c, term) == want, typed
+            assert want, typed  # a test that finds nothing tests nothing
+        for typed in ("мос", "हिं", "हिंदी", "20"):  # no Latin letter: as written
+            (term,) = parse_query(typed + "*").terms
+            assert term.prefix and term.pattern is None, typed
+            want = sorted({w for w in words if w.startswith(term.word)})
+            assert search._expand_prefix(c, term) == want and want, typed
+        # a query word keeps its combining marks, as tokens() does (not "ह" and "द")
+        assert [t.word for t in parse_query("हिंदी").terms] == ["हिंदी"]
+        assert _ids(c, "हिंदी") == _ids(c, "हिं*") == [1]
+    assert fold_accents("überflutet") == "uberflutet" and fold_accents("हिंदी") == "हिंदी"
+
+
+@pytest.mark.parametrize("query", ["the", '"', "AND", "*", "the and of"])
+def test_stories_search_of_only_common_words_answers_as_search_does(
+    inspect_db: Path, capsys, query: str
+) -> None:
+    """`stories --search the` listed every story "matching 0"; it says what `search`
+    says, with its exit status, and lists nothing."""
+    db = str(inspect_db)
+    searched = main(["search", query, "--db", db])
+    said = capsys.readouterr()
+    for json_flag in ([], ["--json"]):
+        assert main(["stories", "--search", query, "--db", db, *json_flag]) == searched == 1
+        out = capsys.readouterr()
+        assert out.out == said.out == ""
+        assert out.err == said.err
+        assert "nothing to search for" in out.err and "only common words" in out.err
+    with reader(inspect_db) as c:
+        where = queries.StoryFilter(search=parse_query(query))
+        assert queries.list_stories(c, where) == [] and queries.count_stories(c, where) == 0
+        assert queries.list_stories(c, queries.StoryFilter(search=parse_query("flooded")))

@@ -4,7 +4,9 @@ read-only, and pages served while a run writes. The real browser is test_browser
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -397,3 +399,116 @@ def test_a_saved_page_keeps_its_file_url_and_links_the_address_it_names(
         assert_no_injected_markup(page)
         assert 'href="https://evil.example/x&#34;&gt;&lt;img/src=x/onerror=' in page
         assert "javascript:" not in own.get(f"/article/{ids[str(bare)]}").text
+
+
+# --- control characters: what escaping lets through ------------------------------------
+
+# What no page may carry: C0 controls but tab and newline, DEL, C1, and the direction
+# embeddings, overrides and isolates (the terminal's rule, mediawatch.safe_text).
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_TITLE = "Harbour \x1b[2J gates \x07 fail \u202eliaf\u202c again \x9b1m"
+CONTROL_SOURCE = "Bell\x07 Wire \x1b]8;;https://evil.example\x07"
+CONTROL_TEXT = (
+    "The harbour gates at Quillmouth failed \x1b[31m again on Tuesday night, and the "
+    "tide ran into the market \x07 square before the \u202ecrews\u202c closed them by hand. "
+)
+CONTROL_NOTE = "one story \x1b[2J really \x07 \u2066both\u2069 \x85 of them"
+
+
+@pytest.fixture(scope="module")
+def control_db(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two versions of a story whose title, source, text and URL carry control
+    characters, a third story, and an analyst's merge with such a note."""
+    folder = tmp_path_factory.mktemp("controls")
+    feed = folder / "controls.jsonl"
+    articles = [
+        {
+            "url": "https://bell.example/gates?\x1b[2J\x07",
+            "title": CONTROL_TITLE,
+            "text": CONTROL_TEXT * 6,
+            "source": CONTROL_SOURCE,
+            "published_at": "2026-05-05T06:00:00",
+        },
+        {
+            "url": "https://copy.example/gates",
+            "title": CONTROL_TITLE + " (copy)",
+            "text": CONTROL_TEXT * 6 + "Reporting by \x1b[1mthe desk\x1b[0m.",
+            "source": "Copy Desk",
+            "published_at": "2026-05-05T08:00:00",
+        },
+        {
+            "url": "https://other.example/fair",
+            "title": "Spring fair opens in Vellmar",
+            "text": "The spring fair in Vellmar opened with forty stalls and a brass band. " * 5,
+            "source": "Vellmar Voice",
+            "published_at": "2026-05-05T09:00:00",
+        },
+    ]
+    feed.write_text("\n".join(json.dumps(a) for a in articles) + "\n", encoding="utf-8")
+    db = folder / "controls.duckdb"
+    assert main(["ingest", str(feed), "--db", str(db)]) == 0
+    with reader(db) as conn:
+        stories = {t: s for s, t in conn.execute("SELECT story_id, title FROM stories").fetchall()}
+        groups = conn.execute("SELECT count(*) FROM dup_groups").fetchone()[0]
+    assert groups == 1 and len(stories) == 2  # the copy is in the first one's group
+    merge = ["story", "merge", str(stories[CONTROL_TITLE]), str(stories[articles[2]["title"]])]
+    assert main([*merge, "--note", CONTROL_NOTE, "--db", str(db)]) == 0
+    return db
+
+
+def test_no_page_carries_a_control_character(control_db: Path) -> None:
+    """Escaping leaves ESC, BEL, C1 and direction overrides as they are; every page,
+    served over HTTP as in use, shows the text without them, as the terminal does."""
+    import httpx
+
+    from mediawatch.safe_text import plain
+
+    with reader(control_db) as conn:
+        story = conn.execute("SELECT story_id FROM stories WHERE merged_into IS NULL").fetchone()[0]
+        group = conn.execute("SELECT group_id FROM dup_groups").fetchone()[0]
+        articles = [r[0] for r in conn.execute("SELECT article_id FROM articles").fetchall()]
+    pages = [
+        "/",
+        "/?q=gates",
+        "/?source=Bell",
+        "/search?q=gates",
+        "/search?q=%1B%5B2Jgates%07",  # what is typed is outside text too
+        f"/story/{story}",
+        f"/group/{group}",
+        f"/group/{group}?view=unified",
+        *(f"/article/{i}" for i in articles),
+        "/corrections",
+    ]
+    seen = ""
+    with ui_server(control_db) as base, httpx.Client(base_url=base, timeout=30) as http:
+        for path in pages:
+            r = http.get(path)
+            assert r.status_code == 200, path
+            found = CONTROLS.findall(r.text)
+            assert not found, (path, found)
+            assert_no_injected_markup(r.text)
+            seen += html.unescape(r.text)
+    # the text is there, without its controls: the terminal's words, not an empty page
+    for outside in (CONTROL_TITLE, CONTROL_SOURCE, CONTROL_NOTE):
+        shown = plain(outside)
+        assert "\ufffd" in shown and shown in seen, shown
+    assert "tide ran into the market \ufffd square" in seen
+    assert web.page_text(CONTROL_TITLE) == plain(CONTROL_TITLE)
+    assert web.one_line("a\tb\r\nc\x1b[1m") == "a b c"
+
+
+def test_the_story_list_searching_only_common_words_says_so(control_db: Path) -> None:
+    """/?q=the lists no story as "matching": it says what /search says."""
+    import httpx
+
+    with ui_server(control_db) as base, httpx.Client(base_url=base, timeout=30) as http:
+        for q in ("the", '"', "AND", "*", "the and of"):
+            stories = http.get("/", params={"q": q}).text
+            articles = http.get("/search", params={"q": q}).text
+            assert web.NOTHING_TO_SEARCH in stories and web.NOTHING_TO_SEARCH in articles, q
+            assert 'href="/story/' not in stories and "matching" not in stories, q
+            assert "No stories match" not in stories
+        found = http.get("/", params={"q": "gates"}).text
+        assert found.count('href="/story/') == 1 and "Stories with an article matching" in found
+        assert web.NOTHING_TO_SEARCH not in found
+        assert http.get("/", params={"q": ""}).text.count('href="/story/') == 1  # no search

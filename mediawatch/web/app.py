@@ -5,6 +5,8 @@ Safe by construction:
   through Jinja2 with autoescape on. Highlighting (shared passages, search hits)
   is a list of plain-text segments that the template wraps in ``<mark>``: no
   markup is ever built from article text here, and no template uses ``|safe``;
+- escaping keeps control characters (ESC, BEL, C1) and direction overrides: every
+  ``{{ }}`` goes through ``page_text`` first, which takes them out as the terminal does;
 - a link to an article's URL is made only for http(s) URLs;
 - the pages carry no script, and the Content-Security-Policy forbids any;
 - GET only, unless started with ``--edit`` (mediawatch.web.edit_pages: POST forms
@@ -25,6 +27,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -43,7 +46,7 @@ from mediawatch.corrections import describe as describe_correction
 from mediawatch.diff import diff_texts
 from mediawatch.explain import format_value
 from mediawatch.filters import FilterError, check_query, parse_when, story_filter
-from mediawatch.safe_text import text_only
+from mediawatch.safe_text import plain, text_only
 from mediawatch.search import parse_query, snippet
 from mediawatch.web import edit_pages, watch_pages
 from mediawatch.web.chart import timeline
@@ -59,6 +62,7 @@ STORY_ROWS = 200  # timeline and independent rows on a story page, unless ?all=1
 GROUP_ROWS = 20  # members per duplicate-group card on a story page (the group page has all)
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 UI_MAX_WAIT = 30.0  # seconds a page waits for a run to release the database
+NOTHING_TO_SEARCH = "Nothing to search for: only very common words."  # /search and / alike
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -111,10 +115,30 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
+def page_text(value: Any) -> Any:
+    """Every ``{{ }}`` of every page passes here before it is escaped: outside text
+    (titles, sources, URLs, texts, notes, what was typed) loses its escape sequences
+    and direction controls and shows other control characters as U+FFFD, as in the
+    terminal. Escaping alone would put a raw ESC or BEL in the page, and ``<bdi>`` only
+    keeps an override from reordering the text around it, not inside it."""
+    if isinstance(value, Markup):  # a macro's output: its {{ }} came through here
+        return Markup(text_only(value))  # (and |e's: dropping a control adds no markup)
+    if isinstance(value, str):
+        return plain(value, multiline=True)
+    return value
+
+
+def one_line(value: Any) -> str:
+    """Outside text where <bdi> cannot go (<title>, <option>, SVG text): as
+    ``page_text``, on one line."""
+    return plain(value)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=True,  # every {{ }} is escaped: article data is untrusted
+        finalize=page_text,  # ... and loses the control characters escaping keeps
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -124,7 +148,7 @@ def _environment() -> Environment:
         num=_num,
         pct=_pct,
         fmt=format_value,
-        nobidi=text_only,  # where <bdi> cannot go: <title>, <option>, SVG text
+        nobidi=one_line,  # where <bdi> cannot go: <title>, <option>, SVG text
         relation_words=wording.relation,
         story_reason_words=wording.story_reason,
         plural=wording.plural,  # {{ n|plural("article") }}: "1 article", "2 articles"
@@ -245,8 +269,12 @@ class Inspector:
         except FilterError as exc:
             error = str(exc)
             where = story_filter(limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
+        # only common words: the answer /search gives, not every story "matching" it
+        nothing = where.search is not None and where.search.empty
+        if nothing:
+            error = NOTHING_TO_SEARCH
         with self.read() as conn:
-            rows = queries.list_stories(conn, where)
+            rows = [] if nothing else queries.list_stories(conn, where)
             sources = queries.list_sources(conn)
             languages = queries.list_languages(conn)
             indexed, total = search_db.coverage(conn)
@@ -260,10 +288,11 @@ class Inspector:
             error=error,
             sources=sources,
             languages=languages,
-            partial_index=(indexed, total) if where.search and indexed < total else None,
+            partial_index=(indexed, total) if rows and where.search and indexed < total else None,
             prev_link=_page_link(p, page - 1) if page > 0 else None,
             next_link=_page_link(p, page + 1) if more else None,
-            search_link="/search?" + urlencode({"q": form["q"]}) if form["q"].strip() else None,
+            search_link=_search_link(form["q"]) if where.search and not nothing else None,
+            nothing_to_search=nothing,
         )
 
     def story(self, request: Request) -> Response:
@@ -383,7 +412,7 @@ class Inspector:
         except FilterError as exc:
             error, query = str(exc), parse_query("")
         if form["q"].strip() and query.empty and error is None:
-            error = "Nothing to search for: only very common words."
+            error = NOTHING_TO_SEARCH
         try:
             since, until = parse_when(form["since"]), parse_when(form["until"], end_of_day=True)
         except FilterError as exc:
@@ -412,6 +441,10 @@ class Inspector:
             prev_link=_page_link(p, page - 1, "/search") if page > 0 else None,
             next_link=_page_link(p, page + 1, "/search") if more else None,
         )
+
+
+def _search_link(q: str) -> str:
+    return "/search?" + urlencode({"q": q})
 
 
 def _int(value: str | None, default: int) -> int:
