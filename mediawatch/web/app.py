@@ -44,7 +44,7 @@ from mediawatch.context import DECISION_SCORES, article_context
 from mediawatch.corrections import KINDS as CORRECTION_KINDS
 from mediawatch.corrections import describe as describe_correction
 from mediawatch.diff import diff_texts
-from mediawatch.explain import format_value
+from mediawatch.explain import format_value, pruned_note
 from mediawatch.filters import FilterError, check_query, parse_when, story_filter
 from mediawatch.safe_text import plain, text_only
 from mediawatch.search import parse_query, snippet
@@ -354,8 +354,7 @@ class Inspector:
         pruned = [i for i in dict.fromkeys((a, b)) if texts.get(i) is None]
         diff = diff_texts(texts[a], texts[b]) if a != b and not pruned else None
         if pruned:
-            which = " and ".join(f"article {i}" for i in pruned)
-            note = f"The text of {which} was pruned (retention): there is nothing to compare."
+            note = f"Nothing to compare: {pruned_note(pruned)}."
         return self.render(
             request,
             "group.html",
