@@ -106,6 +106,18 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     return path
 
 
+def ingested(folder: Path, name: str, records: list[dict]) -> Path:
+    """A database made by `mediawatch ingest` of ``records`` as one JSONL file (a real
+    flow run: the caller holds the ``prefect_harness`` fixture)."""
+    from mediawatch.cli import main
+
+    db = folder / f"{name}.duckdb"
+    assert (
+        main(["ingest", str(write_jsonl(folder / f"{name}.jsonl", records)), "--db", str(db)]) == 0
+    )
+    return db
+
+
 def snapshot(db: Path) -> dict:
     """What a database holds, independent of ids: articles by URL with their texts, the
     story partition and the duplicate groups as sets of URLs."""

@@ -20,6 +20,7 @@ from mediawatch.cli import main
 from mediawatch.safe_text import plain
 
 from .conftest import ROOT, SEEDS
+from .corpus import ingested
 from .terminal import in_terminal
 
 SINGLE = SEEDS / "demo" / "singleton_portmeade_marathon.txt"
@@ -155,12 +156,7 @@ FROM_THE_DATA = (b"\x1b]52", b"\x1b]8", b"\x1b[2J", b"\x1b[31m", b"\x07", "\x9b"
 
 @pytest.fixture(scope="module")
 def escapes_db(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("escapes")
-    source = folder / "escapes.jsonl"
-    source.write_text("\n".join(json.dumps(a) for a in ESCAPED) + "\n", encoding="utf-8")
-    db = folder / "escapes.duckdb"
-    assert main(["ingest", str(source), "--db", str(db)]) == 0
-    return db
+    return ingested(tmp_path_factory.mktemp("escapes"), "escapes", ESCAPED)
 
 
 def _stdout_bytes(*args: str) -> bytes:

@@ -13,6 +13,7 @@ import pytest
 from mediawatch.cli import main
 from mediawatch.safe_text import csv_cell, plain
 
+from .corpus import ingested
 from .terminal import in_terminal
 
 ESC = "\x1b"
@@ -56,12 +57,7 @@ FORBIDDEN = {
 
 @pytest.fixture(scope="module")
 def hostile_db(prefect_harness, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("hostile-terminal")
-    source = folder / "hostile.jsonl"
-    source.write_text("\n".join(json.dumps(a) for a in HOSTILE) + "\n", encoding="utf-8")
-    db = folder / "hostile.duckdb"
-    assert main(["ingest", str(source), "--db", str(db)]) == 0
-    return db
+    return ingested(tmp_path_factory.mktemp("hostile-terminal"), "hostile", HOSTILE)
 
 
 def _ids(db: Path, capsys) -> tuple[int, int, int]:
