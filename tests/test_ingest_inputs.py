@@ -150,6 +150,21 @@ def test_a_list_with_records_is_not_empty(tmp_path: Path) -> None:
     assert [f.reason.split(" (")[0] for f in failures] == ["malformed JSON"]  # no "empty file"
 
 
+def test_a_byte_order_mark_and_a_bare_csv_header_read_as_a_user_expects(tmp_path: Path) -> None:
+    """An editor's byte-order mark before the first JSONL record is not part of it; a
+    CSV of a header alone says so rather than recording nothing."""
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b'\xef\xbb\xbf{"url": "https://w.example/1", "text": "x"}\n')
+    docs, failures = read(bom)
+    assert [d.url for d in docs] == ["https://w.example/1"] and failures == []
+    header = tmp_path / "header.csv"
+    header.write_text("url,title,text\n")
+    docs, failures = read(header)
+    assert docs == [] and [(f.origin, f.reason) for f in failures] == [
+        (f"{header}:1", "no rows under the CSV header")
+    ]
+
+
 # --- 5. front matter that is never closed ----------------------------------------------
 
 

@@ -353,8 +353,8 @@ def _iter_jsonl(
                 if not line.strip():
                     continue
                 blank = False
-                try:
-                    record = json.loads(line.decode("utf-8"))
+                try:  # a byte-order mark opening the file is no part of the first record
+                    record = json.loads(line.decode("utf-8-sig" if line_no == 1 else "utf-8"))
                 except UnicodeDecodeError:
                     yield line_no, ValueError("line is not valid UTF-8")
                     continue
@@ -396,10 +396,14 @@ def _iter_csv(
         if not reader.fieldnames or "url" not in [f.strip() for f in reader.fieldnames]:
             yield 1, ValueError("CSV header has no 'url' column")
             return
+        seen = False
         while True:
             try:
                 row = next(reader)
+                seen = True
             except StopIteration:
+                if not seen:  # a header and nothing under it: as good as an empty file
+                    yield reader.line_num, ValueError("no rows under the CSV header")
                 return
             except csv.Error as exc:
                 yield reader.line_num, ValueError(f"malformed CSV row ({exc})")
