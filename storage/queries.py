@@ -12,6 +12,7 @@ import duckdb
 
 from storage import search as search_db
 from storage.lineage import lineage_order
+from storage.runs import BY_ORIGIN
 
 if TYPE_CHECKING:
     from mediawatch.search import Query
@@ -429,9 +430,7 @@ def list_failures(
     where, params = ("WHERE run_id = ?", [run_id]) if run_id is not None else ("", [])
     rows = conn.execute(
         f"SELECT run_id, origin, url, stage, reason, failed_at FROM failures {where}"
-        " ORDER BY failed_at DESC, regexp_replace(origin, ':[0-9]+$', ''),"
-        " TRY_CAST(regexp_extract(origin, ':([0-9]+)$', 1) AS BIGINT) NULLS FIRST, origin"
-        " LIMIT ?",
+        f" ORDER BY failed_at DESC, {BY_ORIGIN} LIMIT ?",
         [*params, limit],
     ).fetchall()
     return [FailureRow(*r) for r in rows]

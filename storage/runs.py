@@ -13,6 +13,12 @@ import duckdb
 from mediawatch.records import Failure
 from storage.bulk import insert_rows
 
+# Failures of one moment by file, then line as a number ("list.jsonl:3" before ":11").
+BY_ORIGIN = (
+    "regexp_replace(origin, ':[0-9]+$', ''),"
+    " TRY_CAST(regexp_extract(origin, ':([0-9]+)$', 1) AS BIGINT) NULLS FIRST, origin"
+)
+
 
 def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -177,8 +183,8 @@ def changes(conn: duckdb.DuckDBPyConnection, run_id: int, limit: int = 10) -> Ru
         [run_id],
     ).fetchall()
     failures = conn.execute(
-        "SELECT origin, stage, reason, url FROM failures WHERE run_id = ?"
-        " ORDER BY failed_at, origin",
+        f"SELECT origin, stage, reason, url FROM failures WHERE run_id = ?"
+        f" ORDER BY failed_at, {BY_ORIGIN}",
         [run_id],
     ).fetchall()
     return RunChanges(

@@ -296,6 +296,13 @@ def test_a_run_records_every_bad_input_and_stores_true_word_counts(
     listed = [row["origin"] for row in json.loads(capsys.readouterr().out)]
     lines = [int(o.rsplit(":", 1)[1]) for o in listed if "wrongtypes.jsonl:" in o]
     assert lines == list(range(2, 14))  # 2, 3, ... 10, 11: numbers, not text
+    from storage.runs import changes  # the run's report lists them in the same order
+
+    with reader(db) as conn:
+        reported = changes(conn, summary.run_id, limit=100).failures
+    assert [f.origin for f in reported if "wrongtypes.jsonl:" in f.origin] == [
+        o for o in listed if "wrongtypes.jsonl:" in o
+    ]
     assert main(["article", "--db", str(db), _article_id(db, "zh.html")]) == 0
     assert "words      40" in capsys.readouterr().out
 
