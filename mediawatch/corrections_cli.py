@@ -191,14 +191,16 @@ def register(
     common: argparse.ArgumentParser,
     as_json: argparse.ArgumentParser,
 ) -> None:
-    who = argparse.ArgumentParser(add_help=False)
-    who.add_argument(
-        "--note", type=given("note", ", or leave --note out"), help="why: kept with the correction"
-    )
-    who.add_argument(
+    by = argparse.ArgumentParser(add_help=False)
+    by.add_argument(
         "--by",
         type=given("name", ", or leave --by out for the OS user"),
         help="who made it (default: the OS user)",
+    )
+    # An undo records who undid it, not why: it takes --by alone, so no --note is dropped.
+    who = argparse.ArgumentParser(add_help=False, parents=[by])
+    who.add_argument(
+        "--note", type=given("note", ", or leave --note out"), help="why: kept with the correction"
     )
 
     def add(name: str, func, text: str, *parents: argparse.ArgumentParser):
@@ -254,7 +256,7 @@ def register(
         metavar="REASON",
         help="attach though it does not verify, because",
     )
-    p = add("corrections undo", cmd_undo, "undo correction N: what it replaced is put back", who)
+    p = add("corrections undo", cmd_undo, "undo correction N: what it replaced is put back", by)
     p.add_argument("number", type=int, metavar="N")
     p = sub.add_parser(
         "corrections",

@@ -129,7 +129,10 @@ def test_undo_names_the_correction_once(db: Path, capsys) -> None:
     copy = article(db, "baylinedaily")
     code, out, _ = run(capsys, "group", "detach", str(copy), *d)
     assert code == 0 and out.startswith(f"correction 1: article {copy} detached from group")
-    code, out, _ = run(capsys, "corrections", "undo", "1", *d)
+    # an undo records who, not why: a --note it would drop is refused, nothing undone
+    code, out, err = run(capsys, "corrections", "undo", "1", "--note", "oops", *d)
+    assert code == 2 and not out and "unrecognized arguments: --note" in err, err
+    code, out, _ = run(capsys, "corrections", "undo", "1", "--by", "ana", *d)
     assert code == 0 and out == "correction 1 (group detach) undone\n"
 
 
