@@ -59,6 +59,23 @@ def test_plain_text_keeps_a_title_looking_first_line() -> None:
     )
 
 
+def test_a_first_line_that_ends_a_sentence_in_any_script_or_is_a_rule_is_body_text() -> None:
+    """A Chinese first sentence ends in 。 (not "."), an Arabic clause in ،: they are the
+    text's first lines, not titles; nor is a rule of dashes. A title without closing
+    punctuation in those scripts is still one."""
+    zh = "国务院今天举行新闻发布会，介绍前三季度经济运行情况。\n国家统计局表示，经济运行总体平稳。"
+    for first in (zh.split("\n")[0], "قال المتحدث باسم الحكومة إن الميناء سيفتح غدا،", "-----"):
+        text = first + "\n\n" + BODY
+        a = extract_document(doc(text, "text", url="file:///z.txt"), ExtractSettings())
+        assert isinstance(a, Article) and a.title_derived, first
+        assert a.text.startswith(first), first
+        assert a.title is not None and a.title.startswith(first.strip("-")[:8] or "Paragraph 1")
+    titled = extract_document(
+        doc("经济运行总体平稳\n\n" + zh, "text", url="file:///t.txt"), ExtractSettings()
+    )
+    assert isinstance(titled, Article) and titled.title == "经济运行总体平稳"
+
+
 def test_a_derived_title_is_the_first_sentence_shortened_at_a_word() -> None:
     """Past a dateline ("PLACE [..], DATE :", "CITY (Agency) -"), cut at a word boundary
     with an ellipsis; a short sentence stays whole, without its full stop."""

@@ -25,14 +25,20 @@ def strip_markdown(text: str) -> str:
     return "\n".join(lines)
 
 
+# What ends a sentence or a clause, in the scripts read: a line ending so is body text.
+CLOSING = (".", ",", ";", ":", "。", "，", "；", "：", "．", "、", "،", "؛", "۔", "।", "॥", "።")
+
+
 def looks_like_title(line: str, rest: str) -> bool:
-    """A short line without closing punctuation, followed by more text."""
+    """A short line with a letter and without closing punctuation (a Chinese sentence
+    ends in 。), followed by more text; a rule of dashes or stars is no title."""
     words = line.split()
     return (
         bool(rest.strip())
         and 1 <= len(words) <= 25
         and len(line) <= 200
-        and not line.rstrip().endswith((".", ",", ";", ":"))
+        and any(ch.isalpha() for ch in line)
+        and not line.rstrip().endswith(CLOSING)
     )
 
 
@@ -72,7 +78,8 @@ def _without_dateline(sentence: str) -> str:
 def derive_title(text: str, limit: int = DERIVED_TITLE_CHARS) -> str | None:
     """A title for an article that has none: its first sentence (after a dateline),
     cut at a word boundary with an ellipsis when longer than ``limit`` characters."""
-    first = next(iter(sentences(text)), "").strip()
+    # the first sentence with a letter: a rule of dashes or stars says nothing
+    first = next((s.strip() for s in sentences(text) if any(c.isalpha() for c in s)), "")
     if not first:
         return None
     title = " ".join(_without_dateline(first).split()).rstrip(" .;:,")
