@@ -10,13 +10,14 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from mediawatch import options
 from mediawatch.config import Settings, load_settings
 from mediawatch.safe_text import json_for_terminal
+from mediawatch.times import iso_utc
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -87,8 +88,7 @@ def discard_output(out: Any) -> None:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
-        # stored times are UTC without a zone: say so, as ISO 8601 does
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+        return iso_utc(value)  # stored times are UTC without a zone: say so
     if isinstance(value, date):
         return value.isoformat()
     if dataclasses.is_dataclass(value):

@@ -180,15 +180,16 @@ def _story_section(data: explain_db.PairData) -> Section:
         )
     )
     verdict = "same story as a pair" if score >= params.threshold else "not enough for a pair"
+    apart = params.names_apart and per.get("entities") == 0.0
     blank = [x for x, f in (("A", fa), ("B", fb)) if names_nothing(f.entities)]
-    if params.names_apart and per.get("entities") == 0.0 and blank:
+    if apart and blank:
         verdict = (
             f"different pages: {' and '.join(blank)} "
             f"{'name' if len(blank) > 1 else 'names'} no person, place or organisation in "
             f"{NAMELESS_WORDS} words or more (a recipe, a guide, a how-to), and such a page "
             "joins no story on shared words alone"
         )
-    elif params.names_apart and per.get("entities") == 0.0:
+    elif apart:
         verdict = (
             "different events: both name people, places or organisations and no name links "
             "them (across two languages it takes two shared names), so they never join however "

@@ -19,13 +19,14 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import duckdb
 
 from mediawatch.safe_text import csv_cell, json_for_terminal, plain
+from mediawatch.times import iso_utc
 from storage import queries
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
@@ -153,12 +154,10 @@ def _csv_cell(value: Any, terminal: bool) -> Any:
 
 
 def _iso(value: Any) -> Any:
-    """A time as ISO 8601 with its UTC offset (stored times are naive UTC: mediawatch.times),
-    as ``--json`` says it; a date as a date; any other value as it is."""
+    """A time as ``--json`` says it (mediawatch.times.iso_utc); a date as a date; any
+    other value as it is."""
     if isinstance(value, datetime):
-        return (
-            value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        ).isoformat()
+        return iso_utc(value)
     if isinstance(value, date):
         return value.isoformat()
     return value

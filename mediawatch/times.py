@@ -86,6 +86,13 @@ def lineage_key(
     return latest(published, precision), rank(precision), fetched
 
 
+def iso_utc(value: datetime) -> str:
+    """A time as ISO 8601 with its UTC offset: a stored (naive) time is UTC, an aware
+    one is converted. What `--json` and every export say."""
+    at = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return at.isoformat()
+
+
 def format_stamp(at: datetime, precision: str | None) -> str:
     if precision == "year":
         return f"{at:%Y}"
