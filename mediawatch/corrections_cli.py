@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from mediawatch import options
+from mediawatch import families, options
 from mediawatch.config import load_settings
 from mediawatch.safe_text import plain
 
@@ -228,7 +228,7 @@ def register(
     p = add("article move", cmd_move, "move an article to another story, where it stays", who)
     p.add_argument("article", type=int, metavar="ARTICLE")
     p.add_argument("--to", type=int, required=True, metavar="STORY")
-    family(
+    families.family(
         sub,
         "group",
         "correct a duplicate group: take an article out (detach) or put one in (attach)",
@@ -267,20 +267,3 @@ def register(
     )
     p.set_defaults(func=cmd_list)
     p.add_argument("--limit", type=options.count, default=50, help="corrections shown (0: all)")
-
-
-def family(
-    sub: argparse._SubParsersAction, name: str, text: str, actions: list[str]
-) -> argparse.ArgumentParser:
-    """The parser of a family of two-word commands that has no command of its own
-    (`group`): `mediawatch group --help` lists them (mediawatch.cli), and `mediawatch group`
-    alone, or with an action it does not have, says which there are."""
-    p = sub.add_parser(name, help=text, description=text, formatter_class=options.DefaultsHelp)
-    p.add_argument("action", choices=actions, help="one of the commands below")
-    p.members_only = True  # mediawatch.cli: no `group` command of its own to list
-
-    def misplaced(args: argparse.Namespace) -> int:  # `group -- detach`: options went first
-        p.error(f"give the action right after {name!r}: mediawatch {name} {args.action} ...")
-
-    p.set_defaults(func=misplaced)
-    return p
