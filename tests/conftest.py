@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,14 +55,25 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One temporary Prefect server for every flow run of the session."""
+    import prefect.testing.utilities as harness
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with (
-        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-        prefect_test_harness(server_startup_timeout=120),
-    ):
-        yield
+    def seeded_tempdir() -> str:  # the harness's database, already migrated (above)
+        made = tempfile.mkdtemp()
+        shutil.copyfile(migrated_database(), Path(made) / "prefect-test.db")
+        return made
+
+    plain, harness.mkdtemp = harness.mkdtemp, seeded_tempdir
+    try:
+        with (
+            temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+            prefect_test_harness(server_startup_timeout=120),
+        ):
+            harness.mkdtemp = plain
+            yield
+    finally:
+        harness.mkdtemp = plain
 
 
 @pytest.fixture
@@ -191,6 +204,56 @@ def mediawatch(*args: str, env: dict[str, str], timeout: float = 180, **kwargs):
     )
 
 
+# A Prefect database already migrated, made once per session (all xdist workers share
+# it) by Prefect's own `prefect server database upgrade`, and copied into the new
+# Prefect home of a test that starts a server there: migrating a new database costs 12
+# to 15 s of CPU, which every such test paid. The tests of a first run on an empty home
+# (the one-shot run's own server, a killed one-shot run, nothing new) keep theirs empty.
+PREFECT_DB_TEMPLATE = Path(
+    os.environ.setdefault(
+        "MEDIAWATCH_TEST_PREFECT_DB",
+        str(
+            Path(tempfile.gettempdir())
+            / f"mediawatch-prefect-db-{os.environ['MEDIAWATCH_TEST_SESSION']}"
+        ),
+    )
+)
+
+
+def migrated_home(home: Path) -> Path:
+    """``home`` as a Prefect home whose database is already at Prefect's latest schema."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_database(), home / "prefect.db")
+    return home
+
+
+def migrated_database() -> Path:
+    """The session's migrated Prefect database (made on first use)."""
+    import fcntl
+    import subprocess
+    import sys
+
+    template = PREFECT_DB_TEMPLATE
+    template.mkdir(parents=True, exist_ok=True)
+    with open(template / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker migrates, the other waits
+        if not (template / "prefect.db").exists():
+            making = template / "making"
+            shutil.rmtree(making, ignore_errors=True)
+            env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+            done = subprocess.run(
+                [sys.executable, "-m", "prefect", "server", "database", "upgrade", "-y"],
+                env=env | {"PREFECT_HOME": str(making)},
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            (making / "prefect.db").rename(template / "prefect.db")
+            shutil.rmtree(making, ignore_errors=True)
+    return template / "prefect.db"
+
+
 def processes_with_env(name: str, value: str) -> list[str]:
     """Live processes whose environment has name=value (orphans of a test)."""
     wanted = f"{name}={value}".encode()
@@ -212,7 +275,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
 
     The tests that use it run Prefect only in subprocesses with its environment, so
     the session's test harness (in this process) is never involved."""
-    home = tmp_path_factory.mktemp("prefect-home")
+    home = migrated_home(tmp_path_factory.mktemp("prefect-home"))
     port = free_port()
     env = {
         **os.environ,
@@ -303,6 +366,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[N
     yield
     if hasattr(session.config, "workerinput"):
         return
+    shutil.rmtree(PREFECT_DB_TEMPLATE, ignore_errors=True)
     deadline = time.monotonic() + 60  # what is stopping gets the time to end
     while (left := _session_leftovers()) and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -22,7 +22,14 @@ import httpx
 
 from storage.connection import reader
 
-from .conftest import SEEDS, PrefectServer, free_port, mediawatch, processes_with_env
+from .conftest import (
+    SEEDS,
+    PrefectServer,
+    free_port,
+    mediawatch,
+    migrated_home,
+    processes_with_env,
+)
 
 ARTICLE = """---
 title: Harbour ferry timetable changes from Monday
@@ -42,7 +49,11 @@ def _runs(db: Path) -> list[tuple]:
         ).fetchall()
 
 
-def _env(home: Path, marker: str, idle_minutes: str) -> dict[str, str]:
+def _env(home: Path, marker: str, idle_minutes: str, migrated: bool = True) -> dict[str, str]:
+    """A run's environment with its own Prefect home (its database already migrated,
+    unless ``migrated`` is False: the home is then left as it is)."""
+    if migrated:
+        migrated_home(home)
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "CI")}
     return env | {
         "PREFECT_HOME": str(home),
@@ -70,7 +81,7 @@ def test_a_run_with_nothing_new_starts_no_prefect_and_is_recorded(
     home.mkdir()
     marker = str(tmp_path / "nothing-new")
     # a background server would be started if the run needed Prefect
-    env = _env(home, marker, idle_minutes="5")
+    env = _env(home, marker, idle_minutes="5", migrated=False)
     again = mediawatch("ingest", str(folder), "--db", str(db), env=env)
     assert again.returncode == 0, again.stderr
     assert "0 new articles" in again.stdout and "already stored (skipped)" in again.stdout
