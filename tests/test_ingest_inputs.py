@@ -3,6 +3,7 @@ unclosed front matter, word counts of unspaced scripts, failures listed by line.
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from flows.ingest import ingest_flow
 from mediawatch.cli import main
 from mediawatch.config import ExtractSettings, IngestSettings
 from mediawatch.extract import extract_document
-from mediawatch.ingest.local import iter_local, split_front_matter
+from mediawatch.ingest.local import count_items, iter_local, split_front_matter
 from mediawatch.records import Article, Failure, RawDocument
 from mediawatch.text import tokens, word_count
 from storage.connection import reader
@@ -162,6 +163,65 @@ def test_a_byte_order_mark_and_a_bare_csv_header_read_as_a_user_expects(tmp_path
     docs, failures = read(header)
     assert docs == [] and [(f.origin, f.reason) for f in failures] == [
         (f"{header}:1", "no rows under the CSV header")
+    ]
+
+
+# --- compressed lists -------------------------------------------------------------------
+
+
+def test_compressed_lists_are_read_as_their_plain_forms(tmp_path: Path) -> None:
+    """A .jsonl.gz or .csv.gz is read like the .jsonl or .csv inside it (they were read
+    as compressed bytes: a failure per line, or no 'url' column)."""
+    records = [{"url": f"https://w.example/{n}", "title": f"T{n}", "text": TEXT} for n in (1, 2)]
+    plain = jsonl(tmp_path / "list.jsonl", records)
+    packed = tmp_path / "packed.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    table = "url,title,text\n" + "".join(f"{r['url']},{r['title']},{r['text']}\n" for r in records)
+    (tmp_path / "list.csv").write_text(table)
+    (tmp_path / "packed.csv.gz").write_bytes(gzip.compress(table.encode()))
+    for name, plain_name in (("packed.jsonl.gz", "list.jsonl"), ("packed.csv.gz", "list.csv")):
+        docs, failures = read(tmp_path / name)
+        want, _ = read(tmp_path / plain_name)
+        assert failures == []
+        assert [(d.url, d.title, d.content) for d in docs] == [
+            (d.url, d.title, d.content) for d in want
+        ]
+        assert [d.origin.rsplit(":", 1)[1] for d in docs] == [
+            d.origin.rsplit(":", 1)[1] for d in want
+        ]
+    assert count_items([str(packed)], SETTINGS) == 2  # progress counts records, not bytes
+
+
+def test_a_broken_or_exploding_archive_is_one_failure_and_a_long_line_another(
+    tmp_path: Path,
+) -> None:
+    records = [{"url": f"https://w.example/{n}", "text": TEXT} for n in range(400)]
+    whole = ("\n".join(json.dumps(r) for r in records) + "\n").encode()
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(whole, compresslevel=0)[: len(whole) // 2])
+    docs, failures = read(cut)
+    assert 0 < len(docs) < 400  # what was read before the break stands
+    assert [(f.origin, f.reason.split(" (")[0]) for f in failures] == [
+        (str(cut), "not a readable gzip file")
+    ]
+    bomb = tmp_path / "bomb.jsonl.gz"  # 50 MB of blank lines in 50 kB
+    bomb.write_bytes(gzip.compress(b"\n" * 50_000_000))
+    docs, failures = read(bomb)
+    assert docs == [] and [f.reason for f in failures] == [
+        f"uncompressed size is over the limit of {100 * bomb.stat().st_size:,} bytes "
+        "(100 times the compressed file)"
+    ]
+    long = tmp_path / "long.jsonl"  # one record over the size of a file, then a fine one
+    long.write_text(
+        json.dumps({"url": "https://w.example/big", "text": "word " * 20_000})
+        + "\n"
+        + json.dumps(records[1])
+        + "\n"
+    )
+    docs, failures = read(long)
+    assert [d.origin for d in docs] == [f"{long}:2"]
+    assert [(f.origin, f.reason) for f in failures] == [
+        (f"{long}:1", "line is over the limit of 50,000 bytes (ingest.max_file_bytes)")
     ]
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mediawatch.config import IngestSettings
+from mediawatch.ingest import gzipped
 from mediawatch.ingest.gzipped import gunzip_bounded
 from mediawatch.records import Failure, RawDocument
 from mediawatch.times import Stamp, parse_iso
@@ -91,9 +92,12 @@ def count_items(paths: list[str], settings: IngestSettings) -> int:
             n += 1
             continue
         try:
-            with path.open("rb") as fh:
-                lines = sum(1 for line in fh if line.strip())
-        except OSError:
+            lines = sum(
+                1
+                for line in gzipped.lines(path, settings.max_file_bytes)
+                if isinstance(line, ValueError) or line.strip()
+            )
+        except (OSError, ValueError):
             n += 1
             continue
         n += max(lines - (kind == "csv"), 1)
@@ -348,28 +352,34 @@ def _iter_jsonl(
 
     def rows() -> Iterator[tuple[int, dict | Exception]]:
         nonlocal blank
-        with path.open("rb") as fh:
-            for line_no, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
+        for line_no, line in enumerate(gzipped.lines(path, settings.max_file_bytes), start=1):
+            if isinstance(line, ValueError):
                 blank = False
-                try:  # a byte-order mark opening the file is no part of the first record
-                    record = json.loads(line.decode("utf-8-sig" if line_no == 1 else "utf-8"))
-                except UnicodeDecodeError:
-                    yield line_no, ValueError("line is not valid UTF-8")
-                    continue
-                except json.JSONDecodeError as exc:
-                    yield line_no, ValueError(f"malformed JSON ({exc.msg} at column {exc.colno})")
-                    continue
-                if not isinstance(record, dict):
-                    yield line_no, ValueError("line is not a JSON object")
-                    continue
-                yield line_no, record
+                yield line_no, line
+                continue
+            if not line.strip():
+                continue
+            blank = False
+            try:  # a byte-order mark opening the file is no part of the first record
+                record = json.loads(line.decode("utf-8-sig" if line_no == 1 else "utf-8"))
+            except UnicodeDecodeError:
+                yield line_no, ValueError("line is not valid UTF-8")
+                continue
+            except json.JSONDecodeError as exc:
+                yield line_no, ValueError(f"malformed JSON ({exc.msg} at column {exc.colno})")
+                continue
+            if not isinstance(record, dict):
+                yield line_no, ValueError("line is not a JSON object")
+                continue
+            yield line_no, record
 
     try:
         yield from _iter_records(rows(), path, settings, now)
     except OSError as exc:
         yield Failure(str(path), "ingest", f"cannot read file ({exc.strerror or exc})")
+        return
+    except gzipped.Unreadable as exc:  # the lines before it stand
+        yield Failure(str(path), "ingest", str(exc))
         return
     if blank:
         yield Failure(str(path), "ingest", "empty file")
@@ -380,7 +390,7 @@ def _iter_csv(
 ) -> Iterator[RawDocument | Failure]:
     csv.field_size_limit(max(settings.max_file_bytes, 131072))
     try:
-        text = decode_text(path.read_bytes())
+        text = decode_text(gzipped.read_list(path, settings.max_file_bytes))
     except OSError as exc:
         yield Failure(str(path), "ingest", f"cannot read file ({exc.strerror or exc})")
         return
