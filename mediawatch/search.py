@@ -282,7 +282,10 @@ def snippet(text: str | None, query: Query, width: int = 30) -> list[Segment]:
     lo = max(0, first - width // 3)
     hi = min(len(spans), lo + width)
     window = spans[lo:hi]
-    start, end = window[0].start, window[-1].end
+    # Where the window reaches an end of the text, it keeps what stands before the first
+    # word or after the last ("<Update>", "= Results =", a closing full stop).
+    start = window[0].start if lo > 0 else len(text) - len(text.lstrip())
+    end = window[-1].end if hi < len(spans) else len(text.rstrip())
     piece = text[start:end]
     local = [WordSpan(s.start - start, s.end - start, s.token) for s in window]
     out = segments(piece, local, [hit(s.token) for s in window])

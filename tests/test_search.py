@@ -48,6 +48,12 @@ def test_snippet_marks_hits_around_the_first_one() -> None:
     assert [s.text for s in segs if s.marked] == ["flooded"]
 
 
+def test_a_snippet_at_an_end_of_the_text_keeps_what_stands_beside_the_words() -> None:
+    segs = snippet("\n <Update> = Flood warning = lifted.\n", parse_query("flood"))
+    assert "".join(s.text for s in segs) == "<Update> = Flood warning = lifted."
+    assert [s.text for s in segs if s.marked] == ["Flood"]
+
+
 @pytest.fixture(scope="module")
 def conn(inspect_db: Path):
     with reader(inspect_db) as c:
