@@ -48,6 +48,22 @@ class TextDiff:
     shared_b: float
     words_a: int
     words_b: int
+    languages: tuple[str | None, str | None] = (None, None)  # as fingerprinting finds them
+
+    @property
+    def language_note(self) -> str | None:
+        """Why two texts in different languages share no passage, when they are."""
+        from mediawatch.text.language import UNDETERMINED, language_name
+
+        la, lb = self.languages
+        if not la or not lb or la == lb or UNDETERMINED in (la, lb):
+            return None
+        return (
+            f"A is in {language_name(la)} and B in {language_name(lb)}: passages are "
+            "shared within one language only, "
+            "so no share here says nothing about whether they report the same thing "
+            "(`explain` compares their names and numbers)"
+        )
 
     def count(self, kind: RowKind) -> int:
         return sum(1 for r in self.rows if r.kind == kind)
@@ -152,6 +168,7 @@ def diff_texts(a: str, b: str) -> TextDiff:
         _share(right, words_b),
         words_a,
         words_b,
+        (text_language(a or ""), text_language(b or "")),
     )
 
 

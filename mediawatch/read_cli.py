@@ -192,6 +192,8 @@ def _diff_json(diff) -> dict[str, Any]:
     return {
         "shared_a": round(diff.shared_a, 4),
         "shared_b": round(diff.shared_b, 4),
+        "languages": list(diff.languages),
+        "language_note": diff.language_note,
         "rows": [
             {"kind": r.kind, "similarity": r.similarity, "a": side(r.left), "b": side(r.right)}
             for r in diff.rows

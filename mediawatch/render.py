@@ -375,6 +375,8 @@ def text_diff(
             ("+ only in B", "green"),
         )
     )
+    if diff.language_note:
+        console.print(_line(diff.language_note))
     console.print()
     if unified:
         for row in diff.rows:

@@ -94,3 +94,21 @@ def test_the_seed_rewrite_aligns_paraphrased_sentences() -> None:
 def test_empty_texts() -> None:
     d = diff_texts("", "Some words here.")
     assert [r.kind for r in d.rows] == ["added"] and d.shared_a == 0.0
+
+
+def test_texts_in_two_languages_say_why_they_share_nothing() -> None:
+    """0% shared between a German and an English report of one event is no finding: the
+    diff says the languages differ (one language: no note)."""
+    de = (
+        "Der Stadtrat von Norvik hat am Montag beschlossen, den alten Fischmarkt am Hafen "
+        "zu schließen. Die Händler sollen bis zum Sommer in eine neue Halle umziehen."
+    )
+    en = (
+        "Norvik city council voted on Monday to close the old fish market by the harbour. "
+        "Traders are to move to a new hall by the summer."
+    )
+    mixed = diff_texts(de, en)
+    assert mixed.languages == ("de", "en") and mixed.shared_a == mixed.shared_b == 0.0
+    assert mixed.language_note is not None
+    assert mixed.language_note.startswith("A is in German (de) and B in English (en)")
+    assert diff_texts(en, en.replace("Monday", "Tuesday")).language_note is None

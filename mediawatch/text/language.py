@@ -116,3 +116,14 @@ def detect_language(text: str, hint: str | None = None) -> Language:
     if hint_code and _known(hint_code):
         return Language(hint_code, 0.25)
     return Language(UNDETERMINED, 0.0)
+
+
+def language_name(code: str | None) -> str:
+    """A person's name for a language code ("German (de)"), the code alone if unknown."""
+    import pycld2
+
+    if not code or code == UNDETERMINED:
+        return "an unknown language"
+    names = {c: n for n, c in pycld2.LANGUAGES}
+    name = names.get(code)
+    return f"{name.capitalize()} ({code})" if name else code
