@@ -512,3 +512,14 @@ def test_the_story_list_searching_only_common_words_says_so(control_db: Path) ->
         assert found.count('href="/story/') == 1 and "Stories with an article matching" in found
         assert web.NOTHING_TO_SEARCH not in found
         assert http.get("/", params={"q": ""}).text.count('href="/story/') == 1  # no search
+
+
+def test_an_origin_excerpt_counts_words_of_unspaced_scripts() -> None:
+    """The story page's excerpt of its origin stops near 70 words in any script: a
+    Chinese paragraph counted as one word made it the whole text."""
+    from mediawatch.web.app import _excerpt
+
+    zh = "国务院新闻办公室今天举行新闻发布会，介绍今年前三季度国民经济运行情况。"
+    assert len(_excerpt("\n".join([zh] * 40), 70)) == 6  # 12 words each (the segmenter's)
+    en = " ".join(["word"] * 20)
+    assert len(_excerpt("\n\n".join([en] * 40), 70)) == 4

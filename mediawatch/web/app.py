@@ -466,13 +466,16 @@ def _page_link(params, page: int, path: str = "/") -> str:
 
 
 def _excerpt(text: str | None, words: int) -> list[str]:
-    """The first paragraphs of a text, about ``words`` long."""
+    """The first paragraphs of a text, about ``words`` long (counted as the stored word
+    counts are: a Chinese paragraph is many words, not one)."""
+    from mediawatch.text import word_count
+
     out, n = [], 0
     for line in (text or "").splitlines():
         if not line.strip():
             continue
         out.append(line.strip())
-        n += len(line.split())
+        n += word_count(line)
         if n >= words:
             break
     return out
