@@ -22,7 +22,7 @@ from mediawatch.config import Schedule, load_settings
 from mediawatch.service import schedule_parameters
 from storage.connection import reader
 
-from .conftest import ROOT, SEEDS, PrefectServer, mediawatch, processes_with_env
+from .conftest import ROOT, SEEDS, PrefectServer, mediawatch, migrated_home, processes_with_env
 from .feedserver import FeedServer, article_html, rss
 from .runproc import leftovers, start, states, wait_for_pause
 
@@ -275,7 +275,9 @@ def test_a_one_shot_run_without_a_server_extracts_while_one_starts(
     assert with_server.returncode == 0, with_server.stderr[-2000:]
     assert "while the server starts" not in with_server.stderr  # nothing to wait for
     env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect")  # no server `mediawatch server start` ran
+    # no server `mediawatch server start` ran (the database already migrated, as after a
+    # first run: a killed run and Ctrl-C at start-up start from an empty home)
+    env["PREFECT_HOME"] = str(migrated_home(tmp_path / "prefect"))
     alone = mediawatch("ingest", str(SEEDS), "--db", str(tmp_path / "b.duckdb"), env=env)
     assert alone.returncode == 0, alone.stderr[-2000:]
     assert "Extracting the first 8 documents (6 chunks) while the server starts" in alone.stderr
