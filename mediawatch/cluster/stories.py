@@ -280,8 +280,12 @@ class StoryIndex:
         return {t: v / norm for t, v in w.items() if v > 0} if norm else {}
 
     def query_keys(self, art: ArticleFeatures) -> list[str]:
+        return self.keys_of({s: self.vector(art, s) for s in ("words", "entities")})
+
+    def keys_of(self, vecs: Mapping[str, Vector]) -> list[str]:
+        """The index keys an article's vectors are looked up by: its top terms."""
         k = self.params.query_keys
-        return [f"{s[0]}:{t}" for s in ("words", "entities") for t in _top(self.vector(art, s), k)]
+        return [f"{s[0]}:{t}" for s in ("words", "entities") for t in _top(vecs[s], k)]
 
     # ---- inverted index -------------------------------------------------------------
     def _reindex(self, story: StoryState) -> None:
@@ -678,7 +682,13 @@ def assign_batch(
         for aid in group
         if (sid := index.story_of.get(aid)) is not None and sid in index.stories
     ]
-    ranked = [index.candidates(index.articles[aid]) for aid in batch_ids]
+    # The frequencies are fixed from here: each batch article's vectors, computed once,
+    # give its index keys now and its row of the neighbourhood below.
+    idf: dict[str, dict[str, float]] = {x: {} for x in SPACES}
+    batch_vecs = {
+        aid: {x: index.vector(index.articles[aid], x, idf[x]) for x in SPACES} for aid in batch_ids
+    }
+    ranked = [index.lookup(index.keys_of(batch_vecs[aid])) for aid in batch_ids]
     cand, freeze = _neighbourhood(linked_stories, ranked, len(batch_ids), p)
 
     # Units of the agglomeration: single articles, or (frozen mode) whole candidate stories.
@@ -703,11 +713,10 @@ def assign_batch(
         or {UND: st.size}
         for st in frozen
     ]
-    idf: dict[str, dict[str, float]] = {x: {} for x in SPACES}  # frequencies fixed from here
     for aid in singles:
         art = index.articles[aid]
         units.append([aid])
-        vecs.append({x: index.vector(art, x, idf[x]) for x in SPACES})
+        vecs.append(batch_vecs.get(aid) or {x: index.vector(art, x, idf[x]) for x in SPACES})
         size.append(1)
         within.append([0.0] * len(SPACES))
         present.append([1 if vecs[-1][x] else 0 for x in SPACES])
