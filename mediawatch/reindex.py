@@ -22,6 +22,7 @@ import duckdb
 from mediawatch.cluster.stories import SPACES, ArticleFeatures, DocFreq, Params, StoryIndex, _top
 from mediawatch.fingerprint import SCHEME_VERSION, fingerprint_batch
 from mediawatch.records import Article
+from mediawatch.text import word_count
 from storage import reindex as db
 from storage.stories import features_json
 
@@ -79,9 +80,10 @@ def _reindex_chunk(conn: duckdb.DuckDBPyConnection, chunk: list[tuple]) -> None:
     ]
     fps = fingerprint_batch(articles)
     rows, bands, terms, postings = [], [], [], []
-    for (aid, _, _, _, day), f in zip(chunk, fps, strict=True):
+    for (aid, _, text, _, day), f in zip(chunk, fps, strict=True):
         a = f.article
-        rows.append((aid, a.language, a.language_confidence, f.text_hash))
+        # the count a new article gets (an older release counted Chinese by whitespace)
+        rows.append((aid, a.language, a.language_confidence, f.text_hash, word_count(text)))
         bands.extend((kind, key, aid, day.date()) for kind, key in f.band_keys)
         feats = ArticleFeatures(str(aid), f.terms["words"], f.terms["entities"], f.terms["numbers"])
         terms.append((aid, features_json(feats)))

@@ -60,21 +60,24 @@ def stored_texts(
 
 def replace_article_rows(
     conn: duckdb.DuckDBPyConnection,
-    rows: list[tuple[int, str, float, str]],
+    rows: list[tuple[int, str, float, str, int]],
     bands: list[tuple[int, int, int, object]],
     terms: list[tuple[int, str]],
     postings: list[tuple[int, dict[str, int]]],
 ) -> None:
     """New derived rows for a chunk of articles: (article_id, language, confidence,
-    text_hash) updates, LSH band rows, term counts and search postings (article_id,
-    term counts)."""
+    text_hash, word_count) updates, LSH band rows, term counts and search postings
+    (article_id, term counts)."""
     ids = [r[0] for r in rows]
-    select = "SELECT unnest(?) AS id, unnest(?) AS lang, unnest(?) AS conf, unnest(?) AS h"
+    select = (
+        "SELECT unnest(?) AS id, unnest(?) AS lang, unnest(?) AS conf, unnest(?) AS h,"
+        " unnest(?) AS wc"
+    )
     conn.execute(
         f"""UPDATE articles SET language = v.lang, language_confidence = v.conf,
-                text_hash = v.h
+                text_hash = v.h, word_count = v.wc
             FROM ({select}) v WHERE articles.article_id = v.id""",
-        [ids, [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]],
+        [ids, *([r[k] for r in rows] for k in range(1, 5))],
     ).fetchall()
     for table in ("lsh_bands", "article_terms", "search_terms", "search_docs"):
         conn.execute(

@@ -21,6 +21,7 @@ from mediawatch.ingest.urls import url_key
 from mediawatch.records import Article
 from mediawatch.reindex import needed, reindex
 from mediawatch.search import parse_query
+from mediawatch.text import word_count
 from storage import search
 from storage.connection import reader, transaction, writer
 from storage.migrate import current_version, latest_version, migrations
@@ -334,7 +335,18 @@ def test_reindex_reports_progress_and_keeps_pruned_rows(old_db: Path) -> None:
 
 
 def test_migrate_and_reindex_commands(old_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def chinese_words() -> int:  # any schema version
+        conn = duckdb.connect(str(old_db), read_only=True)
+        try:
+            return conn.execute("SELECT word_count FROM articles WHERE article_id = 1").fetchone()[
+                0
+            ]
+        finally:
+            conn.close()
+
+    assert chinese_words() == len(ZH.split()) < 5  # counted by whitespace back then
     assert main(["migrate", "--db", str(old_db)]) == 0
+    assert chinese_words() == word_count(ZH) > 20  # as a new article is counted
     out, err = capsys.readouterr()
     assert f"schema version {latest_version()}" in out
     assert f"reindexed 4 articles and 4 story profiles (text scheme 1 -> {SCHEME_VERSION})" in out
