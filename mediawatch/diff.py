@@ -60,9 +60,8 @@ class TextDiff:
             return None
         return (
             f"A is in {language_name(la)} and B in {language_name(lb)}: passages are "
-            "shared within one language only, "
-            "so no share here says nothing about whether they report the same thing "
-            "(`explain` compares their names and numbers)"
+            "shared within one language only, so a share near 0% does not mean that they report "
+            "different things (`explain` compares their names and numbers)"
         )
 
     def count(self, kind: RowKind) -> int:
