@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -223,6 +225,23 @@ def test_a_broken_or_exploding_archive_is_one_failure_and_a_long_line_another(
     assert [(f.origin, f.reason) for f in failures] == [
         (f"{long}:1", "line is over the limit of 50,000 bytes (ingest.max_file_bytes)")
     ]
+
+
+def test_a_pipe_named_on_its_own_is_refused_not_waited_for(tmp_path: Path) -> None:
+    """Reading a pipe blocks until someone writes to it (a device may never end): named
+    on its own, it is a recorded failure; in a folder, it is not a file to read."""
+    fifo = tmp_path / "page.html"
+    os.mkfifo(fifo)
+    got: list = []
+    reading = threading.Thread(target=lambda: got.extend(read(fifo)), daemon=True)
+    reading.start()
+    reading.join(30)
+    assert not reading.is_alive(), "blocked on the pipe"
+    docs, failures = got
+    assert docs == [] and [(f.origin, f.reason) for f in failures] == [
+        (str(fifo), "not a regular file (a pipe or a device): save it first")
+    ]
+    assert read(tmp_path) == ([], [])
 
 
 # --- 5. front matter that is never closed ----------------------------------------------

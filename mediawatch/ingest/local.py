@@ -88,7 +88,7 @@ def count_items(paths: list[str], settings: IngestSettings) -> int:
     n = 0
     for path in _files(paths, settings):
         kind = _kind(path, settings)
-        if kind not in ("jsonl", "csv"):
+        if kind not in ("jsonl", "csv") or not path.is_file():  # a pipe is read once only
             n += 1
             continue
         try:
@@ -137,6 +137,10 @@ def _iter_file(
     kind = _kind(path, settings)
     if kind is None:
         yield Failure(origin, "ingest", f"unsupported file type '{path.suffix}'")
+        return
+    if not path.is_file():  # named on its own: a folder's files are regular ones
+        # a pipe would block the run until written to, a device never end (/dev/zero)
+        yield Failure(origin, "ingest", "not a regular file (a pipe or a device): save it first")
         return
     if kind in ("jsonl", "csv"):
         yield from (_iter_jsonl if kind == "jsonl" else _iter_csv)(path, settings, now)
