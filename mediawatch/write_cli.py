@@ -57,10 +57,12 @@ def note_left_out(paths: list[str], settings: Settings) -> None:
     PDF or a Word file that is not ingested is not a silent surprise."""
     from collections import Counter
 
-    from mediawatch.ingest.local import left_out
+    from mediawatch.ingest.local import empty_folders, left_out
     from mediawatch.outside_text import plain
     from mediawatch.wording import plural
 
+    for folder in empty_folders(paths, settings.ingest):
+        print(f"mediawatch: {plain(str(folder))} holds no file to read", file=sys.stderr)
     skipped = left_out(paths, settings.ingest)
     if not skipped:
         return

@@ -47,6 +47,13 @@ def test_ingest_prints_a_summary(prefect_harness, tmp_path: Path, capsys) -> Non
     err = capsys.readouterr().err
     assert f"2 files of a kind not read left out ({folder / 'notes.json'}, " in err
     assert "hidden" not in err
+    assert f"{folder} holds no file to read" in err  # a run of it reads nothing: said
+    (folder / "notes.json").unlink()
+    (folder / "report.pdf").unlink()
+    assert main(["ingest", str(folder), "--db", str(tmp_path / "x.duckdb")]) == 0
+    assert capsys.readouterr().err.splitlines()[0] == f"mediawatch: {folder} holds no file to read"
+    assert main(["ingest", str(SEEDS), "--db", str(tmp_path / "x.duckdb")]) == 0
+    assert "holds no file" not in capsys.readouterr().err
 
 
 def test_stories_and_story(db: Path, capsys) -> None:

@@ -49,13 +49,27 @@ def left_out(paths: list[str], settings: IngestSettings) -> list[Path]:
     return found
 
 
+def empty_folders(paths: list[str], settings: IngestSettings) -> list[Path]:
+    """The folders given that hold no file ``iter_local`` reads (none at all, or only
+    files of other kinds): a run of them reads nothing, which deserves a word."""
+    return [
+        Path(raw)
+        for raw in paths
+        if Path(raw).is_dir()
+        and not any(_kind(f, settings) is not None for f in _unsorted_files(Path(raw)))
+    ]
+
+
+def _unsorted_files(folder: Path) -> Iterator[Path]:
+    """A folder's files, recursively, hidden ones left out, as the disk lists them."""
+    for p in folder.rglob("*"):
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts):
+            yield p
+
+
 def _folder_files(folder: Path) -> list[Path]:
     """A folder's files, recursively and in a stable order, hidden ones left out."""
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    return sorted(_unsorted_files(folder))
 
 
 # A folder's own documentation (README, LICENSE): not read, and no surprise either.
