@@ -21,9 +21,11 @@ run: install
 # servers, so two cores finish it in about half the time. The tests that signal or kill
 # runs midway run afterwards on their own, with the machine to themselves.
 ALONE := tests/test_interrupts.py tests/test_crash.py tests/test_runner_signals.py
+# Both sessions share one migrated Prefect database (tests/conftest.py), removed after.
 test: install
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(ALONE:%=--ignore=%)
-	$(BIN)/python -m pytest -q $(ALONE)
+	db=$$(mktemp -d) && export MEDIAWATCH_TEST_PREFECT_DB=$$db && \
+	( $(BIN)/python -m pytest -q -n 2 --dist loadfile $(ALONE:%=--ignore=%) && \
+	  $(BIN)/python -m pytest -q $(ALONE) ); status=$$?; rm -rf "$$db"; exit $$status
 
 lint: install
 	$(BIN)/ruff check .

@@ -209,6 +209,7 @@ def mediawatch(*args: str, env: dict[str, str], timeout: float = 180, **kwargs):
 # Prefect home of a test that starts a server there: migrating a new database costs 12
 # to 15 s of CPU, which every such test paid. The tests of a first run on an empty home
 # (the one-shot run's own server, a killed one-shot run, nothing new) keep theirs empty.
+_OWN_TEMPLATE = "MEDIAWATCH_TEST_PREFECT_DB" not in os.environ  # else the caller's to remove
 PREFECT_DB_TEMPLATE = Path(
     os.environ.setdefault(
         "MEDIAWATCH_TEST_PREFECT_DB",
@@ -366,7 +367,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Iterator[N
     yield
     if hasattr(session.config, "workerinput"):
         return
-    shutil.rmtree(PREFECT_DB_TEMPLATE, ignore_errors=True)
+    if _OWN_TEMPLATE:
+        shutil.rmtree(PREFECT_DB_TEMPLATE, ignore_errors=True)
     deadline = time.monotonic() + 60  # what is stopping gets the time to end
     while (left := _session_leftovers()) and time.monotonic() < deadline:
         time.sleep(0.5)
