@@ -48,7 +48,7 @@ class TextDiff:
     shared_b: float
     words_a: int
     words_b: int
-    languages: tuple[str | None, str | None] = (None, None)  # as fingerprinting finds them
+    languages: tuple[str | None, str | None] = (None, None)  # of the texts, as analysed
 
     @property
     def language_note(self) -> str | None:
@@ -167,7 +167,8 @@ def diff_texts(a: str, b: str) -> TextDiff:
         _share(right, words_b),
         words_a,
         words_b,
-        (text_language(a or ""), text_language(b or "")),
+        # each side's language, as its sentences were analysed in (None: no sentence)
+        (left[0].language if left else None, right[0].language if right else None),
     )
 
 
