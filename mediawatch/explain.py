@@ -11,7 +11,7 @@ from mediawatch.cluster.features import NAMELESS_WORDS, names_nothing
 from mediawatch.cluster.stories import ArticleFeatures, DocFreq, Params, pair_score
 from mediawatch.corrections import pair_note
 from mediawatch.match.verify import longest_shared_passages, verify
-from mediawatch.wording import numbered
+from mediawatch.wording import numbered, plural
 from storage import explain as explain_db
 from storage.queries import ArticleRow, get_article
 
@@ -292,8 +292,9 @@ def _why_not_story_mates(a: ArticleRow, b: ArticleRow, data: explain_db.PairData
             "before that check existed, or with match.story_check_limit = 0)"
         )
     head = (
-        f"article {later.article_id} was verified against {len(check.checked)} members of "
-        f"story {check.story_id} when it arrived, not article {earlier.article_id}"
+        f"article {later.article_id} was verified against "
+        f"{plural(len(check.checked), 'member')} of story {check.story_id} when it arrived, "
+        f"not article {earlier.article_id}"
     )
     if earlier.story_id != check.story_id:
         if check.rival_id == earlier.story_id:
