@@ -54,6 +54,7 @@ from trafilatura.xml import xmltotxt
 
 from mediawatch.extract.author import extract_author
 from mediawatch.extract.dates import page_time
+from mediawatch.extract.prune import mirrored
 from mediawatch.times import parse_iso
 
 __all__ = [
@@ -281,14 +282,16 @@ def _jsonld_body(tree: HtmlElement) -> str:
 
 
 def _run(tree: HtmlElement, url: str | None, config: Config, **overrides: Any) -> Any:
-    """One trafilatura pass (the tree is copied by trafilatura, never mutated)."""
+    """One trafilatura pass (the tree is copied by trafilatura, never mutated), its
+    pruning expressions walked in Python (``mediawatch.extract.prune``: the same result)."""
     kwargs = {
         **TRAFILATURA_KWARGS,
         "fast": config.fast,
         "date_extraction_params": _date_params(config),
         **overrides,
     }
-    return bare_extraction(tree, url=url, **kwargs)
+    with mirrored():
+        return bare_extraction(tree, url=url, **kwargs)
 
 
 def _date_params(config: Config) -> dict[str, Any]:

@@ -1,0 +1,253 @@
+"""trafilatura's pruning expressions as Python walks: the same elements, in a third of the time.
+
+Why: before and while it looks for the article, trafilatura deletes page furniture
+(comment sections, share bars, navigation, teasers, hidden blocks) found by XPath
+expressions that test ``@id`` and ``@class`` with regular expressions. libxml2 calls back
+into Python's ``re`` for every candidate element and every ``re:test``, attribute or not,
+which made these expressions a quarter of the extractor's CPU time on real pages
+(``bench/throughput.py``). Here each expression is one walk over the candidate tags in
+C (``iterdescendants``) that skips elements without attributes and tests the same regular
+expressions on the attributes that exist: the same elements in the same (document) order.
+
+The tests mirror the expressions of trafilatura 2.3.1 (``RAW_TREE_PRUNE_XPATH``,
+``REMOVE_COMMENTS_XPATH``, ``REMOVE_COMMENTS_AND_LISTS_XPATH``, ``OVERALL_DISCARD_XPATH``,
+``TEASER_DISCARD_XPATH``, ``PRECISION_DISCARD_XPATH``), with their regular expressions
+read from the expressions themselves. If trafilatura's expressions change, ``MIRRORED``
+is false and trafilatura's own run unchanged (``tests/test_extract_prune.py`` says so, so
+that an upgrade reviews the mirror, and compares both on generated pages).
+
+XPath's rules, as mirrored: ``re:test(@a, p)`` searches the attribute's value (an absent
+attribute is the empty string, which none of these patterns match); ``re:test(@id|@class,
+p)`` and ``starts-with(@id|@class, s)`` test whichever of the two attributes comes first on
+the element; ``.//*`` is every element below the context element, not the element itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura import xpaths as X
+
+__all__ = ["MIRRORED", "MIRRORS", "mirrored"]
+
+# The expressions mirrored here, by list and position.
+_LISTS = (
+    "RAW_TREE_PRUNE_XPATH",
+    "REMOVE_COMMENTS_XPATH",
+    "REMOVE_COMMENTS_AND_LISTS_XPATH",
+    "OVERALL_DISCARD_XPATH",
+    "TEASER_DISCARD_XPATH",
+    "PRECISION_DISCARD_XPATH",
+)
+#: Fingerprint of the trafilatura expressions this module mirrors.
+MIRROR_OF = "3948533dd55d7714"
+
+
+def _fingerprint() -> str:
+    paths = [x.path for name in _LISTS for x in getattr(X, name)]
+    return hashlib.sha256("\n".join(paths).encode()).hexdigest()[:16]
+
+
+def _patterns(name: str, index: int) -> list[re.Pattern[str]]:
+    """The ``re:test`` patterns of one expression, in the order they are written."""
+    path = getattr(X, name)[index].path
+    return [re.compile(p) for p in re.findall(r"re:test\([^,]+, '([^']*)'\)", path)]
+
+
+def _first(attrs: etree._Attrib, a: str, b: str) -> str:
+    """``@a|@b`` as a string: the value of whichever comes first on the element."""
+    for key, value in attrs.items():
+        if key in (a, b):
+            return value
+    return ""
+
+
+Walk = Callable[[HtmlElement], list[HtmlElement]]
+
+
+def _walks() -> dict[tuple[str, int], Walk]:
+    raw_1, raw_2 = _patterns("RAW_TREE_PRUNE_XPATH", 0)[::2]
+    com_id, com_class = _patterns("REMOVE_COMMENTS_XPATH", 0)
+    lists_id, lists_class, ol_id, ol_class = _patterns("REMOVE_COMMENTS_AND_LISTS_XPATH", 0)
+    cookie, od_id, od_class = _patterns("OVERALL_DISCARD_XPATH", 0)
+    hidden, od2_id, od2_class = _patterns("OVERALL_DISCARD_XPATH", 1)
+    bottom, link = _patterns("PRECISION_DISCARD_XPATH", 1)
+    blocks = ("div", "item", "list", "p", "section", "span")
+
+    def raw_prune(tree: HtmlElement) -> list[HtmlElement]:
+        out = []
+        for el in tree.iterdescendants("div", "section", "aside"):
+            a = el.attrib
+            if not a:
+                continue
+            ident, cls = a.get("id", ""), a.get("class", "")
+            if (raw_1.search(ident) or raw_1.search(cls)) and (
+                next(el.iterdescendants("h1"), None) is None
+                or raw_2.search(ident)
+                or raw_2.search(cls)
+            ):
+                out.append(el)
+        return out
+
+    def share_buttons(tree: HtmlElement) -> list[HtmlElement]:
+        return [
+            el
+            for el in tree.iterdescendants("div", "section", "aside")
+            if "elementor-share-buttons" in el.get("class", "")
+        ]
+
+    def comments(tree: HtmlElement) -> list[HtmlElement]:
+        out = []
+        for el in tree.iterdescendants("div", "list", "section", "details"):
+            a = el.attrib
+            if a and (com_id.search(a.get("id", "")) or com_class.search(a.get("class", ""))):
+                out.append(el)
+        return out
+
+    def comments_and_lists(tree: HtmlElement) -> list[HtmlElement]:
+        out = []
+        for el in tree.iterdescendants("div", "list", "section", "details", "ol", "ul"):
+            a = el.attrib
+            if not a:
+                continue
+            ident, cls = a.get("id", ""), a.get("class", "")
+            if (lists_id.search(ident) or lists_class.search(cls)) and (
+                el.tag not in ("ol", "ul") or ol_id.search(ident) or ol_class.search(cls)
+            ):
+                out.append(el)
+        return out
+
+    def overall(tree: HtmlElement) -> list[HtmlElement]:
+        out = []
+        for el in tree.iterdescendants(*blocks):
+            a = el.attrib
+            if not a:
+                continue
+            ident, cls = a.get("id"), a.get("class")
+            if (
+                "data-lp-replacement-content" in a
+                or "nav" in a.get("role", "").replace("N", "n")
+                or "MostPopularStories" in a.get("data-component", "")
+                or (
+                    (ident is not None or cls is not None)
+                    and cookie.search(_first(a, "id", "class"))
+                )
+                or (ident is not None and od_id.search(ident))
+                or (cls is not None and od_class.search(cls))
+            ):
+                out.append(el)
+        return out
+
+    def hidden_blocks(tree: HtmlElement) -> list[HtmlElement]:
+        out = []
+        for el in tree.iterdescendants(etree.Element):  # elements only: ".//*"
+            a = el.attrib
+            if not a:
+                continue
+            ident, cls, style = a.get("id", ""), a.get("class", ""), a.get("style", "")
+            if (
+                cls == "comments-title"
+                or _first(a, "id", "class").startswith("reply-")
+                or hidden.search(_first(a, "id", "style"))
+                or "display:none" in style
+                or "display: none" in style
+                or od2_id.search(ident)
+                or od2_class.search(cls)
+                or a.get("aria-hidden") == "true"
+            ):
+                out.append(el)
+        return out
+
+    def teasers(tree: HtmlElement) -> list[HtmlElement]:
+        out = []
+        for el in tree.iterdescendants(*blocks):
+            a = el.attrib
+            if a and (
+                "teaser" in a.get("id", "").replace("T", "t")
+                or "teaser" in a.get("class", "").replace("T", "t")
+            ):
+                out.append(el)
+        return out
+
+    def headers(tree: HtmlElement) -> list[HtmlElement]:
+        return list(tree.iterdescendants("header"))
+
+    def precision(tree: HtmlElement) -> list[HtmlElement]:
+        out = []
+        for el in tree.iterdescendants(*blocks):
+            a = el.attrib
+            if not a:
+                continue
+            either = _first(a, "id", "class")
+            if bottom.search(either) or link.search(either) or "border" in a.get("style", ""):
+                out.append(el)
+        return out
+
+    return {
+        ("RAW_TREE_PRUNE_XPATH", 0): raw_prune,
+        ("RAW_TREE_PRUNE_XPATH", 1): share_buttons,
+        ("REMOVE_COMMENTS_XPATH", 0): comments,
+        ("REMOVE_COMMENTS_AND_LISTS_XPATH", 0): comments_and_lists,
+        ("OVERALL_DISCARD_XPATH", 0): overall,
+        ("OVERALL_DISCARD_XPATH", 1): hidden_blocks,
+        ("TEASER_DISCARD_XPATH", 0): teasers,
+        ("PRECISION_DISCARD_XPATH", 0): headers,
+        ("PRECISION_DISCARD_XPATH", 1): precision,
+    }
+
+
+class Mirror:
+    """Called like the XPath expression it stands in for (``expression(tree)``)."""
+
+    def __init__(self, original: etree.XPath, walk: Walk) -> None:
+        self.original = original
+        self.walk = walk
+        self.path = original.path
+
+    def __call__(self, tree: HtmlElement) -> list[HtmlElement]:
+        return self.walk(tree)
+
+
+def _usable() -> bool:
+    if _fingerprint() != MIRROR_OF:
+        return False
+    # An absent attribute is the empty string to XPath; the walks skip elements without
+    # attributes, which is only the same if no pattern matches the empty string.
+    return not any(
+        p.search("")
+        for name in _LISTS
+        for i in range(len(getattr(X, name)))
+        for p in _patterns(name, i)
+    )
+
+
+MIRRORED = _usable()
+#: (list name, position) -> the mirror standing in for that expression.
+MIRRORS: dict[tuple[str, int], Mirror] = (
+    {key: Mirror(getattr(X, key[0])[key[1]], walk) for key, walk in _walks().items()}
+    if MIRRORED
+    else {}
+)
+
+
+@contextmanager
+def mirrored() -> Iterator[None]:
+    """trafilatura runs with the mirrors in place of its expressions, and only within this
+    block: a bare trafilatura elsewhere in the process (a benchmark's baseline) keeps its
+    own. The lists are trafilatura's module constants, shared by name with the modules that
+    prune, so their items are swapped in place and put back after."""
+    if not MIRRORS:
+        yield
+        return
+    for (name, i), mirror in MIRRORS.items():
+        getattr(X, name)[i] = mirror
+    try:
+        yield
+    finally:
+        for (name, i), mirror in MIRRORS.items():
+            getattr(X, name)[i] = mirror.original
