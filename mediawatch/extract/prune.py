@@ -11,8 +11,9 @@ expressions on the attributes that exist: the same elements in the same (documen
 
 The tests mirror the expressions of trafilatura 2.3.1 (``RAW_TREE_PRUNE_XPATH``,
 ``REMOVE_COMMENTS_XPATH``, ``REMOVE_COMMENTS_AND_LISTS_XPATH``, ``OVERALL_DISCARD_XPATH``,
-``TEASER_DISCARD_XPATH``, ``PRECISION_DISCARD_XPATH``), with their regular expressions
-read from the expressions themselves. If trafilatura's expressions change, ``MIRRORED``
+``TEASER_DISCARD_XPATH``, ``PRECISION_DISCARD_XPATH``, ``DISCARD_IMAGE_ELEMENTS``, and
+``BODY_XPATH``, which finds the article's frame), with their regular expressions read
+from the expressions themselves. If trafilatura's expressions change, ``MIRRORED``
 is false and trafilatura's own run unchanged (``tests/test_extract_prune.py`` says so, so
 that an upgrade reviews the mirror, and compares both on generated pages).
 
@@ -43,9 +44,11 @@ _LISTS = (
     "OVERALL_DISCARD_XPATH",
     "TEASER_DISCARD_XPATH",
     "PRECISION_DISCARD_XPATH",
+    "DISCARD_IMAGE_ELEMENTS",
+    "BODY_XPATH",
 )
 #: Fingerprint of the trafilatura expressions this module mirrors.
-MIRROR_OF = "3948533dd55d7714"
+MIRROR_OF = "9ed20a942d13dfdc"
 
 
 def _fingerprint() -> str:
@@ -54,9 +57,13 @@ def _fingerprint() -> str:
 
 
 def _patterns(name: str, index: int) -> list[re.Pattern[str]]:
-    """The ``re:test`` patterns of one expression, in the order they are written."""
+    """The ``re:test`` patterns of one expression, in the order they are written (with
+    the flag ``'i'``: case-insensitive, as lxml compiles them)."""
     path = getattr(X, name)[index].path
-    return [re.compile(p) for p in re.findall(r"re:test\([^,]+, '([^']*)'\)", path)]
+    return [
+        re.compile(p, re.IGNORECASE if "i" in flags else 0)
+        for p, flags in re.findall(r"re:test\([^,]+, '([^']*)'(?:, '([^']*)')?\)", path)
+    ]
 
 
 def _first(attrs: etree._Attrib, a: str, b: str) -> str:
@@ -77,7 +84,11 @@ def _walks() -> dict[tuple[str, int], Walk]:
     cookie, od_id, od_class = _patterns("OVERALL_DISCARD_XPATH", 0)
     hidden, od2_id, od2_class = _patterns("OVERALL_DISCARD_XPATH", 1)
     bottom, link = _patterns("PRECISION_DISCARD_XPATH", 1)
+    body_id, body_class = _patterns("BODY_XPATH", 0)
+    story_id, fulltext, story_class = _patterns("BODY_XPATH", 2)
+    content_id, content_class = _patterns("BODY_XPATH", 3)
     blocks = ("div", "item", "list", "p", "section", "span")
+    frames = ("article", "div", "main", "section")
 
     def raw_prune(tree: HtmlElement) -> list[HtmlElement]:
         out = []
@@ -188,6 +199,89 @@ def _walks() -> dict[tuple[str, int], Walk]:
                 out.append(el)
         return out
 
+    def captions(tree: HtmlElement) -> list[HtmlElement]:
+        return [
+            el
+            for el in tree.iterdescendants(*blocks)
+            if "caption" in el.get("id", "") or "caption" in el.get("class", "")
+        ]
+
+    # The article's frame: trafilatura takes the first element an expression returns.
+    def article_body(tree: HtmlElement) -> list[HtmlElement]:
+        """``.//*[...][1]``: each parent's first child that passes, in document order."""
+        out, parents = [], set()
+        for el in tree.iterdescendants(*frames):
+            a = el.attrib
+            if not a:
+                continue
+            ident, cls = a.get("id", ""), a.get("class", "")
+            if (
+                cls in ("post", "entry")
+                or a.get("itemprop") == "articleBody"
+                or ident == "articleContent"
+                or body_id.search(ident)
+                or body_class.search(cls)
+            ):
+                parent = el.getparent()
+                if parent not in parents:
+                    parents.add(parent)
+                    out.append(el)
+        return out
+
+    def story_body(tree: HtmlElement) -> list[HtmlElement]:
+        """``(.//*[...])[1]``: the first that passes."""
+        for el in tree.iterdescendants(*frames):
+            a = el.attrib
+            if not a:
+                continue
+            ident, cls = a.get("id", ""), a.get("class", "")
+            if (
+                a.get("role") == "article"
+                or ident in ("article", "story")
+                or cls in ("postarea", "art-postcontent", "text", "cell", "story")
+                or story_id.search(ident)
+                or fulltext.search(cls)
+                or story_class.search(cls)
+            ):
+                return [el]
+        return []
+
+    def content_body(tree: HtmlElement) -> list[HtmlElement]:
+        for el in tree.iterdescendants(*frames):
+            a = el.attrib
+            if not a:
+                continue
+            ident, cls = a.get("id", ""), a.get("class", "")
+            if (
+                ident == "content"
+                or cls == "content"
+                or content_id.search(ident)
+                or content_class.search(cls)
+                or "main-content" in ident.replace("C", "c").replace("M", "m")
+                or "main-content" in cls.replace("C", "c").replace("M", "m")
+                or "page-content" in cls.replace("C", "c").replace("P", "p")
+            ):
+                return [el]
+        return []
+
+    def main_body(tree: HtmlElement) -> list[HtmlElement]:
+        """``(.//*[...])[1]|(.//main)[1]``: both, in document order."""
+        first = next(
+            (
+                el
+                for el in tree.iterdescendants("article", "div", "section")
+                if el.get("class", "").startswith("main")
+                or el.get("id", "").startswith("main")
+                or el.get("role", "").startswith("main")
+            ),
+            None,
+        )
+        main = next(tree.iterdescendants("main"), None)
+        if first is None or main is None or first is main:
+            return [el for el in (first, main) if el is not None][:1]
+        position = {el: i for i, el in enumerate(tree.iterdescendants())}
+        return sorted((first, main), key=position.__getitem__)
+
     return {
         ("RAW_TREE_PRUNE_XPATH", 0): raw_prune,
         ("RAW_TREE_PRUNE_XPATH", 1): share_buttons,
@@ -198,6 +292,11 @@ def _walks() -> dict[tuple[str, int], Walk]:
         ("TEASER_DISCARD_XPATH", 0): teasers,
         ("PRECISION_DISCARD_XPATH", 0): headers,
         ("PRECISION_DISCARD_XPATH", 1): precision,
+        ("DISCARD_IMAGE_ELEMENTS", 0): captions,
+        ("BODY_XPATH", 0): article_body,
+        ("BODY_XPATH", 2): story_body,
+        ("BODY_XPATH", 3): content_body,
+        ("BODY_XPATH", 4): main_body,
     }
 
 
