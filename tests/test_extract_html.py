@@ -9,12 +9,14 @@ from datetime import datetime
 import pytest
 
 from mediawatch.extract.html import (
+    NOISE,
     Config,
     ExtractionError,
     SiteBoilerplate,
     decode_html,
     extract_html,
     line_hash,
+    strip_noise,
 )
 
 PARAGRAPHS = [
@@ -199,3 +201,41 @@ def test_extract_html_uses_site_boilerplate() -> None:
         texts.append(extract_html(article_page(paragraphs), url, boilerplate=bp).text)
     assert texts[0].endswith(promo)  # first page: nothing learnt yet
     assert promo not in texts[1] and texts[1].startswith("Story B:")
+
+
+# Pieces of pages that make the noise expression succeed, fail midway, or nest: cases of
+# the tags, JSON-LD, unclosed comments and scripts, tags that only begin like one.
+NOISE_PIECES = (
+    "<p>text</p>",
+    "<script>var a = '<p>';</script>",
+    "<SCRIPT type='text/javascript'>x()</SCRIPT >",
+    '<script type="application/ld+json">{"@type": "NewsArticle"}</script>',
+    '<script type="APPLICATION/JSON">{}</script>',
+    "<scripts>not a script</scripts>",
+    "<script src=a.js>",
+    "</script>",
+    "<style>p { color: red }</style>",
+    "<Style media=print>",
+    "</style\n>",
+    "<!-- a comment <script>x</script> -->",
+    "<!-- unclosed",
+    "-->",
+    "<svg viewBox='0 0 1 1'><path d=''/></svg>",
+    "<svg><svg></svg></svg>",
+    "<svgs>",
+    "<script",
+    "<style type='x'",
+    "ſcript",
+    "<ſcript>long s</ſcript>",
+    "\n",
+    " > ",
+)
+
+
+def test_strip_noise_cuts_what_the_noise_expression_matches() -> None:
+    rng = random.Random(7)
+    for _ in range(3000):
+        page = "".join(rng.choice(NOISE_PIECES) for _ in range(rng.randrange(1, 12)))
+        assert strip_noise(page) == NOISE.sub("", page), page
+    page = "<p>keep</p><script>drop()</script><!-- drop --><style>x</style><p>keep too</p>"
+    assert strip_noise(page) == "<p>keep</p><p>keep too</p>"
