@@ -117,8 +117,9 @@ def _tokenise_line(line: str, language: str | None) -> list[_Token]:
     out: list[_Token] = []
     prev = ""
     rx = TOKEN_RE if not line.isascii() and MARKS.search(line) else PLAIN_TOKEN_RE
-    # split() gives the gaps: the text before each token, and one more after the last
-    for gap, tok in zip(rx.split(line), rx.findall(line), strict=False):
+    end = 0  # where the previous token ended: the gap is the text since
+    for m in rx.finditer(line):
+        gap, tok, end = line[end : m.start()], m.group(), m.end()
         # most gaps are one space: no sentence end, no regex needed
         initial = not out or (
             gap != " "
