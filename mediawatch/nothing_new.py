@@ -16,6 +16,7 @@ been polled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from mediawatch import interrupt
@@ -35,19 +36,21 @@ def all_stored(
     settings: Settings,
     read_at: datetime | None = None,
     first_batch: list[RawDocument] | None = None,
+    first_read: Callable[[RawDocument], None] | None = None,
 ) -> tuple[int, list[Failure], list[Failure]] | None:
     """(documents, failures of reading, rejected again) when every document of the local
     ``sources`` is stored unchanged, or was rejected before with the same content under
     the same extraction settings; None as soon as one is not (or there is no database).
     ``read_at``: the documents' fetch time; ``first_batch`` gets the documents of the
     first batch that are not stored unchanged: what the flow's first batch will extract
-    (mediawatch.prepare.start_ahead can start them)."""
+    (mediawatch.prepare.start_ahead can start them); ``first_read`` is given each document
+    of the first batch as it is read (``mediawatch.pipeline.sources.batches``)."""
     if not sources or not settings.db_path.exists():
         return None
     failures: list[Failure] = []
     rejected: list[Failure] = []
     documents = 0
-    reading = batches(sources, settings, read_at)
+    reading = batches(sources, settings, read_at, first_read)
     for n, (docs, failed) in enumerate(reading):
         failures += failed
         found = check(docs, settings)
@@ -69,12 +72,13 @@ def run_if_nothing_new(
     feeds: bool = False,
     read_at: datetime | None = None,
     first_batch: list[RawDocument] | None = None,
+    first_read: Callable[[RawDocument], None] | None = None,
 ) -> RunSummary | None:
     """Record and return the run when the sources hold nothing new; None: run the flow
-    (``read_at``, ``first_batch``: as for ``all_stored``)."""
+    (``read_at``, ``first_batch``, ``first_read``: as for ``all_stored``)."""
     if feeds or any(s.startswith(("http://", "https://")) for s in sources):
         return None
-    found = all_stored(sources, settings, read_at, first_batch)
+    found = all_stored(sources, settings, read_at, first_batch, first_read)
     if found is None:
         return None
     documents, failures, rejected = found

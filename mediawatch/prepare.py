@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -185,10 +185,50 @@ def start_ahead(
         with _lock:
             pool = _pool(workers)
             for c in pool_chunks(docs, chunk_size, workers):
-                _ahead[_chunk_key(c, settings)] = pool.submit(prepare_chunk, c, settings)
+                key = _chunk_key(c, settings)
+                if key not in _ahead:  # not streamed already (stream_ahead)
+                    _ahead[key] = pool.submit(prepare_chunk, c, settings)
     except (BrokenProcessPool, RuntimeError, OSError) as exc:
         log.warning("worker processes unavailable (%s); nothing started ahead", exc)
     return len(_ahead)
+
+
+def stream_ahead(
+    settings: ExtractSettings, workers: int, chunk_size: int, batch_size: int
+) -> Callable[[RawDocument], None]:
+    """What takes the documents of a run's first batch as they are read (into a database
+    that holds nothing yet: every one of them will be extracted, in the order read) and
+    starts each chunk in the workers once it is certainly one of the chunks the run will
+    submit (``pool_chunks`` of the whole batch: a chunk of full size with more than a
+    round of the workers' chunks after it). The workers start on the first pages while
+    the rest are read, not after; ``start_ahead`` then adds the batch's last chunks."""
+    size = max(1, chunk_size)
+    read: list[RawDocument] = []
+    started = 0  # chunks started
+    failed = False  # no workers to be had: the run prepares its batch as usual
+
+    def add(doc: RawDocument) -> None:
+        nonlocal started, failed
+        read.append(doc)
+        # prepare_batch's own rule: a batch of fewer than 2 * workers runs in-process
+        if failed or workers <= 1 or len(read) < 2 * workers or len(read) > batch_size:
+            return
+        # chunk k is [k*size, (k+1)*size) and stays full-size when more than
+        # workers*size documents follow its start, which the ones read so far prove
+        while len(read) - started * size > workers * size:
+            chunk = read[started * size : (started + 1) * size]
+            started += 1
+            try:
+                with _lock:
+                    key = _chunk_key(chunk, settings)
+                    if key not in _ahead:
+                        _ahead[key] = _pool(workers).submit(prepare_chunk, chunk, settings)
+            except (BrokenProcessPool, RuntimeError, OSError) as exc:
+                log.warning("worker processes unavailable (%s); nothing started ahead", exc)
+                failed = True
+                return
+
+    return add
 
 
 def drop_ahead() -> int:

@@ -91,9 +91,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     args.paths = [web_source(p) for p in args.paths]
     check_urls([p for p in args.paths if _is_url(p)])
     check_sources([p for p in args.paths if not _is_url(p)])
-    check_database(settings)
+    empty = check_database(settings)
     note_left_out([p for p in args.paths if not _is_url(p)], settings)
-    summary = _run_flow(args.paths, args, settings, kind="ingest")
+    summary = _run_flow(args.paths, args, settings, kind="ingest", empty=empty)
     if args.json:
         print_json(summary)
     else:
@@ -113,10 +113,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     sources = [s if _is_url(s) else str(settings.resolve(s)) for s in settings.run.sources]
     check_urls([s for s in sources if _is_url(s)], " (run.sources)")
     check_sources([s for s in sources if not _is_url(s)])
-    check_database(settings)
+    empty = check_database(settings)
     note_left_out([s for s in sources if not _is_url(s)], settings)
     args.feeds = bool(settings.feeds.sources)
-    summary = _run_flow(sources, args, settings, kind="run")
+    summary = _run_flow(sources, args, settings, kind="run", empty=empty)
     from mediawatch import render
     from mediawatch.watch.render import run_hits
 
@@ -130,10 +130,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def check_database(settings: Settings) -> None:
+def check_database(settings: Settings) -> bool:
     """Open (and migrate) the database before Prefect starts: fail fast and plainly.
-    Articles stored before the search index existed are indexed here."""
-    from storage import search
+    Articles stored before the search index existed are indexed here. True when it holds
+    no article and no rejected item (a new database: everything read is new)."""
+    from storage import articles, search
     from storage.connection import before_write, transaction, writer
 
     if settings.storage.db != StorageSettings.db:  # the default's data/ folder is made
@@ -142,27 +143,49 @@ def check_database(settings: Settings) -> None:
     before_write(settings.db_path, wait=wait)  # a damaged file is not written to
     with writer(settings.db_path, wait=wait) as conn, transaction(conn):
         search.backfill(conn)
+        return articles.store_is_empty(conn)
 
 
-def _run_flow(sources: list[str], args: argparse.Namespace, settings: Settings, kind: str):
+def _run_flow(
+    sources: list[str],
+    args: argparse.Namespace,
+    settings: Settings,
+    kind: str,
+    empty: bool = False,
+):
+    from mediawatch import handoff
     from mediawatch.nothing_new import run_if_nothing_new
 
     sources = [s if _is_url(s) else str(Path(s).absolute()) for s in sources]
     feeds = bool(getattr(args, "feeds", False))
     read_at = datetime.now(UTC).replace(tzinfo=None)  # one fetch time for the local items
     first: list = []  # the first batch, as the flow will read it
-    summary = run_if_nothing_new(sources, settings, kind, feeds, read_at, first)
+    forked, stream = False, None
+    runner = handoff.disabled and not settings.run.dask_address  # a run of the warm runner
+    if runner and empty and not feeds and not any(_is_url(s) for s in sources):
+        from mediawatch import prepare
+
+        # Into a database that holds nothing, everything read is new: the workers are
+        # forked first and start on the first pages while the rest are read.
+        forked = prepare.fork_workers(settings.worker_count)
+        if forked:
+            stream = prepare.stream_ahead(
+                settings.extract,
+                settings.worker_count,
+                settings.run.chunk_size,
+                settings.run.batch_size,
+            )
+    summary = run_if_nothing_new(sources, settings, kind, feeds, read_at, first, stream)
     if summary is not None:  # recorded without Prefect: nothing to extract or store
         return summary
-    from mediawatch import handoff
 
     ahead = None
-    if handoff.disabled and not settings.run.dask_address:  # a run of the warm runner
+    if runner:
         from mediawatch import prepare
 
         # workers forked before Prefect starts its threads; they start on the first
         # batch while the flow run is created
-        if prepare.fork_workers(settings.worker_count):
+        if forked or prepare.fork_workers(settings.worker_count):
             ahead = first or None
     from mediawatch.background import choose_server, leave_runner
 

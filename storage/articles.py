@@ -33,6 +33,14 @@ def known(conn: duckdb.DuckDBPyConnection, url_keys: Iterable[str]) -> dict[str,
     return {r[0]: Known(*r[1:]) for r in rows}
 
 
+def store_is_empty(conn: duckdb.DuckDBPyConnection) -> bool:
+    """No article and no rejected item: every item a run reads is new to this database."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM articles) OR EXISTS (SELECT 1 FROM rejected_items)"
+    ).fetchone()
+    return not (row and row[0])
+
+
 def known_by_id(conn: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> dict[int, Known]:
     """Stored articles by id: a feed item known by its guid may come back at a new URL."""
     wanted = sorted(set(ids))

@@ -8,7 +8,13 @@ from mediawatch.config import ExtractSettings
 from mediawatch.extract import extract_document
 from mediawatch.extract.text import DERIVED_TITLE_CHARS, derive_title
 from mediawatch.ingest.urls import canonical_url, url_key
-from mediawatch.prepare import drop_ahead, pool_chunks, prepare_batch, start_ahead
+from mediawatch.prepare import (
+    drop_ahead,
+    pool_chunks,
+    prepare_batch,
+    start_ahead,
+    stream_ahead,
+)
 from mediawatch.records import Article, Failure, Fingerprinted, RawDocument
 
 from .conftest import SEEDS
@@ -157,6 +163,38 @@ def test_chunks_started_ahead_are_taken_by_the_batch_that_asks_for_them() -> Non
     other = prepare_batch([*docs[:7], edited], settings, workers=2, chunk_size=3)
     assert "southern quay" in other[7].article.text  # the edited page, not the one ahead
     assert drop_ahead() == 1  # its chunk, started ahead with the old page, was cancelled
+
+
+def test_chunks_streamed_as_pages_are_read_are_the_batch_s_own() -> None:
+    """The workers start on a first batch while it is read: every chunk started early is
+    one the batch submits (none twice, none wasted), whatever the batch's length."""
+    import mediawatch.prepare as prepare
+
+    settings = ExtractSettings()
+    pages = [doc(PAGE.encode(), url=f"https://h.example/{i}") for i in range(23)]
+    for n in (3, 7, 8, 9, 13, 23):
+        docs = pages[:n]
+        add = stream_ahead(settings, workers=2, chunk_size=3, batch_size=n)
+        streamed = []
+        for d in docs:
+            add(d)
+            streamed = [list(key[1]) for key in prepare._ahead]
+            # only full chunks with more than a round of chunks after them, so far
+            assert all(len(c) == 3 for c in streamed)
+        assert streamed == pool_chunks(docs, 3, 2)[: len(streamed)], n
+        assert len(streamed) == max(0, -(-(n - 6) // 3)), n  # as many as settled
+        start_ahead(docs, settings, workers=2, chunk_size=3)  # the rest, none again
+        pooled = n >= 4  # prepare_batch's rule: fewer than 2 * workers run in-process
+        assert len(prepare._ahead) == (len(pool_chunks(docs, 3, 2)) if pooled else 0)
+        taken = prepare_batch(docs, settings, workers=2, chunk_size=3)
+        assert drop_ahead() == 0  # every chunk started was taken
+        assert taken == prepare_batch(docs, settings, workers=1)
+    # a batch of 4 read from a longer list: only its own pages are streamed
+    add = stream_ahead(settings, workers=2, chunk_size=1, batch_size=5)
+    for d in pages[:10]:
+        add(d)
+    assert [list(k[1]) for k in prepare._ahead] == [[pages[0]], [pages[1]], [pages[2]]]
+    assert drop_ahead() == 3
 
 
 def test_url_variants_share_one_key() -> None:

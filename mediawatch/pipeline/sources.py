@@ -9,7 +9,7 @@ of reading the files again (a second or so for a few thousand pages)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from mediawatch.config import Settings
@@ -35,16 +35,26 @@ def keep(
 
 
 def batches(
-    sources: list[str], settings: Settings, read_at: datetime | None = None
+    sources: list[str],
+    settings: Settings,
+    read_at: datetime | None = None,
+    first_read: Callable[[RawDocument], None] | None = None,
 ) -> Iterator[Batch]:
     """Source items in batches of ``run.batch_size`` documents, with their failures;
-    ``read_at`` is their fetch time (default: now), one for the whole run."""
+    ``read_at`` is their fetch time (default: now), one for the whole run. ``first_read``
+    is given each document of the first batch as soon as it is read (the workers can
+    start on them: ``mediawatch.prepare.stream_ahead``)."""
     if read_at is not None and (kept := _kept.pop(_key(sources, settings, read_at), None)):
         return kept
-    return _read(sources, settings, read_at)
+    return _read(sources, settings, read_at, first_read)
 
 
-def _read(sources: list[str], settings: Settings, read_at: datetime | None) -> Iterator[Batch]:
+def _read(
+    sources: list[str],
+    settings: Settings,
+    read_at: datetime | None,
+    first_read: Callable[[RawDocument], None] | None = None,
+) -> Iterator[Batch]:
     docs: list[RawDocument] = []
     failures: list[Failure] = []
     for item in iter_local(sources, settings.ingest, read_at):
@@ -52,7 +62,10 @@ def _read(sources: list[str], settings: Settings, read_at: datetime | None) -> I
             failures.append(item)
         else:
             docs.append(item)
+            if first_read is not None:
+                first_read(item)
         if len(docs) >= settings.run.batch_size:
+            first_read = None
             yield docs, failures
             docs, failures = [], []
     if docs or failures:
