@@ -228,31 +228,31 @@ def _walks() -> dict[tuple[str, int], Walk]:
                     out.append(el)
         return out
 
-    def story_body(tree: HtmlElement) -> list[HtmlElement]:
-        """``(.//*[...])[1]``: the first that passes."""
+    def first_frame(tree: HtmlElement, test: Callable[[str, str, str], object]) -> list:
+        """``(.//*[...])[1]``: the first frame whose (id, class, role) pass ``test``."""
         for el in tree.iterdescendants(*frames):
             a = el.attrib
-            if not a:
-                continue
-            ident, cls = a.get("id", ""), a.get("class", "")
-            if (
-                a.get("role") == "article"
+            if a and test(a.get("id", ""), a.get("class", ""), a.get("role", "")):
+                return [el]
+        return []
+
+    def story_body(tree: HtmlElement) -> list[HtmlElement]:
+        return first_frame(
+            tree,
+            lambda ident, cls, role: (
+                role == "article"
                 or ident in ("article", "story")
                 or cls in ("postarea", "art-postcontent", "text", "cell", "story")
                 or story_id.search(ident)
                 or fulltext.search(cls)
                 or story_class.search(cls)
-            ):
-                return [el]
-        return []
+            ),
+        )
 
     def content_body(tree: HtmlElement) -> list[HtmlElement]:
-        for el in tree.iterdescendants(*frames):
-            a = el.attrib
-            if not a:
-                continue
-            ident, cls = a.get("id", ""), a.get("class", "")
-            if (
+        return first_frame(
+            tree,
+            lambda ident, cls, _: (
                 ident == "content"
                 or cls == "content"
                 or content_id.search(ident)
@@ -260,9 +260,8 @@ def _walks() -> dict[tuple[str, int], Walk]:
                 or "main-content" in ident.replace("C", "c").replace("M", "m")
                 or "main-content" in cls.replace("C", "c").replace("M", "m")
                 or "page-content" in cls.replace("C", "c").replace("P", "p")
-            ):
-                return [el]
-        return []
+            ),
+        )
 
     def main_body(tree: HtmlElement) -> list[HtmlElement]:
         """``(.//*[...])[1]|(.//main)[1]``: both, in document order."""
