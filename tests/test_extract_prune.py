@@ -113,6 +113,12 @@ def test_each_walk_finds_what_its_expression_finds(seed: int) -> None:
     assert found > 500  # the pages hit the expressions often, not only miss them
 
 
+def test_a_whole_document_tree_is_left_to_the_expression() -> None:
+    tree = document_fromstring(_page(3))
+    for mirror in prune.MIRRORS.values():
+        assert mirror(tree.getroottree()) == mirror.original(tree.getroottree())
+
+
 def test_the_mirrors_are_in_place_only_while_mediawatch_extracts() -> None:
     originals = {key: getattr(X, key[0])[key[1]] for key in prune.MIRRORS}
     with prune.mirrored():

@@ -308,6 +308,8 @@ class Mirror:
         self.path = original.path
 
     def __call__(self, tree: HtmlElement) -> list[HtmlElement]:
+        if not isinstance(tree, etree._Element):  # a whole ElementTree: XPath's own way
+            return self.original(tree)
         return self.walk(tree)
 
 
