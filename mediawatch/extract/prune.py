@@ -75,6 +75,27 @@ def _first(attrs: etree._Attrib, a: str, b: str) -> str:
 
 
 Walk = Callable[[HtmlElement], list[HtmlElement]]
+Test = Callable[[HtmlElement, etree._Attrib], object]
+_ELEMENTS = (etree.Element,)  # every element, not comments: ".//*"
+
+
+def _passing(tags: tuple, test: Test, first: bool = False) -> Walk:
+    """The walk for ``.//*[tags][test]``: the elements of ``tags`` below the context
+    element, in document order, that have attributes and pass ``test(element, attrs)``
+    (``first``: ``(...)[1]``, the first only). An element without attributes passes none
+    of these expressions' tests, so it is skipped before any."""
+
+    def walk(tree: HtmlElement) -> list[HtmlElement]:
+        out = []
+        for el in tree.iterdescendants(*tags):
+            a = el.attrib
+            if a and test(el, a):
+                out.append(el)
+                if first:
+                    break
+        return out
+
+    return walk
 
 
 def _walks() -> dict[tuple[str, int], Walk]:
@@ -90,121 +111,68 @@ def _walks() -> dict[tuple[str, int], Walk]:
     blocks = ("div", "item", "list", "p", "section", "span")
     frames = ("article", "div", "main", "section")
 
-    def raw_prune(tree: HtmlElement) -> list[HtmlElement]:
-        out = []
-        for el in tree.iterdescendants("div", "section", "aside"):
-            a = el.attrib
-            if not a:
-                continue
-            ident, cls = a.get("id", ""), a.get("class", "")
-            if (raw_1.search(ident) or raw_1.search(cls)) and (
-                next(el.iterdescendants("h1"), None) is None
-                or raw_2.search(ident)
-                or raw_2.search(cls)
-            ):
-                out.append(el)
-        return out
+    def raw_prune(el: HtmlElement, a: etree._Attrib) -> bool:
+        ident, cls = a.get("id", ""), a.get("class", "")
+        return bool(raw_1.search(ident) or raw_1.search(cls)) and bool(
+            next(el.iterdescendants("h1"), None) is None or raw_2.search(ident) or raw_2.search(cls)
+        )
 
-    def share_buttons(tree: HtmlElement) -> list[HtmlElement]:
-        return [
-            el
-            for el in tree.iterdescendants("div", "section", "aside")
-            if "elementor-share-buttons" in el.get("class", "")
-        ]
+    def comments_and_lists(el: HtmlElement, a: etree._Attrib) -> bool:
+        ident, cls = a.get("id", ""), a.get("class", "")
+        return bool(lists_id.search(ident) or lists_class.search(cls)) and bool(
+            el.tag not in ("ol", "ul") or ol_id.search(ident) or ol_class.search(cls)
+        )
 
-    def comments(tree: HtmlElement) -> list[HtmlElement]:
-        out = []
-        for el in tree.iterdescendants("div", "list", "section", "details"):
-            a = el.attrib
-            if a and (com_id.search(a.get("id", "")) or com_class.search(a.get("class", ""))):
-                out.append(el)
-        return out
+    def overall(_: HtmlElement, a: etree._Attrib) -> bool:
+        ident, cls = a.get("id"), a.get("class")
+        return bool(
+            "data-lp-replacement-content" in a
+            or "nav" in a.get("role", "").replace("N", "n")
+            or "MostPopularStories" in a.get("data-component", "")
+            or ((ident is not None or cls is not None) and cookie.search(_first(a, "id", "class")))
+            or (ident is not None and od_id.search(ident))
+            or (cls is not None and od_class.search(cls))
+        )
 
-    def comments_and_lists(tree: HtmlElement) -> list[HtmlElement]:
-        out = []
-        for el in tree.iterdescendants("div", "list", "section", "details", "ol", "ul"):
-            a = el.attrib
-            if not a:
-                continue
-            ident, cls = a.get("id", ""), a.get("class", "")
-            if (lists_id.search(ident) or lists_class.search(cls)) and (
-                el.tag not in ("ol", "ul") or ol_id.search(ident) or ol_class.search(cls)
-            ):
-                out.append(el)
-        return out
+    def hidden_block(_: HtmlElement, a: etree._Attrib) -> bool:
+        ident, cls, style = a.get("id", ""), a.get("class", ""), a.get("style", "")
+        return bool(
+            cls == "comments-title"
+            or _first(a, "id", "class").startswith("reply-")
+            or hidden.search(_first(a, "id", "style"))
+            or "display:none" in style
+            or "display: none" in style
+            or od2_id.search(ident)
+            or od2_class.search(cls)
+            or a.get("aria-hidden") == "true"
+        )
 
-    def overall(tree: HtmlElement) -> list[HtmlElement]:
-        out = []
-        for el in tree.iterdescendants(*blocks):
-            a = el.attrib
-            if not a:
-                continue
-            ident, cls = a.get("id"), a.get("class")
-            if (
-                "data-lp-replacement-content" in a
-                or "nav" in a.get("role", "").replace("N", "n")
-                or "MostPopularStories" in a.get("data-component", "")
-                or (
-                    (ident is not None or cls is not None)
-                    and cookie.search(_first(a, "id", "class"))
-                )
-                or (ident is not None and od_id.search(ident))
-                or (cls is not None and od_class.search(cls))
-            ):
-                out.append(el)
-        return out
+    def precision(_: HtmlElement, a: etree._Attrib) -> bool:
+        either = _first(a, "id", "class")
+        return bool(bottom.search(either) or link.search(either) or "border" in a.get("style", ""))
 
-    def hidden_blocks(tree: HtmlElement) -> list[HtmlElement]:
-        out = []
-        for el in tree.iterdescendants(etree.Element):  # elements only: ".//*"
-            a = el.attrib
-            if not a:
-                continue
-            ident, cls, style = a.get("id", ""), a.get("class", ""), a.get("style", "")
-            if (
-                cls == "comments-title"
-                or _first(a, "id", "class").startswith("reply-")
-                or hidden.search(_first(a, "id", "style"))
-                or "display:none" in style
-                or "display: none" in style
-                or od2_id.search(ident)
-                or od2_class.search(cls)
-                or a.get("aria-hidden") == "true"
-            ):
-                out.append(el)
-        return out
+    def story_body(_: HtmlElement, a: etree._Attrib) -> bool:
+        ident, cls = a.get("id", ""), a.get("class", "")
+        return bool(
+            a.get("role") == "article"
+            or ident in ("article", "story")
+            or cls in ("postarea", "art-postcontent", "text", "cell", "story")
+            or story_id.search(ident)
+            or fulltext.search(cls)
+            or story_class.search(cls)
+        )
 
-    def teasers(tree: HtmlElement) -> list[HtmlElement]:
-        out = []
-        for el in tree.iterdescendants(*blocks):
-            a = el.attrib
-            if a and (
-                "teaser" in a.get("id", "").replace("T", "t")
-                or "teaser" in a.get("class", "").replace("T", "t")
-            ):
-                out.append(el)
-        return out
-
-    def headers(tree: HtmlElement) -> list[HtmlElement]:
-        return list(tree.iterdescendants("header"))
-
-    def precision(tree: HtmlElement) -> list[HtmlElement]:
-        out = []
-        for el in tree.iterdescendants(*blocks):
-            a = el.attrib
-            if not a:
-                continue
-            either = _first(a, "id", "class")
-            if bottom.search(either) or link.search(either) or "border" in a.get("style", ""):
-                out.append(el)
-        return out
-
-    def captions(tree: HtmlElement) -> list[HtmlElement]:
-        return [
-            el
-            for el in tree.iterdescendants(*blocks)
-            if "caption" in el.get("id", "") or "caption" in el.get("class", "")
-        ]
+    def content_body(_: HtmlElement, a: etree._Attrib) -> bool:
+        ident, cls = a.get("id", ""), a.get("class", "")
+        return bool(
+            ident == "content"
+            or cls == "content"
+            or content_id.search(ident)
+            or content_class.search(cls)
+            or "main-content" in ident.replace("C", "c").replace("M", "m")
+            or "main-content" in cls.replace("C", "c").replace("M", "m")
+            or "page-content" in cls.replace("C", "c").replace("P", "p")
+        )
 
     # The article's frame: trafilatura takes the first element an expression returns.
     def article_body(tree: HtmlElement) -> list[HtmlElement]:
@@ -228,41 +196,6 @@ def _walks() -> dict[tuple[str, int], Walk]:
                     out.append(el)
         return out
 
-    def first_frame(tree: HtmlElement, test: Callable[[str, str, str], object]) -> list:
-        """``(.//*[...])[1]``: the first frame whose (id, class, role) pass ``test``."""
-        for el in tree.iterdescendants(*frames):
-            a = el.attrib
-            if a and test(a.get("id", ""), a.get("class", ""), a.get("role", "")):
-                return [el]
-        return []
-
-    def story_body(tree: HtmlElement) -> list[HtmlElement]:
-        return first_frame(
-            tree,
-            lambda ident, cls, role: (
-                role == "article"
-                or ident in ("article", "story")
-                or cls in ("postarea", "art-postcontent", "text", "cell", "story")
-                or story_id.search(ident)
-                or fulltext.search(cls)
-                or story_class.search(cls)
-            ),
-        )
-
-    def content_body(tree: HtmlElement) -> list[HtmlElement]:
-        return first_frame(
-            tree,
-            lambda ident, cls, _: (
-                ident == "content"
-                or cls == "content"
-                or content_id.search(ident)
-                or content_class.search(cls)
-                or "main-content" in ident.replace("C", "c").replace("M", "m")
-                or "main-content" in cls.replace("C", "c").replace("M", "m")
-                or "page-content" in cls.replace("C", "c").replace("P", "p")
-            ),
-        )
-
     def main_body(tree: HtmlElement) -> list[HtmlElement]:
         """``(.//*[...])[1]|(.//main)[1]``: both, in document order."""
         first = next(
@@ -282,19 +215,35 @@ def _walks() -> dict[tuple[str, int], Walk]:
         return sorted((first, main), key=position.__getitem__)
 
     return {
-        ("RAW_TREE_PRUNE_XPATH", 0): raw_prune,
-        ("RAW_TREE_PRUNE_XPATH", 1): share_buttons,
-        ("REMOVE_COMMENTS_XPATH", 0): comments,
-        ("REMOVE_COMMENTS_AND_LISTS_XPATH", 0): comments_and_lists,
-        ("OVERALL_DISCARD_XPATH", 0): overall,
-        ("OVERALL_DISCARD_XPATH", 1): hidden_blocks,
-        ("TEASER_DISCARD_XPATH", 0): teasers,
-        ("PRECISION_DISCARD_XPATH", 0): headers,
-        ("PRECISION_DISCARD_XPATH", 1): precision,
-        ("DISCARD_IMAGE_ELEMENTS", 0): captions,
+        ("RAW_TREE_PRUNE_XPATH", 0): _passing(("div", "section", "aside"), raw_prune),
+        ("RAW_TREE_PRUNE_XPATH", 1): _passing(
+            ("div", "section", "aside"),
+            lambda _, a: "elementor-share-buttons" in a.get("class", ""),
+        ),
+        ("REMOVE_COMMENTS_XPATH", 0): _passing(
+            ("div", "list", "section", "details"),
+            lambda _, a: com_id.search(a.get("id", "")) or com_class.search(a.get("class", "")),
+        ),
+        ("REMOVE_COMMENTS_AND_LISTS_XPATH", 0): _passing(
+            ("div", "list", "section", "details", "ol", "ul"), comments_and_lists
+        ),
+        ("OVERALL_DISCARD_XPATH", 0): _passing(blocks, overall),
+        ("OVERALL_DISCARD_XPATH", 1): _passing(_ELEMENTS, hidden_block),
+        ("TEASER_DISCARD_XPATH", 0): _passing(
+            blocks,
+            lambda _, a: (
+                "teaser" in a.get("id", "").replace("T", "t")
+                or "teaser" in a.get("class", "").replace("T", "t")
+            ),
+        ),
+        ("PRECISION_DISCARD_XPATH", 0): lambda tree: list(tree.iterdescendants("header")),
+        ("PRECISION_DISCARD_XPATH", 1): _passing(blocks, precision),
+        ("DISCARD_IMAGE_ELEMENTS", 0): _passing(
+            blocks, lambda _, a: "caption" in a.get("id", "") or "caption" in a.get("class", "")
+        ),
         ("BODY_XPATH", 0): article_body,
-        ("BODY_XPATH", 2): story_body,
-        ("BODY_XPATH", 3): content_body,
+        ("BODY_XPATH", 2): _passing(frames, story_body, first=True),
+        ("BODY_XPATH", 3): _passing(frames, content_body, first=True),
         ("BODY_XPATH", 4): main_body,
     }
 
