@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from mediawatch.cluster.features import NAMELESS_WORDS, names_nothing
-from mediawatch.cluster.stories import ArticleFeatures, DocFreq, Params, pair_score
+from mediawatch.cluster.stories import ArticleFeatures, DocFreq, Params, pair_lead, pair_score
 from mediawatch.corrections import pair_note
 from mediawatch.match.verify import longest_shared_passages, verify
 from mediawatch.wording import numbered, plural
@@ -151,9 +151,14 @@ def _duplicate_section(data: explain_db.PairData) -> Section:
 def _story_section(data: explain_db.PairData) -> Section:
     params = Params()
     docfreq = DocFreq(n_docs=data.n_docs, df=data.df)
-    fa = ArticleFeatures("a", *data.terms_a, data.published_a, data.language_a, data.precision_a)
-    fb = ArticleFeatures("b", *data.terms_b, data.published_b, data.language_b, data.precision_b)
+    fa = ArticleFeatures(
+        "a", *data.terms_a, data.published_a, data.language_a, data.precision_a, data.lead_a
+    )
+    fb = ArticleFeatures(
+        "b", *data.terms_b, data.published_b, data.language_b, data.precision_b, data.lead_b
+    )
     score, per, time = pair_score(fa, fb, docfreq, params)
+    lead = pair_lead(fa, fb, docfreq, params)
     rows = [
         ScoreRow(
             f"{space} similarity",
@@ -171,6 +176,16 @@ def _story_section(data: explain_db.PairData) -> Section:
             "1 without dates or within one date's day; lower as the times drift apart",
         )
     )
+    if lead is not None and params.lead_min > 0:
+        rows.append(
+            ScoreRow(
+                "lead overlap",
+                lead,
+                params.lead_min,
+                "what the titles and first sentences share: each shared term's rarity summed "
+                "(1 = a term of one article); two articles link at or above",
+            )
+        )
     rows.append(
         ScoreRow(
             "combined",
@@ -194,6 +209,12 @@ def _story_section(data: explain_db.PairData) -> Section:
             "different events: both name people, places or organisations and no name links "
             "them (across two languages it takes two shared names), so they never join however "
             "alike their words"
+        )
+    elif lead is not None and params.lead_min > 0 and lead < params.lead_min:
+        verdict = (
+            "different events: their titles and first sentences share too little (two "
+            "reports of one event open with the same who and what; two pages on one topic "
+            "share words further down), so they never join however alike the rest"
         )
     note = (
         f"{verdict}. Stories are decided on whole stories (average over all members), "

@@ -42,7 +42,9 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # a name by itself ("heated" of "the Venture Heated Vest"), only part of the full name; a
 # text of 100 words or more that names nothing (or only words that open sentences, as
 # the "Add ..." of numbered steps) gets a name of its own (no story on words alone).
-SCHEME_VERSION = 8
+# 9: story terms keep the lead, the content words of the title and the first 60 words
+# (mediawatch.cluster.stories gates links on it).
+SCHEME_VERSION = 9
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)
@@ -240,7 +242,12 @@ def fingerprint_batch(articles: Sequence[Article], for_verify: bool = False) -> 
     out = []
     for article, fp, tk, sts in zip(articles, fps, toks, sent_toks, strict=True):
         feats = extract_features(article.given_title or "", article.text, language=article.language)
-        terms = {"words": feats.words, "entities": feats.entities, "numbers": feats.numbers}
+        terms = {
+            "words": feats.words,
+            "entities": feats.entities,
+            "numbers": feats.numbers,
+            "lead": dict.fromkeys(sorted(feats.lead), 1.0),
+        }
         search = dict(index_terms(article.given_title, article.text, tk, article.language)[0])
         lines = tuple(line_keys(article.text))  # here, in the workers, not in the store
         given = verify_tokens(article.text, article.language, sts) if for_verify else None

@@ -85,7 +85,7 @@ def _reindex_chunk(conn: duckdb.DuckDBPyConnection, chunk: list[tuple]) -> None:
         # the count a new article gets (an older release counted Chinese by whitespace)
         rows.append((aid, a.language, a.language_confidence, f.text_hash, word_count(text)))
         bands.extend((kind, key, aid, day.date()) for kind, key in f.band_keys)
-        feats = ArticleFeatures(str(aid), f.terms["words"], f.terms["entities"], f.terms["numbers"])
+        feats = ArticleFeatures.from_terms(str(aid), f.terms)
         terms.append((aid, features_json(feats)))
         postings.append((aid, f.search_terms or {}))
     db.replace_article_rows(conn, rows, bands, terms, postings)

@@ -35,6 +35,8 @@ class PairData:
     via_story: bool = False  # a group membership of the pair was reached as story-mates
     precision_a: str | None = None  # of the publication times (mediawatch.times)
     precision_b: str | None = None
+    lead_a: frozenset[str] | None = None  # title and lead terms (None: stored without)
+    lead_b: frozenset[str] | None = None
 
 
 def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData:
@@ -96,4 +98,6 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         via_story,
         prec_a,
         prec_b,
+        frozenset(ta["lead"]) if "lead" in ta else None,
+        frozenset(tb["lead"]) if "lead" in tb else None,
     )

@@ -181,7 +181,10 @@ def _load_features(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str,
 
 
 def features_json(a: ArticleFeatures) -> str:
-    return json.dumps({s: a.counts(s) for s in SPACES}, separators=(",", ":"))
+    terms: dict[str, dict[str, float]] = {s: a.counts(s) for s in SPACES}
+    if a.lead is not None:
+        terms["lead"] = dict.fromkeys(sorted(a.lead), 1.0)
+    return json.dumps(terms, separators=(",", ":"))
 
 
 def save(

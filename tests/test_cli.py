@@ -128,7 +128,7 @@ def test_explain_says_when_names_keep_two_articles_apart(db: Path, capsys) -> No
             assert story["decision"].startswith("different events: both name")
             assert stories[first] != stories[other]
         else:
-            assert not story["decision"].startswith("different events")
+            assert not story["decision"].startswith("different events: both name")
     assert 0 < seen < len(others)
 
 
@@ -161,6 +161,45 @@ def test_explain_says_when_a_page_names_nothing(prefect_harness, tmp_path: Path,
     story = run_json(capsys, "explain", str(plain), str(bakery), "--db", str(db))["sections"][1]
     assert story["decision"].startswith(
         "different pages: A names no person, place or organisation in 100 words or more"
+    )
+
+
+def test_explain_says_when_two_leads_share_too_little(
+    prefect_harness, tmp_path: Path, capsys
+) -> None:
+    """A report and a deals page share a paragraph about one product, not their openings:
+    two stories, and explain shows the lead overlap against its threshold and says why."""
+    from mediawatch.cluster.stories import Params
+
+    from .test_cluster import KEYBOARD, OPENINGS
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for key in ("kuo", "deals"):
+        title, opening = OPENINGS[key]
+        (folder / f"{key}.txt").write_text(f"{title}\n\n{opening}\n\n{KEYBOARD}\n")
+    for k in range(8):  # an archive around them, so that shared words weigh something
+        (folder / f"council-{k}.txt").write_text(
+            f"Council vote {k}\n\nThe council of Leeds met on Monday and voted {k} to 3 on "
+            "the budget, Mayor Jane Hill said.\n"
+        )
+    db = tmp_path / "p.duckdb"
+    assert main(["ingest", str(folder), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["export", "--db", str(db), "--format", "jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    pages = [r for r in rows if not r["title"].startswith("Council")]
+    assert len(pages) == 2 and pages[0]["story_id"] != pages[1]["story_id"]
+    a, b = (r["article_id"] for r in pages)
+    story = run_json(capsys, "explain", str(a), str(b), "--db", str(db))["sections"][1]
+    scores = {r["name"]: r for r in story["rows"]}
+    assert scores["lead overlap"]["threshold"] == Params().lead_min
+    assert scores["lead overlap"]["value"] < Params().lead_min
+    assert scores["combined"]["value"] == 0.0
+    assert scores["words similarity"]["value"] > 0.9  # alike further down
+    assert scores["entities similarity"]["value"] > 0.0  # a name in common
+    assert story["decision"].startswith(
+        "different events: their titles and first sentences share too little"
     )
 
 

@@ -15,6 +15,8 @@ from mediawatch.cluster.stories import (
     Params,
     StoryIndex,
     assign_batch,
+    lead_weights,
+    pair_lead,
     pair_score,
     story_labels,
 )
@@ -428,3 +430,117 @@ def test_a_consent_notice_is_not_part_of_the_story() -> None:
     framed = extract_features("", text + "\n" + CONSENT_DE, 2.0, "de")
     assert framed == bare
     assert extract_features("", CONSENT_DE, 2.0, "de") != bare
+
+
+# A paragraph two pages on one topic both carry further down: the same product, the same
+# names, the same words.
+KEYBOARD = (
+    "The 16-inch MacBook Pro brought back the scissor keyboard that Apple dropped in 2015, "
+    "after four years of complaints about the butterfly design. Reviewers praised the "
+    "travel of the keys, the physical Escape key and the inverted-T arrow keys, and "
+    "Apple says the new mechanism is more reliable. The MacBook Pro starts at $2,399 with "
+    "a six-core Intel processor, 16 gigabytes of memory and a 512-gigabyte drive."
+)
+OPENINGS = {
+    # Two reports of one event open with the same who and what ...
+    "kuo": (
+        "Apple to put scissor keyboard in 13-inch MacBook Pro next year",
+        "Apple will launch a 13-inch MacBook Pro with a scissor keyboard in the first half of "
+        "next year, the analyst Ming-Chi Kuo of TF International Securities wrote in a note "
+        "to investors on Wednesday, as the company moves every notebook it sells away from "
+        "the troubled butterfly keyboard before the summer. Kuo has a strong record on "
+        "the company's supply chain, and his previous notes on the iPhone were right.",
+    ),
+    "kuo2": (
+        "Kuo: 13-inch MacBook Pro gets scissor keyboard in early 2020",
+        "The analyst Ming-Chi Kuo expects Apple to launch a 13-inch MacBook Pro with the "
+        "scissor keyboard in the first half of next year, according to a research note from "
+        "TF International Securities seen on Wednesday, ending the butterfly keyboard era "
+        "across the notebook line before the summer. His previous notes on the company's "
+        "suppliers and on the iPhone have usually proved right.",
+    ),
+    # ... a deals page about the same products opens with something else entirely.
+    "deals": (
+        "Black Friday: Amazon cuts laptop and headphone prices",
+        "Amazon has cut prices across laptops, headphones and smart speakers ahead of Black "
+        "Friday, with discounts of up to a third on last season's models and free delivery "
+        "on orders placed before midnight on Sunday; our shopping editors picked the best "
+        "bargains from the retailer's holiday sale for you below. Prices change quickly, "
+        "so check the listing before you order anything.",
+    ),
+}
+
+
+def _opened(ids: tuple[str, ...]) -> list[ArticleFeatures]:
+    return [
+        ArticleFeatures.from_features(
+            i, extract_features(OPENINGS[i][0], OPENINGS[i][1] + "\n" + KEYBOARD), None, "en"
+        )
+        for i in ids
+    ]
+
+
+def test_the_lead_holds_the_title_and_the_first_words() -> None:
+    title, opening = OPENINGS["deals"]
+    short = extract_features(title, opening)
+    assert {"amazon", "laptop", "friday", "headphon"} <= short.lead  # title, first sentence
+    assert "anyth" in short.words and "anyth" not in short.lead  # after 60 words
+    long = extract_features(title, opening + "\n" + KEYBOARD)
+    assert long.lead == short.lead
+    assert {"scissor", "keyboard", "reviewer"} <= set(long.words) - long.lead
+
+
+def test_pages_that_share_a_topic_but_not_a_lead_are_different_stories() -> None:
+    """A deals page and a report share a whole paragraph about one product (its names,
+    its words), but their titles and first sentences share nothing rare: two stories.
+    Two reports of one event (the same who and what in their openings) still join.
+    Without the lead gate the deals page joins them."""
+    pages = _opened(("kuo", "deals", "kuo2"))
+    news = _council_news()
+    df = DocFreq()
+    for art in news + pages:
+        df.add(art)
+    kuo, deals, kuo2 = pages
+    assert pair_lead(kuo, kuo2, df) >= Params().lead_min > pair_lead(kuo, deals, df)
+    assert pair_score(kuo, deals, df)[0] == 0.0
+    assert pair_score(kuo, deals, df, replace(Params(), lead_min=0.0))[0] >= Params().threshold
+    stories = {}
+    for gate in (Params().lead_min, 0.0):
+        index = StoryIndex(replace(Params(), lead_min=gate))
+        assign_batch(news + pages, index)
+        labels = story_labels(index)
+        stories[gate] = (labels["kuo"] == labels["kuo2"], labels["kuo"] == labels["deals"])
+    assert stories == {Params().lead_min: (True, False), 0.0: (True, True)}
+
+
+def test_an_article_stored_without_a_lead_is_not_gated() -> None:
+    """Terms stored by an older release have no lead: such pairs are scored as before
+    (``mediawatch reindex`` gives them one)."""
+    kuo, deals = _opened(("kuo", "deals"))
+    df = DocFreq()
+    for art in [*_council_news(), kuo, deals]:
+        df.add(art)
+    old = replace(deals, lead=None)
+    assert pair_lead(kuo, old, df) is None
+    assert pair_score(kuo, old, df)[0] >= Params().threshold
+    # in another language the words do not compare: no gate either
+    assert pair_lead(kuo, replace(deals, language="de"), df) is None
+
+
+def test_a_young_archive_does_not_call_an_events_own_words_common() -> None:
+    """In an archive of an event's first reports the event's words are in most
+    documents, so by the archive's own counts they look common; rarity is judged as if
+    ``lead_prior_docs`` more documents had been seen. In a big archive that changes little.
+    (tests/test_retention.py: a follow-up weeks later joins its story through this.)"""
+    kuo, kuo2, deals = _opened(("kuo", "kuo2", "deals"))
+    young = DocFreq()
+    for art in (kuo, kuo2, deals):
+        young.add(art)
+    prior = Params().lead_prior_docs
+    alone = lead_weights(kuo, young)
+    assert alone is not None and alone["kuo"] < 0.25  # in 2 of 3 documents
+    assert lead_weights(kuo, young, prior)["kuo"] > 0.7
+    big = DocFreq()
+    for art in [*_council_news(), *_council_news(), *_council_news(), kuo, kuo2, deals]:
+        big.add(art)
+    assert abs(lead_weights(kuo, big, prior)["kuo"] - lead_weights(kuo, big)["kuo"]) < 0.1

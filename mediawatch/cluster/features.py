@@ -77,7 +77,14 @@ class Features:
     words: dict[str, float] = field(default_factory=dict)
     entities: dict[str, float] = field(default_factory=dict)
     numbers: dict[str, float] = field(default_factory=dict)
+    # The content words (as in ``words``) of the title and the first LEAD_WORDS words:
+    # what the article says it is about (mediawatch.cluster.stories gates links on them).
+    lead: frozenset[str] = frozenset()
 
+
+# How many words of the text (after the title) are its lead: a news report says who did
+# what, where, in its first sentences.
+LEAD_WORDS = 60
 
 # A token of a line: (text as written, normalised form, opens a sentence, tagged a name).
 # Tuples, not objects: an article has hundreds of tokens, and this runs for every article.
@@ -335,9 +342,14 @@ def extract_features(
     words: Counter[str] = Counter()
     stem_of = _stemmer_for(language)
     numeric: list[int] = []  # lines with a digit or a number-like word
+    lead: set[str] = set()
+    seen = 0  # tokens of the text before this line
     for li, (toks, w) in enumerate(zip(lines, weights, strict=True)):
         has_number = False
-        for t, n, _, _ in toks:
+        room = len(toks) if li == 0 else LEAD_WORDS - seen  # tokens of this line in the lead
+        if li > 0:
+            seen += len(toks)
+        for i, (t, n, _, _) in enumerate(toks):
             if not t[0].isalpha():
                 has_number = has_number or t[0].isdigit()
                 continue
@@ -348,7 +360,10 @@ def extract_features(
                 and n not in stop
                 and "'" not in n
             ):
-                words[stem_of(n)] += w
+                k = stem_of(n)
+                words[k] += w
+                if i < room:
+                    lead.add(k)
         if has_number:
             numeric.append(li)
 
@@ -386,4 +401,4 @@ def extract_features(
         toks, w = lines[li], weights[li]
         for k, c in number_terms([(t, n) for t, n, _, _ in toks]).items():
             numbers[k] += c * w
-    return Features(dict(words), dict(entities), dict(numbers))
+    return Features(dict(words), dict(entities), dict(numbers), frozenset(lead))

@@ -96,6 +96,16 @@ class Params:
     # are reports of different events however alike their vocabulary (two product
     # reviews, two care guides): they never join.
     names_apart: bool = True
+    # Two reports of one event say so in their titles and first sentences; two pages on
+    # one topic share vocabulary further down. Two articles (of one language) link only
+    # when their leads (features.LEAD_WORDS) share this much: the sum over shared lead
+    # terms of their rarity, idf / log(1 + documents) (1 for a term of one document). Two
+    # clusters join when some cross pair of members does. 0: no lead gate.
+    lead_min: float = 1.5
+    # Rarity is judged as if the archive held this many more documents, none with the
+    # term: a young archive (one event's first reports) has not seen enough to call the
+    # event's own words common. Against hundreds of documents it changes little.
+    lead_prior_docs: int = 100
 
 
 @dataclass
@@ -131,6 +141,9 @@ class ArticleFeatures:
     # value was published some time that day: it is as close to a page of 09:00 as to
     # one of 21:00, so time gaps are measured between the two intervals.
     precision: str | None = None
+    # The content words of its title and first sentences (features.LEAD_WORDS); None: not
+    # known (stored by an older release): no lead gate.
+    lead: frozenset[str] | None = None
 
     @classmethod
     def from_features(
@@ -149,6 +162,7 @@ class ArticleFeatures:
             published,
             language,
             precision,
+            features.lead,
         )
 
     @classmethod
@@ -169,6 +183,7 @@ class ArticleFeatures:
             published,
             language,
             precision,
+            frozenset(terms["lead"]) if "lead" in terms else None,
         )
 
     def counts(self, space: str) -> dict[str, float]:
@@ -364,6 +379,11 @@ class StoryIndex:
                 for a in self.articles.values()
                 for space in SPACES
                 for t, c in a.counts(space).items()
+            ]
+            + [
+                (a.article_id, "lead", t, 1.0)
+                for a in self.articles.values()
+                for t in sorted(a.lead or ())
             ],
             "term_df": [(sp, t, n) for sp in SPACES for t, n in self.docfreq.df[sp].items()],
             "meta": [("n_docs", self.docfreq.n_docs), ("next_story_id", self.next_id)],
@@ -392,12 +412,9 @@ class StoryIndex:
             index.stories[sid].centroid[space][t] = w
         counts: dict[str, dict[str, dict[str, float]]] = {}
         for aid, space, t, c in rows["article_term"]:
-            counts.setdefault(aid, {s: {} for s in SPACES})[space][t] = c
+            counts.setdefault(aid, {}).setdefault(space, {})[t] = c
         for aid, sid, published in rows["article"]:
-            c = counts.get(aid, {s: {} for s in SPACES})
-            index.articles[aid] = ArticleFeatures(
-                aid, c["words"], c["entities"], c["numbers"], published
-            )
+            index.articles[aid] = ArticleFeatures.from_terms(aid, counts.get(aid, {}), published)
             index.story_of[aid] = sid
             index.stories[sid].members.append(aid)
         for key, sid in rows["story_key"]:
@@ -423,6 +440,9 @@ class _Clusters:
     # same-language pairs only, and is missing (neutral) between clusters that share no
     # language; names and numbers are language-free and compare across languages.
     lang: np.ndarray | None = None
+    # (n, n) the best lead overlap of any cross pair of members (Params.lead_min); inf
+    # where not known (a frozen story, an older article, two languages).
+    lead: np.ndarray | None = None
 
 
 def _scores(
@@ -485,6 +505,8 @@ def _scores(
     big = np.minimum(n_r, n_all) >= p.veto_min_size
     comb = np.where(big & veto, -1.0, comb)
     comb = np.where(apart, np.minimum(comb, 0.0), comb)
+    if c.lead is not None and p.lead_min > 0:
+        comb = np.where(c.lead[rows, :] < p.lead_min, np.minimum(comb, 0.0), comb)
     if not parts:
         return comb, None
     return comb, np.stack([*per_space, time])
@@ -508,6 +530,9 @@ def _join(c: _Clusters, i: int, j: int) -> None:
     if c.lang is not None:
         c.lang[i] += c.lang[j]
         c.lang[j] = 0.0
+    if c.lead is not None:
+        c.lead[i, :] = np.maximum(c.lead[i, :], c.lead[j, :])
+        c.lead[:, i] = c.lead[i, :]
 
 
 def _agglomerate(
@@ -598,6 +623,64 @@ def _neighbourhood(
                 if _frozen(st, p):
                     frozen.add(st.story_id)
     return cand, frozen
+
+
+def lead_weights(
+    art: ArticleFeatures, docfreq: DocFreq, prior_docs: int = 0
+) -> dict[str, float] | None:
+    """Each lead term's rarity, log((1 + N) / (1 + df)) / log(1 + N) over N documents
+    (plus ``prior_docs`` without the term): 1 for a term of one document, 0 for a term of
+    every document. None when the article's lead is not known."""
+    if art.lead is None:
+        return None
+    n1 = 1 + docfreq.n_docs + prior_docs
+    top = math.log(n1)
+    df = docfreq.df["words"]
+    return {t: math.log(n1 / (1 + df.get(t, 0))) / top for t in art.lead}
+
+
+def lead_overlap(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """How much two leads share: the summed rarity of their common terms."""
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return sum(w for t, w in small.items() if t in big)
+
+
+def pair_lead(
+    a: ArticleFeatures, b: ArticleFeatures, docfreq: DocFreq, params: Params | None = None
+) -> float | None:
+    """The lead overlap of two articles, None where the gate does not apply (a lead not
+    known, or two languages: their words cannot be compared)."""
+    prior = (params or Params()).lead_prior_docs
+    la, lb = lead_weights(a, docfreq, prior), lead_weights(b, docfreq, prior)
+    if la is None or lb is None or (a.language or UND) != (b.language or UND):
+        return None
+    return lead_overlap(la, lb)
+
+
+def _lead_matrix(weights: list[dict[str, float] | None], langs: list[str | None]) -> np.ndarray:
+    """(n, n) lead overlaps; inf where either lead is unknown or the languages differ."""
+    from scipy import sparse
+
+    n = len(weights)
+    vocab: dict[str, int] = {}
+    cols: list[int] = []
+    vals: list[float] = []
+    ptr = [0]
+    for w in weights:
+        for t, v in (w or {}).items():
+            cols.append(vocab.setdefault(t, len(vocab)))
+            vals.append(v)
+        ptr.append(len(cols))
+    x = sparse.csr_matrix((vals, cols, ptr), shape=(n, max(len(vocab), 1)))
+    ones = x.copy()
+    ones.data[:] = 1.0
+    out = (x @ ones.T).toarray()
+    unknown = np.array([w is None for w in weights])
+    code = {c: k for k, c in enumerate(sorted({x for x in langs if x}))}
+    lid = np.array([code[x] if x else -1 for x in langs])
+    differ = (lid[:, None] != lid[None, :]) & (lid[:, None] >= 0) & (lid[None, :] >= 0)
+    out[unknown[:, None] | unknown[None, :] | differ] = np.inf
+    return out
 
 
 def _shared_names(a: Vector, b: Vector) -> int:
@@ -741,6 +824,16 @@ def assign_batch(
         alive=np.ones(n, dtype=bool),
         members=[[k] for k in range(n)],
         lang=lang,
+        lead=_lead_matrix(
+            [None] * len(frozen)
+            + [
+                lead_weights(index.articles[aid], index.docfreq, p.lead_prior_docs)
+                for aid in singles
+            ],
+            one_lang,
+        )
+        if p.lead_min > 0
+        else None,
     )
     sims, present0, size0, lang0 = c.cross.copy(), c.present.copy(), c.size.copy(), lang.copy()
     unit_index = {aid: k for k in range(n) for aid in units[k]}
@@ -974,6 +1067,9 @@ def pair_score(
         den += p.weights[s]
     if not a.entities and not b.entities:
         den += p.weights[NAMES] * p.nameless_weight  # neither names anything
+    lead = pair_lead(a, b, docfreq, p)
+    if p.lead_min > 0 and lead is not None:
+        apart = apart or lead < p.lead_min
     time = 1.0
     if a.published is not None and b.published is not None:
         assert a.latest is not None and b.latest is not None
