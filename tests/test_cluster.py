@@ -525,6 +525,10 @@ def test_an_article_stored_without_a_lead_is_not_gated() -> None:
     assert pair_score(kuo, old, df)[0] >= Params().threshold
     # in another language the words do not compare: no gate either
     assert pair_lead(kuo, replace(deals, language="de"), df) is None
+    assert pair_lead(kuo, replace(deals, language=None), df) is None  # unknown: as the words
+    assert pair_lead(replace(kuo, language=None), replace(deals, language=None), df) == (
+        pair_lead(kuo, deals, df)
+    )
 
 
 def test_a_young_archive_does_not_call_an_events_own_words_common() -> None:

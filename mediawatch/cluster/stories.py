@@ -27,6 +27,9 @@ neutral), times a time factor that is exactly 1 without dates. No single link: a
 article moves a cluster pair's mean by 1/(n_a * n_b) only. Profile veto: two clusters of at
 least `veto_min_size` articles each whose numbers/dates profiles disagree (normalised score
 below the floor) never join; at that size the profile is reliable, for single articles not.
+Lead gate: two clusters join only when some pair of their members (of one language) opens
+alike, their titles and first words sharing rare words (`Params.lead_min`): two reports of
+one event open with the same who and what, two pages on one topic share words further down.
 """
 
 from __future__ import annotations
@@ -658,7 +661,8 @@ def pair_lead(
 
 
 def _lead_matrix(weights: list[dict[str, float] | None], langs: list[str | None]) -> np.ndarray:
-    """(n, n) lead overlaps; inf where either lead is unknown or the languages differ."""
+    """(n, n) lead overlaps; inf where either lead is unknown or the languages differ
+    (``UND`` is a language here, as in the words space: unknown compares with unknown)."""
     from scipy import sparse
 
     n = len(weights)
@@ -830,7 +834,7 @@ def assign_batch(
                 lead_weights(index.articles[aid], index.docfreq, p.lead_prior_docs)
                 for aid in singles
             ],
-            one_lang,
+            [None] * len(frozen) + [index.articles[aid].language or UND for aid in singles],
         )
         if p.lead_min > 0
         else None,
