@@ -183,14 +183,18 @@ def start_ahead(
         return 0
     try:
         with _lock:
-            pool = _pool(workers)
             for c in pool_chunks(docs, chunk_size, workers):
-                key = _chunk_key(c, settings)
-                if key not in _ahead:  # not streamed already (stream_ahead)
-                    _ahead[key] = pool.submit(prepare_chunk, c, settings)
+                _start(c, settings, workers)
     except (BrokenProcessPool, RuntimeError, OSError) as exc:
         log.warning("worker processes unavailable (%s); nothing started ahead", exc)
     return len(_ahead)
+
+
+def _start(chunk: Sequence[RawDocument], settings: ExtractSettings, workers: int) -> None:
+    """Submit one chunk ahead unless it is already (held: ``_lock``)."""
+    key = _chunk_key(chunk, settings)
+    if key not in _ahead:
+        _ahead[key] = _pool(workers).submit(prepare_chunk, chunk, settings)
 
 
 def stream_ahead(
@@ -220,9 +224,7 @@ def stream_ahead(
             started += 1
             try:
                 with _lock:
-                    key = _chunk_key(chunk, settings)
-                    if key not in _ahead:
-                        _ahead[key] = _pool(workers).submit(prepare_chunk, chunk, settings)
+                    _start(chunk, settings, workers)
             except (BrokenProcessPool, RuntimeError, OSError) as exc:
                 log.warning("worker processes unavailable (%s); nothing started ahead", exc)
                 failed = True

@@ -162,9 +162,9 @@ def _run_flow(
     first: list = []  # the first batch, as the flow will read it
     forked, stream = False, None
     runner = handoff.disabled and not settings.run.dask_address  # a run of the warm runner
-    if runner and empty and not feeds and not any(_is_url(s) for s in sources):
+    if runner:
         from mediawatch import prepare
-
+    if runner and empty and not feeds and not any(_is_url(s) for s in sources):
         # Into a database that holds nothing, everything read is new: the workers are
         # forked first and start on the first pages while the rest are read.
         forked = prepare.fork_workers(settings.worker_count)
@@ -180,13 +180,10 @@ def _run_flow(
         return summary
 
     ahead = None
-    if runner:
-        from mediawatch import prepare
-
-        # workers forked before Prefect starts its threads; they start on the first
-        # batch while the flow run is created
-        if forked or prepare.fork_workers(settings.worker_count):
-            ahead = first or None
+    # a runner's workers are forked before Prefect starts its threads; they start on the
+    # first batch while the flow run is created
+    if runner and (forked or prepare.fork_workers(settings.worker_count)):
+        ahead = first or None
     from mediawatch.background import choose_server, leave_runner
 
     server_ready = choose_server(settings)  # before Prefect is imported

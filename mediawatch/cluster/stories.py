@@ -663,28 +663,40 @@ def pair_lead(
 def _lead_matrix(weights: list[dict[str, float] | None], langs: list[str | None]) -> np.ndarray:
     """(n, n) lead overlaps; inf where either lead is unknown or the languages differ
     (``UND`` is a language here, as in the words space: unknown compares with unknown)."""
-    from scipy import sparse
-
-    n = len(weights)
-    vocab: dict[str, int] = {}
-    cols: list[int] = []
-    vals: list[float] = []
-    ptr = [0]
-    for w in weights:
-        for t, v in (w or {}).items():
-            cols.append(vocab.setdefault(t, len(vocab)))
-            vals.append(v)
-        ptr.append(len(cols))
-    x = sparse.csr_matrix((vals, cols, ptr), shape=(n, max(len(vocab), 1)))
+    x, _ = _sparse_rows([w or {} for w in weights])
     ones = x.copy()
     ones.data[:] = 1.0
     out = (x @ ones.T).toarray()
     unknown = np.array([w is None for w in weights])
+    out[unknown[:, None] | unknown[None, :] | _languages_differ(langs)] = np.inf
+    return out
+
+
+def _sparse_rows(rows: Sequence[Mapping[str, float]]) -> tuple[Any, dict[str, int]]:
+    """A CSR matrix of term -> value rows over their own local vocabulary (returned too).
+
+    Sparse: a neighbourhood of n articles has tens of thousands of distinct terms, each
+    article a few hundred, so a dense (n x vocabulary) matrix would be mostly zeros.
+    """
+    from scipy import sparse  # a datasketch dependency; imported where it is used
+
+    vocab: dict[str, int] = {}
+    cols: list[int] = []
+    vals: list[float] = []
+    ptr = [0]
+    for row in rows:
+        for t, val in row.items():
+            cols.append(vocab.setdefault(t, len(vocab)))
+            vals.append(val)
+        ptr.append(len(cols))
+    return sparse.csr_matrix((vals, cols, ptr), shape=(len(rows), max(len(vocab), 1))), vocab
+
+
+def _languages_differ(langs: list[str | None]) -> np.ndarray:
+    """(n, n) True where both units have one known language and the two differ."""
     code = {c: k for k, c in enumerate(sorted({x for x in langs if x}))}
     lid = np.array([code[x] if x else -1 for x in langs])
-    differ = (lid[:, None] != lid[None, :]) & (lid[:, None] >= 0) & (lid[None, :] >= 0)
-    out[unknown[:, None] | unknown[None, :] | differ] = np.inf
-    return out
+    return (lid[:, None] != lid[None, :]) & (lid[:, None] >= 0) & (lid[None, :] >= 0)
 
 
 def _shared_names(a: Vector, b: Vector) -> int:
@@ -696,28 +708,15 @@ def _shared_names(a: Vector, b: Vector) -> int:
 def _similarities(
     vecs: list[dict[str, Vector]], langs: list[str | None] | None = None, min_names: int = 0
 ) -> np.ndarray:
-    """(S, n, n) cosine matrices over a neighbourhood-local vocabulary.
+    """(S, n, n) cosine matrices over a neighbourhood-local vocabulary (sparse rows).
 
-    Sparse rows: a neighbourhood of n articles has tens of thousands of distinct terms,
-    each article a few hundred, so a dense (n x vocabulary) matrix would be mostly zeros.
     ``langs``: each unit's one language (None: unknown or several); two units of
     different languages keep their names' cosine only when they share ``min_names``.
     """
-    from scipy import sparse  # a datasketch dependency; imported where it is used
-
     n = len(vecs)
     out = np.zeros((len(SPACES), n, n))
     for s, space in enumerate(SPACES):
-        vocab: dict[str, int] = {}
-        cols: list[int] = []
-        vals: list[float] = []
-        ptr = [0]
-        for v in vecs:
-            for t, val in v[space].items():
-                cols.append(vocab.setdefault(t, len(vocab)))
-                vals.append(val)
-            ptr.append(len(cols))
-        x = sparse.csr_matrix((vals, cols, ptr), shape=(n, max(len(vocab), 1)))
+        x, vocab = _sparse_rows([v[space] for v in vecs])
         out[s] = (x @ x.T).toarray()
         np.fill_diagonal(out[s], 0.0)
         if space == "entities" and langs is not None and min_names > 1:
@@ -726,10 +725,7 @@ def _similarities(
             b = x[:, keep].copy()
             b.data[:] = 1.0
             shared = (b @ b.T).toarray()
-            code = {c: k for k, c in enumerate(sorted({x for x in langs if x}))}
-            lid = np.array([code[x] if x else -1 for x in langs])
-            differ = (lid[:, None] != lid[None, :]) & (lid[:, None] >= 0) & (lid[None, :] >= 0)
-            out[s][differ & (shared < min_names)] = 0.0
+            out[s][_languages_differ(langs) & (shared < min_names)] = 0.0
     return out
 
 
