@@ -217,8 +217,10 @@ def _story_section(data: explain_db.PairData) -> Section:
             "share words further down), so they never join however alike the rest"
         )
     note = (
-        f"{verdict}. Stories are decided on whole stories (average over all members), "
-        "so a stored decision can differ from this pairwise view."
+        f"{verdict}. Stories are decided on whole stories (average over all members; in a "
+        "story of four or more, each article's title and first sentences must pass with more "
+        "than a third of the others'), so a stored decision can differ from this pairwise "
+        "view."
     )
     return Section("Story similarity (as two single articles)", rows, note)
 

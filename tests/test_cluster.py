@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -511,6 +512,77 @@ def test_pages_that_share_a_topic_but_not_a_lead_are_different_stories() -> None
         labels = story_labels(index)
         stories[gate] = (labels["kuo"] == labels["kuo2"], labels["kuo"] == labels["deals"])
     assert stories == {Params().lead_min: (True, False), 0.0: (True, True)}
+
+
+# Four pages on one topic whose openings link only in a chain: the first two open with an
+# analyst's note, the second and third with a retailer's discount, the last two with a
+# repair shop's teardown. No opening shares anything rare with the page two links away.
+CHAIN = {
+    "note": (
+        "Analyst Ming-Chi Kuo sees scissor switches in every notebook by summer",
+        "The analyst Ming-Chi Kuo of TF International Securities told investors in a research "
+        "note on Wednesday that every notebook on the roadmap will use scissor switches by "
+        "the summer, citing checks with suppliers in Taiwan and Suzhou. His forecasts on "
+        "component orders have usually proved accurate, and several brokerages repeated his "
+        "estimate within hours, lifting shares of the Taiwanese assemblers.",
+    ),
+    "note-and-discount": (
+        "Kuo's investor note lands as Costco cuts prices",
+        "A day after Ming-Chi Kuo told investors in a research note about the Taiwan "
+        "suppliers, Costco started a members-only markdown of $150 at its warehouses across "
+        "Ohio, Texas and Oregon. Shoppers queued before opening time at several locations, "
+        "staff said, and one branch near Portland had sold out by lunchtime, while the "
+        "retailer's website listed deliveries slipping into December.",
+    ),
+    "discount-and-teardown": (
+        "Costco members-only markdown arrives as iFixit posts teardown",
+        "Costco's members-only markdown of $150 at warehouses came on the same morning that "
+        "iFixit published its teardown, with a spudger and a pentalobe screwdriver. Bargain "
+        "hunters who bought one at a branch could watch the repair guide while standing in "
+        "the car park, several customers joked on Reddit, although few admitted they would "
+        "ever open the case themselves.",
+    ),
+    "teardown": (
+        "iFixit teardown: spudger, pentalobe screwdriver and a glued battery",
+        "In its teardown iFixit opened the bottom case with a pentalobe screwdriver, pried "
+        "the logic board loose with a spudger and found the battery glued to the palm rest, "
+        "which lowered the repairability score to three out of ten. The fans, speakers and "
+        "trackpad cable come out easily, the repair technicians wrote, but the solid-state "
+        "storage is soldered.",
+    ),
+}
+
+
+def test_openings_that_link_only_in_a_chain_do_not_make_one_story() -> None:
+    """A like B, B like C, C like D: each page's opening shares rare words with its
+    neighbour's only. That is a topic, not an event: in a story of four or more each
+    article's lead must pass with more than a third of the others (``lead_share``), so no
+    story holds all four; with the best pair enough (0) they chain into one."""
+    news = _council_news()
+    pages = [
+        ArticleFeatures.from_features(k, extract_features(t, o + "\n" + KEYBOARD), None, "en")
+        for k, (t, o) in CHAIN.items()
+    ]
+    df = DocFreq()
+    for art in news + pages:
+        df.add(art)
+    ids = list(CHAIN)
+    passing = {
+        (a.article_id, b.article_id)
+        for a in pages
+        for b in pages
+        if a.article_id < b.article_id and (pair_lead(a, b, df) or 0.0) >= Params().lead_min
+    }
+    chain = {tuple(sorted(ids[k : k + 2])) for k in range(3)}
+    assert passing == chain
+    together = {}
+    for share in (Params().lead_share, 0.0):
+        index = StoryIndex(replace(Params(), lead_share=share))
+        assign_batch(news + pages, index)
+        labels = story_labels(index)
+        together[share] = max(Counter(labels[k] for k in ids).values())
+    assert together[0.0] == 4
+    assert together[Params().lead_share] < 4
 
 
 def test_an_article_stored_without_a_lead_is_not_gated() -> None:

@@ -30,6 +30,8 @@ below the floor) never join; at that size the profile is reliable, for single ar
 Lead gate: two clusters join only when some pair of their members (of one language) opens
 alike, their titles and first words sharing rare words (`Params.lead_min`): two reports of
 one event open with the same who and what, two pages on one topic share words further down.
+In a story of four or more, each article must open alike with more than a third of the
+others (`Params.lead_share`): pages that open alike only in a chain are a topic.
 """
 
 from __future__ import annotations
@@ -109,6 +111,11 @@ class Params:
     # term: a young archive (one event's first reports) has not seen enough to call the
     # event's own words common. Against hundreds of documents it changes little.
     lead_prior_docs: int = 100
+    # A chain of pairwise links (A opens like B, B like C) is a topic, not an event: in a
+    # story of four or more articles, each article's lead must pass lead_min with more
+    # than this share of the others (two of three, three of seven). 0: the best pair is
+    # enough.
+    lead_share: float = 0.34
 
 
 @dataclass
@@ -548,6 +555,7 @@ def _agglomerate(
     spans two stories. ``apart`` (an analyst's splits) forbids joins, whatever the score.
     """
     n = len(c.size)
+    passes = _lead_passes(c, p)  # of the units, before any join
     root = list(range(n))
     for units in must_link:
         live = sorted({root[u] for u in units})
@@ -571,6 +579,9 @@ def _agglomerate(
         i, j = divmod(flat, n)
         if sc[i, j] < p.threshold:
             break
+        if passes is not None and not _leads_hold(c, passes, i, j, p.lead_share):
+            sc[i, j] = sc[j, i] = -np.inf  # until i or j changes (its row is recomputed)
+            continue
         _, parts = _scores(c, np.array([i]), p)
         step = [float(x) for x in parts[:, 0, j]]
         for k in (*c.members[i], *c.members[j]):
@@ -587,6 +598,33 @@ def _agglomerate(
         sc[i, :] = row
         sc[:, i] = row
     return first_join
+
+
+def _lead_passes(c: _Clusters, p: Params) -> tuple[np.ndarray, np.ndarray] | None:
+    """Before any join: (n, n) how many articles of unit j the lead of unit i passes with
+    (Params.lead_min), a frozen story or an unknown lead passing with all; and which units
+    are single articles. None without a lead share rule."""
+    if c.lead is None or p.lead_min <= 0 or p.lead_share <= 0:
+        return None
+    passes = (c.lead >= p.lead_min) * c.size[None, :]
+    np.fill_diagonal(passes, 0.0)
+    return passes, c.size == 1
+
+
+def _leads_hold(
+    c: _Clusters, passes: tuple[np.ndarray, np.ndarray], i: int, j: int, share: float
+) -> bool:
+    """Would each single article of clusters i and j joined pass its lead with at least
+    ``share`` of the others? Checked from four articles on: up to three, a pair passing
+    (the gate of _scores) is all the evidence there is."""
+    others = c.size[i] + c.size[j] - 1
+    if others < 3:
+        return True
+    matrix, single = passes
+    units = np.array(c.members[i] + c.members[j])
+    units = units[single[units]]
+    counts = matrix[np.ix_(units, np.array(c.members[i] + c.members[j]))].sum(axis=1)
+    return bool((counts / others >= share).all())
 
 
 def _frozen(story: StoryState, p: Params) -> bool:
