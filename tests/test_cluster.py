@@ -553,16 +553,20 @@ CHAIN = {
 }
 
 
+def _chain_pages() -> list[ArticleFeatures]:
+    return [
+        ArticleFeatures.from_features(k, extract_features(t, o + "\n" + KEYBOARD), None, "en")
+        for k, (t, o) in CHAIN.items()
+    ]
+
+
 def test_openings_that_link_only_in_a_chain_do_not_make_one_story() -> None:
     """A like B, B like C, C like D: each page's opening shares rare words with its
     neighbour's only. That is a topic, not an event: in a story of four or more each
     article's lead must pass with more than a third of the others (``lead_share``), so no
     story holds all four; with the best pair enough (0) they chain into one."""
     news = _council_news()
-    pages = [
-        ArticleFeatures.from_features(k, extract_features(t, o + "\n" + KEYBOARD), None, "en")
-        for k, (t, o) in CHAIN.items()
-    ]
+    pages = _chain_pages()
     df = DocFreq()
     for art in news + pages:
         df.add(art)
@@ -583,6 +587,32 @@ def test_openings_that_link_only_in_a_chain_do_not_make_one_story() -> None:
         together[share] = max(Counter(labels[k] for k in ids).values())
     assert together[0.0] == 4
     assert together[Params().lead_share] < 4
+
+
+def test_an_analysts_merge_of_a_chain_still_takes_new_reports() -> None:
+    """A forced group (an analyst's merge, a duplicate group) counts as one article with
+    all its openings: the chain an analyst merged stays one story, and a new report that
+    opens like one of its pages joins it, although the teardown page opens like none of
+    the new report's neighbours."""
+    news = _council_news()
+    pages = _chain_pages()
+    ids = [a.article_id for a in pages]
+    index = StoryIndex()
+    assign_batch(news + pages, index, must_link=[ids])
+    assert len({story_labels(index)[k] for k in ids}) == 1
+    opening = CHAIN["note"][1]
+    again = ArticleFeatures.from_features(
+        "note-again",
+        extract_features(
+            "Kuo: scissor switches across the notebook line by summer",
+            opening.replace("told investors", "wrote to investors") + "\n" + KEYBOARD,
+        ),
+        None,
+        "en",
+    )
+    assign_batch([again], index, must_link=[ids])
+    labels = story_labels(index)
+    assert labels["note-again"] == labels["note"] == labels["teardown"]
 
 
 def test_an_article_stored_without_a_lead_is_not_gated() -> None:

@@ -567,6 +567,8 @@ def _agglomerate(
                 apart.join(live[0], j)
             for u in c.members[live[0]]:
                 root[u] = live[0]
+    if passes is not None:
+        _lead_groups(passes[0], [m for m in c.members if len(m) > 1])
     sc, _ = _scores(c, slice(None), p, parts=False)
     np.fill_diagonal(sc, -np.inf)
     sc[~c.alive, :] = -np.inf
@@ -600,19 +602,31 @@ def _agglomerate(
     return first_join
 
 
-def _lead_passes(c: _Clusters, p: Params) -> tuple[np.ndarray, np.ndarray] | None:
-    """Before any join: (n, n) how many articles of unit j the lead of unit i passes with
-    (Params.lead_min), a frozen story or an unknown lead passing with all; and which units
-    are single articles. None without a lead share rule."""
+def _lead_passes(c: _Clusters, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Before any join: (n, n) whose lead passes with whose (Params.lead_min), a frozen
+    story or an unknown lead passing with all; the units' sizes; which units are single
+    articles. None without a lead share rule."""
     if c.lead is None or p.lead_min <= 0 or p.lead_share <= 0:
         return None
-    passes = (c.lead >= p.lead_min) * c.size[None, :]
-    np.fill_diagonal(passes, 0.0)
-    return passes, c.size == 1
+    passes = c.lead >= p.lead_min
+    np.fill_diagonal(passes, False)
+    return passes, c.size.copy(), c.size == 1
+
+
+def _lead_groups(passes: np.ndarray, groups: list[list[int]]) -> None:
+    """The units of a forced group (a duplicate group, an analyst's merge or move) pass
+    with one another, and with whatever any of them passes with: the group counts as one
+    article with all its openings, so an analyst's merge never blocks later joins."""
+    for units in groups:
+        any_of = passes[units].any(axis=0)
+        passes[units, :] = any_of
+        passes[:, units] = any_of[:, None]
+        passes[np.ix_(units, units)] = True
+        passes[units, units] = False
 
 
 def _leads_hold(
-    c: _Clusters, passes: tuple[np.ndarray, np.ndarray], i: int, j: int, share: float
+    c: _Clusters, passes: tuple[np.ndarray, np.ndarray, np.ndarray], i: int, j: int, share: float
 ) -> bool:
     """Would each single article of clusters i and j joined pass its lead with at least
     ``share`` of the others? Checked from four articles on: up to three, a pair passing
@@ -620,10 +634,9 @@ def _leads_hold(
     others = c.size[i] + c.size[j] - 1
     if others < 3:
         return True
-    matrix, single = passes
+    matrix, size, single = passes
     units = np.array(c.members[i] + c.members[j])
-    units = units[single[units]]
-    counts = matrix[np.ix_(units, np.array(c.members[i] + c.members[j]))].sum(axis=1)
+    counts = matrix[np.ix_(units[single[units]], units)] @ size[units]
     return bool((counts / others >= share).all())
 
 
