@@ -338,6 +338,21 @@ def anchors(conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) -> dict
     )
 
 
+def groups_of(conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) -> dict[int, list[int]]:
+    """group id -> its members among ``article_ids``."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}
+    out: dict[int, list[int]] = {}
+    for gid, aid in conn.execute(
+        "SELECT group_id, article_id FROM dup_members WHERE article_id IN (SELECT unnest(?))"
+        " ORDER BY group_id, article_id",
+        [ids],
+    ).fetchall():
+        out.setdefault(gid, []).append(aid)
+    return out
+
+
 def texts(conn: duckdb.DuckDBPyConnection, article_ids: Iterable[int]) -> dict[int, str]:
     """Stored texts (pruned ones left out)."""
     ids = sorted(set(article_ids))

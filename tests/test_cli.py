@@ -386,3 +386,37 @@ def test_article_shows_the_address_a_saved_page_names(db: Path, capsys) -> None:
     rows = dict(line.split(None, 1) for line in out.splitlines()[1:12] if line.strip())
     assert rows["url"].startswith("file://")  # its identity stays the local file
     assert rows["canonical"].strip() == named and rows["open"].strip() == named
+
+
+def test_a_stored_duplicate_group_stays_whole_when_a_later_run_reclusters_its_story(
+    prefect_harness, tmp_path: Path, capsys
+) -> None:
+    """A later run clusters the stored stories it may touch again, their members from
+    scratch. Their duplicate groups are kept together as such, not left to their
+    versions' scores: pages that state no time (which link on nothing but their group)
+    stay one story with their copies, and the database stays consistent."""
+    from .corpus import articles
+
+    records = articles(n_events=2)  # per event a wire original, two copies, two reports
+    db = tmp_path / "d.duckdb"
+    for run in (0, 1):  # one event per run: the second looks at the first one's story
+        folder = tmp_path / f"run{run}"
+        folder.mkdir()
+        for k, r in enumerate(records[5 * run : 5 * run + 5]):
+            body = "".join(f"<p>{p}</p>" for p in r["text"].split("\n"))
+            (folder / f"{k}.html").write_text(
+                f"<!doctype html><html><head><title>{r['title']}</title></head><body>"
+                f"<article><h1>{r['title']}</h1>{body}</article></body></html>"
+            )
+        assert main(["ingest", str(folder), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["export", "--db", str(db), "--format", "jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 10 and all(r["published_at"] is None for r in rows)
+    groups: dict[int, set[int]] = {}
+    for r in rows:
+        if r["duplicate_group_id"] is not None:
+            groups.setdefault(r["duplicate_group_id"], set()).add(r["story_id"])
+    assert len(groups) == 2 and all(len(stories) == 1 for stories in groups.values())
+    assert main(["check", "--db", str(db)]) == 0
+    assert "consistent" in capsys.readouterr().out

@@ -303,8 +303,26 @@ def _cluster(
         open_since,
         also=set(articles_db.story_of(conn, linked_stored).values()),
     )
+    must_link += _stored_groups(conn, loaded, outcome)
     before = dict(loaded.index.story_of)
     return loaded, assign_batch(feats, loaded.index, must_link=must_link, apart=rules.apart), before
+
+
+def _stored_groups(
+    conn, loaded: stories_db.LoadedStories, outcome: MatchOutcome
+) -> list[list[str]]:
+    """The stored duplicate groups of the candidate stories' members, as this batch leaves
+    them (its own groups, dissolved groups and ungrouped articles are the outcome's). The
+    clusterer starts every member from scratch: a group must not rest on the versions'
+    scores to come together again (a page that states no time links on nothing else)."""
+    members = {int(a) for s in loaded.index.stories.values() for a in s.members}
+    settled = {m.article_id for g in outcome.groups for m in g.members} | set(outcome.ungrouped)
+    dissolved = set(outcome.dissolved)
+    return [
+        [str(a) for a in ids if a not in settled]
+        for gid, ids in dedup_db.groups_of(conn, members).items()
+        if gid not in dissolved
+    ]
 
 
 def _lineages(stored, new_articles) -> dict:
