@@ -168,12 +168,16 @@ def _story_section(data: explain_db.PairData) -> Section:
         )
         for space, value in per.items()
     ]
+    undated = [x for x, f in (("A", fa), ("B", fb)) if f.dateless]
     rows.append(
         ScoreRow(
             "time factor",
             time,
             None,
-            "1 without dates or within one date's day; lower as the times drift apart",
+            f"{' and '.join(undated)}: a web page stating no publication time, as far from "
+            "everything in time as two articles can be"
+            if undated and params.dateless_apart
+            else "1 without dates or within one date's day; lower as the times drift apart",
         )
     )
     if lead is not None and params.lead_min > 0:
@@ -215,6 +219,13 @@ def _story_section(data: explain_db.PairData) -> Section:
             "different events: their titles and first sentences share too little (two "
             "reports of one event open with the same who and what; two pages on one topic "
             "share words further down), so they never join however alike the rest"
+        )
+    elif undated and params.dateless_apart:
+        verdict = (
+            f"different pages: {' and '.join(undated)} "
+            f"{'state' if len(undated) > 1 else 'states'} no publication time anywhere (a "
+            "guide, a recipe, a product page: no event in time), and such a page joins a "
+            "story only as a copy or rewrite of one of its articles"
         )
     note = (
         f"{verdict}. Stories are decided on whole stories (average over all members; in a "

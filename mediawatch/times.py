@@ -31,6 +31,24 @@ PRECISIONS: tuple[str, ...] = ("second", "minute", "day", "month", "year")
 FETCHED_RANK = len(PRECISIONS)
 _EPSILON = timedelta(microseconds=1)
 
+#: The extractor of text given as text (no page to search for a time).
+PLAIN_TEXT = "plain-text"
+#: What the story clusterer sees as the precision of a web page that states no
+#: publication time. A page is searched everywhere (meta, JSON-LD, <time>, the URL,
+#: htmldate), so one that states none is most likely evergreen (a recipe, a guide, a
+#: product page): not an event in time. Text given without a time says nothing either way.
+NO_TIME = "none"
+
+
+def story_precision(
+    published: datetime | None, precision: str | None, extractor: str
+) -> str | None:
+    """The precision the story clusterer sees: NO_TIME for a page that states no time."""
+    if published is None and extractor != PLAIN_TEXT:
+        return NO_TIME
+    return precision
+
+
 # Calendar values that are no publication time: before the web, or far in the future.
 MIN_YEAR = 1990
 

@@ -14,6 +14,7 @@ import duckdb
 from storage.articles import refresh_stories
 from storage.bulk import insert_rows
 from storage.dedup import MEMBER_COLUMNS
+from storage.lineage import story_precision
 
 # Which kinds bind their articles how (see migration 0009).
 TOGETHER = ("story-merge", "article-move")  # every listed article in one story
@@ -251,8 +252,8 @@ def member_terms(
     """story -> its members' (id, term counts, publication time, language, precision)."""
     out: dict[int, list] = {}
     for sid, aid, terms, published, language, precision in conn.execute(
-        """SELECT m.story_id, m.article_id, t.terms, a.published_at, a.language,
-                  a.published_precision
+        f"""SELECT m.story_id, m.article_id, t.terms, a.published_at, a.language,
+                  {story_precision("a")}
            FROM story_members m JOIN articles a USING (article_id)
            LEFT JOIN article_terms t USING (article_id)
            WHERE m.story_id IN (SELECT unnest(?)) ORDER BY m.story_id, m.article_id""",

@@ -10,6 +10,7 @@ import duckdb
 
 from mediawatch.match.storymates import StoryCheck
 from storage.dedup import furniture, story_checks_of
+from storage.lineage import story_precision
 from storage.stories import SPACES
 
 
@@ -43,8 +44,8 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
     rows = {
         r[0]: r[1:]
         for r in conn.execute(
-            """SELECT a.article_id, a.text, a.published_at, t.terms, sm.reason, a.language,
-                      a.date, a.published_precision
+            f"""SELECT a.article_id, a.text, a.published_at, t.terms, sm.reason, a.language,
+                      a.date, {story_precision("a")}
                FROM articles a LEFT JOIN article_terms t USING (article_id)
                LEFT JOIN story_members sm USING (article_id)
                WHERE a.article_id IN (?, ?)""",

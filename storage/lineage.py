@@ -7,7 +7,16 @@ fetch time); ties go to the finer precision, then the earlier fetch, then the lo
 
 from __future__ import annotations
 
-from mediawatch.times import FETCHED_RANK, PRECISIONS
+from mediawatch.times import FETCHED_RANK, NO_TIME, PLAIN_TEXT, PRECISIONS
+
+
+def story_precision(a: str = "a") -> str:
+    """SQL for the precision the story clusterer sees (mediawatch.times.story_precision):
+    NO_TIME for a web page that states no publication time."""
+    return (
+        f"(CASE WHEN {a}.published_at IS NULL AND {a}.extractor <> '{PLAIN_TEXT}'"
+        f" THEN '{NO_TIME}' ELSE {a}.published_precision END)"
+    )
 
 
 def lineage_at(a: str = "a") -> str:

@@ -12,6 +12,7 @@ import duckdb
 
 from storage import search
 from storage.bulk import insert_rows
+from storage.lineage import story_precision
 
 TEXT_SCHEME = "text_scheme"
 
@@ -96,8 +97,8 @@ def all_terms(
     last = -1
     while True:
         batch = conn.execute(
-            """SELECT t.article_id, t.terms, a.published_at, coalesce(a.language, 'und'),
-                      a.published_precision
+            f"""SELECT t.article_id, t.terms, a.published_at, coalesce(a.language, 'und'),
+                      {story_precision("a")}
                FROM article_terms t JOIN articles a USING (article_id)
                WHERE t.article_id > ? ORDER BY t.article_id LIMIT 5000""",
             [last],

@@ -25,6 +25,7 @@ from mediawatch.cluster.stories import (
     StoryState,
 )
 from storage.bulk import insert_rows
+from storage.lineage import story_precision
 
 
 @dataclass
@@ -167,7 +168,7 @@ def _load_features(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str,
     if not ids:
         return {}
     rows = conn.execute(
-        """SELECT t.article_id, t.terms, a.published_at, a.language, a.published_precision
+        f"""SELECT t.article_id, t.terms, a.published_at, a.language, {story_precision("a")}
            FROM article_terms t JOIN articles a USING (article_id)
            WHERE t.article_id IN (SELECT unnest(?))""",
         [[int(i) for i in ids]],

@@ -388,6 +388,55 @@ def test_article_shows_the_address_a_saved_page_names(db: Path, capsys) -> None:
     assert rows["canonical"].strip() == named and rows["open"].strip() == named
 
 
+def _guide_page(title: str, text: str, head: str = "") -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in text.split(". "))
+    return (
+        f"<!doctype html><html><head><title>{title}</title>{head}</head><body>"
+        f"<article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize("dated", [False, True])
+def test_web_pages_that_state_no_time_join_no_story_on_likeness(
+    prefect_harness, tmp_path: Path, capsys, dated: bool
+) -> None:
+    """Two care guides of one plant, saved from two sites: stated with a publication time
+    they are one story; stating none anywhere (meta, JSON-LD, <time>, URL) they are two,
+    and explain says that a page stating no time is no event in time."""
+    from .test_cluster import GUIDES
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for key, text in GUIDES.items():
+        title, body = text.split("\n", 1)
+        stamp = "2026-05-04T09:00:00+02:00" if key == "guide-a" else "2026-05-04T16:30:00Z"
+        head = f'<meta property="article:published_time" content="{stamp}">' if dated else ""
+        (folder / f"{key}.html").write_text(_guide_page(title, body, head))
+    for k in range(8):  # an archive around them, so that shared words weigh something
+        (folder / f"council-{k}.txt").write_text(
+            f"Council vote {k}\n\nThe council of Leeds met on Monday and voted {k} to 3 on "
+            "the budget, Mayor Jane Hill said.\n"
+        )
+    db = tmp_path / "g.duckdb"
+    assert main(["ingest", str(folder), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["export", "--db", str(db), "--format", "jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    guides = [r for r in rows if "Bougainvillea" in r["title"]]
+    assert len(guides) == 2 and all(r["duplicate_group_id"] is None for r in guides)
+    assert all((r["published_at"] is not None) == dated for r in guides)
+    a, b = (r["article_id"] for r in guides)
+    story = run_json(capsys, "explain", str(a), str(b), "--db", str(db))["sections"][1]
+    time = next(r for r in story["rows"] if r["name"] == "time factor")
+    if dated:
+        assert guides[0]["story_id"] == guides[1]["story_id"]
+        assert 0.85 < time["value"] < 1.0  # 07:00 and 16:30 UTC: hours apart
+    else:
+        assert guides[0]["story_id"] != guides[1]["story_id"]
+        assert time["value"] < 0.25 and "stating no publication time" in time["meaning"]
+        assert story["decision"].startswith("different pages: A and B state no publication time")
+
+
 def test_a_stored_duplicate_group_stays_whole_when_a_later_run_reclusters_its_story(
     prefect_harness, tmp_path: Path, capsys
 ) -> None:

@@ -21,6 +21,7 @@ from mediawatch.cluster.stories import (
     pair_score,
     story_labels,
 )
+from mediawatch.times import NO_TIME
 
 TEXTS = {
     "a1": "Tara Reid checks into Promises rehab in Malibu. The actress Tara Reid entered the "
@@ -373,6 +374,65 @@ def test_two_reviews_that_name_different_things_are_different_stories() -> None:
         df.add(art)
     score, per, _ = pair_score(pages[0], pages[1], df)
     assert per["entities"] == 0.0 and per["words"] > 0.9 and score == 0.0
+
+
+# Two care guides of one plant from two sites: the same advice, names and numbers.
+GUIDES = {
+    "guide-a": "How to care for Bougainvillea in pots\n"
+    "Bougainvillea flowers best in full sun and dry soil, so give the pot the sunniest spot "
+    "of the terrace and let the compost dry out between waterings. The Royal Horticultural "
+    "Society advises a feed rich in potassium from April to August, and a hard prune after "
+    "the first flush of bracts, cutting the long shoots back by a third. Bring the pot "
+    "inside before the first frost: Bougainvillea survives a winter at ten degrees if you "
+    "water it once a month and keep it in a bright room.",
+    "guide-b": "Bougainvillea care: sun, little water and a hard prune\n"
+    "Grown in a pot, Bougainvillea wants full sun and dry compost: water it only when the "
+    "top of the soil is dry. Feed it with a potassium-rich fertiliser from April to August, "
+    "as the Royal Horticultural Society recommends, and prune hard once the first bracts "
+    "fade, taking a third off the long shoots. Before frost, move it indoors to a bright "
+    "room at about ten degrees and water it once a month until spring.",
+}
+
+
+def test_web_pages_that_state_no_time_need_more_than_topical_likeness() -> None:
+    """Two care guides say the same things with the same names: as two single articles
+    they score as one story. Web pages that state no publication time anywhere are not
+    events in time (``dateless_apart``): they stay apart, and so does one of them with a
+    dated page. Text given without a time says nothing (neutral), and two pages of one
+    day still join."""
+    news = _council_news()
+    plain = _lang_arts({k: ("en", t) for k, t in GUIDES.items()})
+    day = datetime(2026, 5, 4, 9, 0)
+    cases = {
+        "plain text, no time": plain,
+        "pages of one day": [replace(a, published=day, precision="minute") for a in plain],
+        "pages stating no time": [replace(a, precision=NO_TIME) for a in plain],
+        "one page stating none": [replace(plain[0], precision=NO_TIME), plain[1]],
+    }
+    assert all(a.dateless for a in cases["pages stating no time"])
+    df = DocFreq()
+    for art in news + plain:
+        df.add(art)
+    together, scores = {}, {}
+    for name, pages in cases.items():
+        index = StoryIndex()
+        assign_batch(news + pages, index)
+        labels = story_labels(index)
+        together[name] = labels["guide-a"] == labels["guide-b"]
+        scores[name] = pair_score(*pages, df)
+    assert together == {
+        "plain text, no time": True,
+        "pages of one day": True,
+        "pages stating no time": False,
+        "one page stating none": False,
+    }
+    assert scores["plain text, no time"][0] >= 0.9 and scores["plain text, no time"][2] == 1.0
+    penalised = scores["pages stating no time"]
+    assert penalised[2] == 1.0 - Params().time_weight and penalised[0] < Params().threshold
+    # without the rule, a page that states no time is neutral, as text without one
+    index = StoryIndex(replace(Params(), dateless_apart=False))
+    assign_batch(news + cases["pages stating no time"], index)
+    assert story_labels(index)["guide-a"] == story_labels(index)["guide-b"]
 
 
 BUTTERCREAM = (

@@ -32,6 +32,9 @@ alike, their titles and first words sharing rare words (`Params.lead_min`): two 
 one event open with the same who and what, two pages on one topic share words further down.
 In a story of four or more, each article must open alike with more than a third of the
 others (`Params.lead_share`): pages that open alike only in a chain are a topic.
+A web page that states no publication time anywhere is as far from everything in time as
+two articles can be (`Params.dateless_apart`): it joins a story only through its duplicate
+group. Text given without a time is neutral.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ import numpy as np
 
 from mediawatch.cluster.constraints import Apart, ApartTags
 from mediawatch.cluster.features import Features
-from mediawatch.times import latest
+from mediawatch.times import NO_TIME, latest
 
 SPACES: tuple[str, ...] = ("words", "entities", "numbers")
 WORDS, NAMES, NUMBERS = 0, 1, 2  # language-bound; what events are about; what corroborates
@@ -85,6 +88,13 @@ class Params:
     window_days: float = 14.0  # a story idle this long is closed
     time_weight: float = 0.8  # share of the score the time term can take away
     time_scale_days: float = 3.0  # e-folding of the time term beyond the stories' spans
+    # A web page that states no publication time anywhere (mediawatch.times.NO_TIME) is
+    # most likely evergreen (a care guide, a recipe, a product page), not an event: it is
+    # as far in time from everything as time can make two articles (the time factor is
+    # 1 - time_weight, below any threshold), so it joins a story only as a copy or
+    # rewrite of one of its articles (a duplicate group). False: neutral, as text given
+    # without a time.
+    dateless_apart: bool = True
     # Two articles in different languages cannot compare their content words, so their
     # names carry the link alone: they count only when at least this many distinct
     # names are shared (one shared name, a country or a club, links unrelated reports).
@@ -198,6 +208,11 @@ class ArticleFeatures:
 
     def counts(self, space: str) -> dict[str, float]:
         return getattr(self, space)
+
+    @property
+    def dateless(self) -> bool:
+        """A web page that states no publication time (not: text given without one)."""
+        return self.published is None and self.precision == NO_TIME
 
     @property
     def latest(self) -> datetime | None:
@@ -453,6 +468,8 @@ class _Clusters:
     # (n, n) the best lead overlap of any cross pair of members (Params.lead_min); inf
     # where not known (a frozen story, an older article, two languages).
     lead: np.ndarray | None = None
+    # (n,) every member a web page that states no publication time (Params.dateless_apart)
+    dateless: np.ndarray | None = None
 
 
 def _scores(
@@ -511,6 +528,9 @@ def _scores(
     gap = np.maximum(gap, 0.0)
     time = 1.0 - p.time_weight + p.time_weight * np.exp(-gap / p.time_scale_days)
     time = np.where(np.isnan(time), 1.0, time)
+    if c.dateless is not None and p.dateless_apart:
+        either = c.dateless[rows][:, None] | c.dateless[None, :]
+        time = np.where(either, 1.0 - p.time_weight, time)
     comb = comb * time - p.size_penalty / np.sqrt(pairs)
     big = np.minimum(n_r, n_all) >= p.veto_min_size
     comb = np.where(big & veto, -1.0, comb)
@@ -540,6 +560,8 @@ def _join(c: _Clusters, i: int, j: int) -> None:
     if c.lang is not None:
         c.lang[i] += c.lang[j]
         c.lang[j] = 0.0
+    if c.dateless is not None:
+        c.dateless[i] &= c.dateless[j]
     if c.lead is not None:
         c.lead[i, :] = np.maximum(c.lead[i, :], c.lead[j, :])
         c.lead[:, i] = c.lead[i, :]
@@ -875,6 +897,10 @@ def assign_batch(
         alive=np.ones(n, dtype=bool),
         members=[[k] for k in range(n)],
         lang=lang,
+        # a frozen story (over recluster_max_size articles) is no evergreen page
+        dateless=np.array(
+            [False] * len(frozen) + [index.articles[aid].dateless for aid in singles], dtype=bool
+        ),
         lead=_lead_matrix(
             [None] * len(frozen)
             + [
@@ -1127,5 +1153,7 @@ def pair_score(
         between = max(b.published - a.latest, a.published - b.latest)
         gap = max(between.total_seconds(), 0.0) / 86400  # 0 when the intervals overlap
         time = 1.0 - p.time_weight + p.time_weight * math.exp(-gap / p.time_scale_days)
+    if p.dateless_apart and (a.dateless or b.dateless):
+        time = 1.0 - p.time_weight
     combined = 0.0 if apart else (num / den if den else 0.0) * time
     return combined, per, time

@@ -14,7 +14,7 @@ from mediawatch.extract.text import derive_title, normalise_paragraphs, split_ti
 from mediawatch.ingest.urls import canonical_url, host_of
 from mediawatch.records import Article, Failure, RawDocument
 from mediawatch.text.segment import word_count
-from mediawatch.times import Stamp, rank
+from mediawatch.times import PLAIN_TEXT, Stamp, rank
 
 __all__ = ["ExtractionError", "extract_document"]
 
@@ -62,7 +62,7 @@ def extract_document(doc: RawDocument, settings: ExtractSettings) -> Article | F
             if doc.origin.lower().endswith((".md", ".md.gz")):
                 raw = strip_markdown(raw)
             title, body = (doc.title, raw) if doc.title else split_title(raw)
-            text, extractor = normalise_paragraphs(body), "plain-text"
+            text, extractor = normalise_paragraphs(body), PLAIN_TEXT
             author = language = None
             stamp = _published(doc, None)
             source = doc.source or host_of(doc.url)

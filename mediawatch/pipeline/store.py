@@ -35,6 +35,7 @@ from mediawatch.records import Article, Failure, Fingerprinted
 from mediawatch.reindex import needed as reindex_needed
 from mediawatch.reindex import reindex
 from mediawatch.text.segment import word_count
+from mediawatch.times import story_precision
 from storage import articles as articles_db
 from storage import dedup as dedup_db
 from storage import rejected as rejected_db
@@ -218,7 +219,9 @@ def _store_fresh(
             f.terms,
             f.article.published_at,
             f.article.language,
-            f.article.published_precision,
+            story_precision(
+                f.article.published_at, f.article.published_precision, f.article.extractor
+            ),
         )
         for i, f in zip(ids, fresh, strict=True)
     ]
