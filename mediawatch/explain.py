@@ -229,8 +229,8 @@ def _story_section(data: explain_db.PairData) -> Section:
         )
     note = (
         f"{verdict}. Stories are decided on whole stories (average over all members; in a "
-        "story of four or more, each article's title and first sentences must pass with more "
-        "than a third of the others'), so a stored decision can differ from this pairwise "
+        "story of four or more, each article's title and first sentences must pass with at "
+        "least two of the others'), so a stored decision can differ from this pairwise "
         "view."
     )
     return Section("Story similarity (as two single articles)", rows, note)

@@ -623,7 +623,7 @@ def _chain_pages() -> list[ArticleFeatures]:
 def test_openings_that_link_only_in_a_chain_do_not_make_one_story() -> None:
     """A like B, B like C, C like D: each page's opening shares rare words with its
     neighbour's only. That is a topic, not an event: in a story of four or more each
-    article's lead must pass with more than a third of the others (``lead_share``), so no
+    article's lead must pass with at least two of the others (``lead_mates``), so no
     story holds all four; with the best pair enough (0) they chain into one."""
     news = _council_news()
     pages = _chain_pages()
@@ -640,13 +640,13 @@ def test_openings_that_link_only_in_a_chain_do_not_make_one_story() -> None:
     chain = {tuple(sorted(ids[k : k + 2])) for k in range(3)}
     assert passing == chain
     together = {}
-    for share in (Params().lead_share, 0.0):
-        index = StoryIndex(replace(Params(), lead_share=share))
+    for mates in (Params().lead_mates, 0):
+        index = StoryIndex(replace(Params(), lead_mates=mates))
         assign_batch(news + pages, index)
         labels = story_labels(index)
-        together[share] = max(Counter(labels[k] for k in ids).values())
-    assert together[0.0] == 4
-    assert together[Params().lead_share] < 4
+        together[mates] = max(Counter(labels[k] for k in ids).values())
+    assert together[0] == 4
+    assert together[Params().lead_mates] < 4
 
 
 def test_an_analysts_merge_of_a_chain_still_takes_new_reports() -> None:

@@ -30,8 +30,8 @@ below the floor) never join; at that size the profile is reliable, for single ar
 Lead gate: two clusters join only when some pair of their members (of one language) opens
 alike, their titles and first words sharing rare words (`Params.lead_min`): two reports of
 one event open with the same who and what, two pages on one topic share words further down.
-In a story of four or more, each article must open alike with more than a third of the
-others (`Params.lead_share`): pages that open alike only in a chain are a topic.
+In a story of four or more, each article must open alike with at least two of the
+others (`Params.lead_mates`): pages that open alike only in a chain are a topic.
 A web page that states no publication time anywhere is as far from everything in time as
 two articles can be (`Params.dateless_apart`): it joins a story only through its duplicate
 group. Text given without a time is neutral.
@@ -122,10 +122,10 @@ class Params:
     # event's own words common. Against hundreds of documents it changes little.
     lead_prior_docs: int = 100
     # A chain of pairwise links (A opens like B, B like C) is a topic, not an event: in a
-    # story of four or more articles, each article's lead must pass lead_min with more
-    # than this share of the others (two of three, three of seven). 0: the best pair is
-    # enough.
-    lead_share: float = 0.34
+    # story of four or more articles, each article's lead must pass lead_min with at
+    # least this many of the others (an article at the end of a chain has one). 0: the
+    # best pair is enough.
+    lead_mates: int = 2
 
 
 @dataclass
@@ -603,7 +603,7 @@ def _agglomerate(
         i, j = divmod(flat, n)
         if sc[i, j] < p.threshold:
             break
-        if passes is not None and not _leads_hold(c, passes, i, j, p.lead_share):
+        if passes is not None and not _leads_hold(c, passes, i, j, p.lead_mates):
             sc[i, j] = sc[j, i] = -np.inf  # until i or j changes (its row is recomputed)
             continue
         _, parts = _scores(c, np.array([i]), p)
@@ -628,7 +628,7 @@ def _lead_passes(c: _Clusters, p: Params) -> tuple[np.ndarray, np.ndarray, np.nd
     """Before any join: (n, n) whose lead passes with whose (Params.lead_min), a frozen
     story or an unknown lead passing with all; the units' sizes; which units are single
     articles. None without a lead share rule."""
-    if c.lead is None or p.lead_min <= 0 or p.lead_share <= 0:
+    if c.lead is None or p.lead_min <= 0 or p.lead_mates <= 0:
         return None
     passes = c.lead >= p.lead_min
     np.fill_diagonal(passes, False)
@@ -648,10 +648,10 @@ def _lead_groups(passes: np.ndarray, groups: list[list[int]]) -> None:
 
 
 def _leads_hold(
-    c: _Clusters, passes: tuple[np.ndarray, np.ndarray, np.ndarray], i: int, j: int, share: float
+    c: _Clusters, passes: tuple[np.ndarray, np.ndarray, np.ndarray], i: int, j: int, mates: int
 ) -> bool:
     """Would each single article of clusters i and j joined pass its lead with at least
-    ``share`` of the others? Checked from four articles on: up to three, a pair passing
+    ``mates`` of the others? Checked from four articles on: up to three, a pair passing
     (the gate of _scores) is all the evidence there is."""
     others = c.size[i] + c.size[j] - 1
     if others < 3:
@@ -659,7 +659,7 @@ def _leads_hold(
     matrix, size, single = passes
     units = np.array(c.members[i] + c.members[j])
     counts = matrix[np.ix_(units[single[units]], units)] @ size[units]
-    return bool((counts / others >= share).all())
+    return bool((counts >= mates).all())
 
 
 def _frozen(story: StoryState, p: Params) -> bool:
