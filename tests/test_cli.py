@@ -164,6 +164,20 @@ def test_explain_says_when_a_page_names_nothing(prefect_harness, tmp_path: Path,
     )
 
 
+def _ingest_among_council_votes(folder: Path, db: Path, capsys) -> list[dict]:
+    """Ingest ``folder`` with eight council reports beside its pages (an archive, so that
+    shared words weigh something); the stored articles as exported."""
+    for k in range(8):
+        (folder / f"council-{k}.txt").write_text(
+            f"Council vote {k}\n\nThe council of Leeds met on Monday and voted {k} to 3 on "
+            "the budget, Mayor Jane Hill said.\n"
+        )
+    assert main(["ingest", str(folder), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["export", "--db", str(db), "--format", "jsonl"]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
 def test_explain_says_when_two_leads_share_too_little(
     prefect_harness, tmp_path: Path, capsys
 ) -> None:
@@ -178,16 +192,8 @@ def test_explain_says_when_two_leads_share_too_little(
     for key in ("kuo", "deals"):
         title, opening = OPENINGS[key]
         (folder / f"{key}.txt").write_text(f"{title}\n\n{opening}\n\n{KEYBOARD}\n")
-    for k in range(8):  # an archive around them, so that shared words weigh something
-        (folder / f"council-{k}.txt").write_text(
-            f"Council vote {k}\n\nThe council of Leeds met on Monday and voted {k} to 3 on "
-            "the budget, Mayor Jane Hill said.\n"
-        )
     db = tmp_path / "p.duckdb"
-    assert main(["ingest", str(folder), "--db", str(db)]) == 0
-    capsys.readouterr()
-    assert main(["export", "--db", str(db), "--format", "jsonl"]) == 0
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = _ingest_among_council_votes(folder, db, capsys)
     pages = [r for r in rows if not r["title"].startswith("Council")]
     assert len(pages) == 2 and pages[0]["story_id"] != pages[1]["story_id"]
     a, b = (r["article_id"] for r in pages)
@@ -412,16 +418,8 @@ def test_web_pages_that_state_no_time_join_no_story_on_likeness(
         stamp = "2026-05-04T09:00:00+02:00" if key == "guide-a" else "2026-05-04T16:30:00Z"
         head = f'<meta property="article:published_time" content="{stamp}">' if dated else ""
         (folder / f"{key}.html").write_text(_guide_page(title, body, head))
-    for k in range(8):  # an archive around them, so that shared words weigh something
-        (folder / f"council-{k}.txt").write_text(
-            f"Council vote {k}\n\nThe council of Leeds met on Monday and voted {k} to 3 on "
-            "the budget, Mayor Jane Hill said.\n"
-        )
     db = tmp_path / "g.duckdb"
-    assert main(["ingest", str(folder), "--db", str(db)]) == 0
-    capsys.readouterr()
-    assert main(["export", "--db", str(db), "--format", "jsonl"]) == 0
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = _ingest_among_council_votes(folder, db, capsys)
     guides = [r for r in rows if "Bougainvillea" in r["title"]]
     assert len(guides) == 2 and all(r["duplicate_group_id"] is None for r in guides)
     assert all((r["published_at"] is not None) == dated for r in guides)
