@@ -151,11 +151,11 @@ def _duplicate_section(data: explain_db.PairData) -> Section:
 def _story_section(data: explain_db.PairData) -> Section:
     params = Params()
     docfreq = DocFreq(n_docs=data.n_docs, df=data.df)
-    fa = ArticleFeatures(
-        "a", *data.terms_a, data.published_a, data.language_a, data.precision_a, data.lead_a
+    fa = ArticleFeatures.from_terms(
+        "a", data.terms_a, data.published_a, data.language_a, data.precision_a
     )
-    fb = ArticleFeatures(
-        "b", *data.terms_b, data.published_b, data.language_b, data.precision_b, data.lead_b
+    fb = ArticleFeatures.from_terms(
+        "b", data.terms_b, data.published_b, data.language_b, data.precision_b
     )
     score, per, time = pair_score(fa, fb, docfreq, params)
     lead = pair_lead(fa, fb, docfreq, params)

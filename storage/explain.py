@@ -18,8 +18,8 @@ from storage.stories import SPACES
 class PairData:
     text_a: str | None  # None: pruned by retention
     text_b: str | None
-    terms_a: tuple[dict, dict, dict]
-    terms_b: tuple[dict, dict, dict]
+    terms_a: dict[str, dict]  # as stored (article_terms): per space, and the lead
+    terms_b: dict[str, dict]
     published_a: datetime | None
     published_b: datetime | None
     df: dict[str, dict[str, int]]
@@ -36,8 +36,6 @@ class PairData:
     via_story: bool = False  # a group membership of the pair was reached as story-mates
     precision_a: str | None = None  # of the publication times (mediawatch.times)
     precision_b: str | None = None
-    lead_a: frozenset[str] | None = None  # title and lead terms (None: stored without)
-    lead_b: frozenset[str] | None = None
 
 
 def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData:
@@ -82,8 +80,8 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
     return PairData(
         text_a,
         text_b,
-        tuple(ta.get(s, {}) for s in SPACES),
-        tuple(tb.get(s, {}) for s in SPACES),
+        ta,
+        tb,
         pub_a,
         pub_b,
         df,
@@ -99,6 +97,4 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         via_story,
         prec_a,
         prec_b,
-        frozenset(ta["lead"]) if "lead" in ta else None,
-        frozenset(tb["lead"]) if "lead" in tb else None,
     )

@@ -627,7 +627,7 @@ def _agglomerate(
 def _lead_passes(c: _Clusters, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Before any join: (n, n) whose lead passes with whose (Params.lead_min), a frozen
     story or an unknown lead passing with all; the units' sizes; which units are single
-    articles. None without a lead share rule."""
+    articles. None without the lead mates rule."""
     if c.lead is None or p.lead_min <= 0 or p.lead_mates <= 0:
         return None
     passes = c.lead >= p.lead_min
