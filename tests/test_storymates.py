@@ -149,7 +149,7 @@ def test_explain_names_a_pair_compared_through_the_runner_up() -> None:
 
     check = StoryCheck(9, 3, (), (1,), 0, 0, rival_id=1, rival_checked=(2, 1))
     data = PairData(
-        "a", "b", ({}, {}, {}), ({}, {}, {}), None, None, {}, 0, set(), None, None,
+        "a", "b", {}, {}, None, None, {}, 0, set(), None, None,
         story_checks={9: check},
     )  # fmt: skip
     said = _story_checked(row(1, 1), row(9, 3), data)
