@@ -8,7 +8,14 @@ from typing import Any
 import duckdb
 
 from mediawatch.cluster.features import NAMELESS_WORDS, names_nothing
-from mediawatch.cluster.stories import ArticleFeatures, DocFreq, Params, pair_lead, pair_score
+from mediawatch.cluster.stories import (
+    ArticleFeatures,
+    DocFreq,
+    Params,
+    pair_echo,
+    pair_lead,
+    pair_score,
+)
 from mediawatch.corrections import pair_note
 from mediawatch.match.verify import longest_shared_passages, verify
 from mediawatch.wording import numbered, plural
@@ -159,6 +166,7 @@ def _story_section(data: explain_db.PairData) -> Section:
     )
     score, per, time = pair_score(fa, fb, docfreq, params)
     lead = pair_lead(fa, fb, docfreq, params)
+    echo = pair_echo(fa, fb, docfreq, params)
     rows = [
         ScoreRow(
             f"{space} similarity",
@@ -190,6 +198,17 @@ def _story_section(data: explain_db.PairData) -> Section:
                 "(1 = a term of one article); two articles link at or above",
             )
         )
+    if echo is not None and params.lead_min > 0 and params.echo_min > 0:
+        rows.append(
+            ScoreRow(
+                "lead echo",
+                echo,
+                params.echo_min,
+                "how much each text echoes the other's title and first sentences throughout "
+                "(each lead term's rarity times the share of passages that hold it; the "
+                "smaller of the two ways); two articles link at or above",
+            )
+        )
     rows.append(
         ScoreRow(
             "combined",
@@ -219,6 +238,12 @@ def _story_section(data: explain_db.PairData) -> Section:
             "different events: their titles and first sentences share too little (two "
             "reports of one event open with the same who and what; two pages on one topic "
             "share words further down), so they never join however alike the rest"
+        )
+    elif echo is not None and params.lead_min > 0 and echo < params.echo_min:
+        verdict = (
+            "different stories: one of them echoes the other's opening in one passage only "
+            "(a roundup, a deals list or a digest names an event in one item; a report of "
+            "it names its who and what throughout), so they never join however alike the rest"
         )
     elif undated and params.dateless_apart:
         verdict = (

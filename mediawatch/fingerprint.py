@@ -43,8 +43,9 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # text of 100 words or more that names nothing (or only words that open sentences, as
 # the "Add ..." of numbered steps) gets a name of its own (no story on words alone).
 # 9: story terms keep the lead, the content words of the title and the first 60 words
-# (mediawatch.cluster.stories gates links on it).
-SCHEME_VERSION = 9
+# (mediawatch.cluster.stories gates links on it). 10: story terms keep the spread of each
+# word over the text's passages (features.Features.spread: the lead echo).
+SCHEME_VERSION = 10
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)
@@ -248,6 +249,8 @@ def fingerprint_batch(articles: Sequence[Article], for_verify: bool = False) -> 
             "numbers": feats.numbers,
             "lead": dict.fromkeys(sorted(feats.lead), 1.0),
         }
+        if feats.spread:
+            terms["spread"] = feats.spread
         search = dict(index_terms(article.given_title, article.text, tk, article.language)[0])
         lines = tuple(line_keys(article.text))  # here, in the workers, not in the store
         given = verify_tokens(article.text, article.language, sts) if for_verify else None

@@ -185,6 +185,8 @@ def features_json(a: ArticleFeatures) -> str:
     terms: dict[str, dict[str, float]] = {s: a.counts(s) for s in SPACES}
     if a.lead is not None:
         terms["lead"] = dict.fromkeys(sorted(a.lead), 1.0)
+    if a.spread:
+        terms["spread"] = a.spread
     return json.dumps(terms, separators=(",", ":"))
 
 

@@ -209,6 +209,37 @@ def test_explain_says_when_two_leads_share_too_little(
     )
 
 
+def test_explain_says_when_a_roundup_names_an_event_in_one_item(
+    prefect_harness, tmp_path: Path, capsys
+) -> None:
+    """Two reports of a bridge closure and a transport roundup whose first item names it:
+    the reports share a story, the roundup does not, and explain shows the lead echo
+    against its threshold and says why."""
+    from mediawatch.cluster.stories import Params
+
+    from .test_cluster import BRIDGE, DETOURS, ROUNDUP_ITEMS, ROUNDUP_TITLE
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for key, (title, opening) in BRIDGE.items():
+        (folder / f"{key}.txt").write_text(f"{title}\n\n{opening}\n\n{DETOURS}\n")
+    (folder / "roundup.txt").write_text(ROUNDUP_TITLE + "\n\n" + "\n\n".join(ROUNDUP_ITEMS))
+    db = tmp_path / "p.duckdb"
+    rows = _ingest_among_council_votes(folder, db, capsys)
+    by_title = {r["title"]: r for r in rows}
+    reports = [by_title[title] for title, _ in BRIDGE.values()]
+    roundup = by_title[ROUNDUP_TITLE]
+    assert reports[0]["story_id"] == reports[1]["story_id"] != roundup["story_id"]
+    a, b = reports[0]["article_id"], roundup["article_id"]
+    story = run_json(capsys, "explain", str(a), str(b), "--db", str(db))["sections"][1]
+    scores = {r["name"]: r for r in story["rows"]}
+    assert scores["lead overlap"]["value"] >= Params().lead_min
+    assert scores["lead echo"]["threshold"] == Params().echo_min
+    assert scores["lead echo"]["value"] < Params().echo_min
+    assert scores["combined"]["value"] == 0.0
+    assert story["decision"].startswith("different stories: one of them echoes the other's")
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_export_formats(db: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"export.{fmt}"

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from mediawatch.cluster.features import extract_features, names_nothing, stem
+from mediawatch.cluster.features import extract_features, names_nothing, passage_share, stem
 from mediawatch.cluster.stories import (
     ArticleFeatures,
     DocFreq,
@@ -17,6 +17,7 @@ from mediawatch.cluster.stories import (
     StoryIndex,
     assign_batch,
     lead_weights,
+    pair_echo,
     pair_lead,
     pair_score,
     story_labels,
@@ -673,6 +674,136 @@ def test_an_analysts_merge_of_a_chain_still_takes_new_reports() -> None:
     assign_batch([again], index, must_link=[ids])
     labels = story_labels(index)
     assert labels["note-again"] == labels["note"] == labels["teardown"]
+
+
+# Two reports of one event (a bridge closed), each with a paragraph on the detours, and a
+# long weekly roundup of the city's transport whose first item names the event in one
+# line: the roundup shares the reports' topic words throughout, their event in one passage.
+DETOURS = (
+    "Commuters in Port Elwood face long detours: the ferries will run every ten minutes "
+    "at peak hours, extra buses will serve the western suburbs, and the council asked "
+    "drivers to avoid the waterfront until traffic settles. Cyclists can use the rail "
+    "corridor path, which the council opened early, and parking at the ferry terminals "
+    "will be free for commuters who leave their cars there."
+)
+BRIDGE = {
+    "bridge": (
+        "Harbour Bridge shut after engineers find crack in main girder",
+        "The Harbour Bridge was closed to all traffic on Tuesday after engineers found a "
+        "crack in a main steel girder during a routine inspection, the chief engineer Dana "
+        "Whitlock said. Transport minister Aroha Keane said the span would stay shut until "
+        "the girder was repaired or braced, which could take three weeks, and ordered "
+        "inspections of the two older crossings upstream.",
+    ),
+    "bridge2": (
+        "Cracked girder closes Harbour Bridge for weeks",
+        "Engineers found a crack in one of the Harbour Bridge's main steel girders during a "
+        "routine inspection and the span was closed to traffic on Tuesday, chief engineer "
+        "Dana Whitlock told reporters. Minister Aroha Keane said repairs or bracing could "
+        "take three weeks and ordered the two older crossings upstream inspected as well. "
+        "The girder carries the northbound lanes and was last checked in March.",
+    ),
+}
+ROUNDUP_ITEMS = [
+    "1. The Harbour Bridge stays shut, see our report.",
+    (
+        "2. Ferry timetables change on Monday. Commuters get a ferry every ten minutes at "
+        "peak hours from the western terminals, the operator said, and the late-night ferries"
+        " to the islands run on Fridays again. Parking at the ferry terminals stays free for "
+        "commuters through December, and bicycles ride on ferries at no charge."
+    ),
+    (
+        "3. Bus fares go up by twenty cents. The council approved the rise for buses across "
+        "the western suburbs, with the money going to extra buses at peak hours. Drivers' "
+        "unions asked the council to delay it until congestion settles, and pensioners keep "
+        "their free off-peak travel on all buses."
+    ),
+    (
+        "4. The rail corridor cycle path opens early. Cyclists can ride the new path from the"
+        " waterfront to the western suburbs from Saturday; the council says it will cut "
+        "congestion at the waterfront and give commuters a safer way to the ferry terminals."
+    ),
+    (
+        "5. Waterfront parking shrinks. The council is removing two hundred parking spaces "
+        "along the waterfront for wider footpaths, and asks drivers to use the park and ride "
+        "sites in the western suburbs, where buses and ferries connect commuters to the "
+        "centre every few minutes at peak hours."
+    ),
+    (
+        "6. Night buses return. From Friday the night buses run again from the waterfront to "
+        "the western suburbs every half hour, the council said, after drivers agreed a new "
+        "roster; commuters on late shifts at the ferry terminals asked for them all year, and"
+        " the first and last night buses wait for the late ferries."
+    ),
+    (
+        "8. Taxi ranks move. The taxi ranks at the ferry terminals move to the bus lanes on "
+        "the waterfront from Monday, the council said, so that buses and taxis share one "
+        "kerb; commuters arriving on late ferries will see the rank next to the night buses, "
+        "and drivers may wait there for twenty minutes at most."
+    ),
+    (
+        "9. Scooter hire expands. Two operators will put electric scooters at the ferry "
+        "terminals and in the western suburbs, the council said, with parking bays marked on "
+        "the footpaths; commuters pay by the minute, and riders under eighteen need a "
+        "parent's consent."
+    ),
+    (
+        "7. Roadworks on the waterfront road. Crews resurface the waterfront road at night "
+        "for a fortnight, so drivers should expect one lane each way after eight in the "
+        "evening; buses keep their stops, and the council says congestion to the ferry "
+        "terminals will flow as usual during the day for commuters and cyclists."
+    ),
+]
+ROUNDUP_TITLE = "Five things to know about getting around Port Elwood this week"
+
+
+def _bridge_pages() -> list[ArticleFeatures]:
+    pages = [
+        ArticleFeatures.from_features(k, extract_features(t, o + "\n" + DETOURS), None, "en")
+        for k, (t, o) in BRIDGE.items()
+    ]
+    roundup = extract_features(ROUNDUP_TITLE, "\n".join(ROUNDUP_ITEMS))
+    return [*pages, ArticleFeatures.from_features("roundup", roundup, None, "en")]
+
+
+def test_spread_counts_the_passages_a_word_occurs_in() -> None:
+    roundup = extract_features(ROUNDUP_TITLE, "\n".join(ROUNDUP_ITEMS))
+    n = roundup.spread[""]
+    assert n >= 5  # passages of ECHO_WINDOW tokens
+    assert passage_share(roundup.words, roundup.spread, "girder") == 0.0  # not in the text
+    assert passage_share(roundup.words, roundup.spread, "bridg") == 1 / n  # in one item
+    assert passage_share(roundup.words, roundup.spread, "commuter") >= 0.6  # throughout
+    short = extract_features("Bridge shut", BRIDGE["bridge"][1])
+    assert short.spread == {} and passage_share(short.words, short.spread, "girder") == 1.0
+
+
+def test_a_roundup_that_names_an_event_in_one_item_is_not_its_story() -> None:
+    """The roundup opens with the bridge (its lead passes the gate with one report's) and
+    shares the reports' topic words throughout, but names the bridge in one passage of
+    many: the summed rarity of a report's lead words times the share of the roundup's
+    passages holding them stays under ``echo_min``. The two reports echo each other
+    throughout and join; without the echo test (0) the roundup joins them."""
+    news = _council_news()
+    pages = _bridge_pages()
+    df = DocFreq()
+    for art in news + pages:
+        df.add(art)
+    bridge, bridge2, roundup = pages
+    assert pair_lead(bridge, roundup, df) >= Params().lead_min  # the openings link
+    assert pair_echo(bridge, roundup, df) < Params().echo_min < pair_echo(bridge, bridge2, df)
+    assert pair_score(bridge, roundup, df)[0] == 0.0
+    loose = replace(Params(), echo_min=0.0)
+    assert pair_score(bridge, roundup, df, loose)[0] >= Params().threshold
+    together = {}
+    for echo in (Params().echo_min, 0.0):
+        index = StoryIndex(replace(Params(), echo_min=echo))
+        assign_batch(news + pages, index)
+        labels = story_labels(index)
+        together[echo] = (
+            labels["bridge"] == labels["bridge2"],
+            labels["bridge"] == labels["roundup"],
+        )
+    assert together == {Params().echo_min: (True, False), 0.0: (True, True)}
 
 
 def test_an_article_stored_without_a_lead_is_not_gated() -> None:

@@ -176,7 +176,7 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
     reindexed (mediawatch.reindex) before their next write."""
     from mediawatch.fingerprint import SCHEME_VERSION
 
-    assert SCHEME_VERSION == 9  # the values below are scheme 9's
+    assert SCHEME_VERSION == 10  # the values below are scheme 10's
 
     def digest(value: object) -> str:
         return hashlib.blake2b(
@@ -192,6 +192,7 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
             digest(fp.band_keys),
             digest([f.words, f.entities, f.numbers]),
             digest(sorted(f.lead)),
+            digest(f.spread),
         )
     assert seen == {
         "000_16416721b22052af.txt": (
@@ -199,12 +200,14 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
             "01483b83176bf6b7",
             "703b1e05d3091cdc",
             "5916c86b1fb6b20e",
+            "031852ae7fd45a94",
         ),
         "001_1a12cbee7aca723b.txt": (
             "58e089e4a9c27ee6d05a52da5ee3da80",
             "01dc324cc411a7d1",
             "3769f40c47bf268d",
             "ca1ea9c8b438c91d",
+            "06b7a46ac532cd96",
         ),
     }
 

@@ -80,7 +80,17 @@ class Features:
     # The content words (as in ``words``) of the title and the first LEAD_WORDS words:
     # what the article says it is about (mediawatch.cluster.stories gates links on them).
     lead: frozenset[str] = frozenset()
+    # In how many passages (ECHO_WINDOW tokens each) of the text each content word occurs:
+    # a report of an event names it throughout, a roundup, a deals list or a guide in one
+    # passage. Compact: "" holds the number of passages, and only words in two or more
+    # passages are listed (every other word of ``words`` is in one). Empty for a text of
+    # one passage. See ``passage_share``.
+    spread: dict[str, float] = field(default_factory=dict)
 
+
+# The passage length of Features.spread, in tokens (title included): a paragraph or two,
+# an item of a roundup; a last passage shorter than a third of this joins the one before.
+ECHO_WINDOW = 80
 
 # How many words of the text (after the title) are its lead: a news report says who did
 # what, where, in its first sentences.
@@ -343,6 +353,8 @@ def extract_features(
     stem_of = _stemmer_for(language)
     numeric: list[int] = []  # lines with a digit or a number-like word
     lead: set[str] = set()
+    where: dict[str, set[int]] = {}  # the windows a word occurs in
+    pos = 0  # tokens before this line, title included
     seen = 0  # tokens of the text before this line
     for li, (toks, w) in enumerate(zip(lines, weights, strict=True)):
         has_number = False
@@ -362,8 +374,10 @@ def extract_features(
             ):
                 k = stem_of(n)
                 words[k] += w
+                where.setdefault(k, set()).add((pos + i) // ECHO_WINDOW)
                 if i < room:
                     lead.add(k)
+        pos += len(toks)
         if has_number:
             numeric.append(li)
 
@@ -401,4 +415,28 @@ def extract_features(
         toks, w = lines[li], weights[li]
         for k, c in number_terms([(t, n) for t, n, _, _ in toks]).items():
             numbers[k] += c * w
-    return Features(dict(words), dict(entities), dict(numbers), frozenset(lead))
+    return Features(
+        dict(words), dict(entities), dict(numbers), frozenset(lead), _spread(where, pos)
+    )
+
+
+def _spread(where: dict[str, set[int]], tokens: int) -> dict[str, float]:
+    """Features.spread from the passages each word occurs in, over ``tokens`` tokens."""
+    n = tokens // ECHO_WINDOW + (tokens % ECHO_WINDOW >= ECHO_WINDOW / 3)
+    if n < 2:
+        return {}
+    out: dict[str, float] = {"": float(n)}
+    for k, wins in where.items():
+        if (m := len({min(x, n - 1) for x in wins})) > 1:
+            out[k] = float(m)
+    return out
+
+
+def passage_share(words: dict[str, float], spread: dict[str, float], term: str) -> float:
+    """The share of a text's passages that hold ``term`` (Features.spread): 1 in a text of
+    one passage, 0 for a word the text does not have."""
+    if term not in words:
+        return 0.0
+    if not spread:
+        return 1.0
+    return spread.get(term, 1.0) / spread[""]

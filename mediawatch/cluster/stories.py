@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from mediawatch.cluster.constraints import Apart, ApartTags
-from mediawatch.cluster.features import Features
+from mediawatch.cluster.features import Features, passage_share
 from mediawatch.times import NO_TIME, latest
 
 SPACES: tuple[str, ...] = ("words", "entities", "numbers")
@@ -126,6 +126,13 @@ class Params:
     # least this many of the others (an article at the end of a chain has one). 0: the
     # best pair is enough.
     lead_mates: int = 2
+    # A roundup (ten things in tech today, a deals list, a market digest) opens with one
+    # item and moves on; a report of an event names its who and what throughout. Two
+    # articles link only when each echoes the other's lead across its passages at least
+    # this much: the summed rarity of the lead's words, each times the share of the
+    # passages (features.ECHO_WINDOW tokens) that hold it. A text of one passage echoes
+    # as much as its words overlap the lead. 0: no such test.
+    echo_min: float = 0.75
 
 
 @dataclass
@@ -164,6 +171,9 @@ class ArticleFeatures:
     # The content words of its title and first sentences (features.LEAD_WORDS); None: not
     # known (stored by an older release): no lead gate.
     lead: frozenset[str] | None = None
+    # features.Features.spread: in how many of the text's passages each word occurs; empty
+    # for a text of one passage (or one stored by an older release): every word throughout.
+    spread: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_features(
@@ -183,6 +193,7 @@ class ArticleFeatures:
             language,
             precision,
             features.lead,
+            features.spread,
         )
 
     @classmethod
@@ -204,6 +215,7 @@ class ArticleFeatures:
             language,
             precision,
             frozenset(terms["lead"]) if "lead" in terms else None,
+            terms.get("spread", {}),
         )
 
     def counts(self, space: str) -> dict[str, float]:
@@ -409,6 +421,11 @@ class StoryIndex:
                 (a.article_id, "lead", t, 1.0)
                 for a in self.articles.values()
                 for t in sorted(a.lead or ())
+            ]
+            + [
+                (a.article_id, "spread", t, f)
+                for a in self.articles.values()
+                for t, f in a.spread.items()
             ],
             "term_df": [(sp, t, n) for sp in SPACES for t, n in self.docfreq.df[sp].items()],
             "meta": [("n_docs", self.docfreq.n_docs), ("next_story_id", self.next_id)],
@@ -465,8 +482,9 @@ class _Clusters:
     # same-language pairs only, and is missing (neutral) between clusters that share no
     # language; names and numbers are language-free and compare across languages.
     lang: np.ndarray | None = None
-    # (n, n) the best lead overlap of any cross pair of members (Params.lead_min); inf
-    # where not known (a frozen story, an older article, two languages).
+    # (n, n) the best lead overlap of any cross pair of members (Params.lead_min), 0 for a
+    # pair that does not echo each other's lead (Params.echo_min); inf where not known (a
+    # frozen story, an older article, two languages).
     lead: np.ndarray | None = None
     # (n,) every member a web page that states no publication time (Params.dateless_apart)
     dateless: np.ndarray | None = None
@@ -721,28 +739,83 @@ def lead_overlap(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     return sum(w for t, w in small.items() if t in big)
 
 
-def pair_lead(
-    a: ArticleFeatures, b: ArticleFeatures, docfreq: DocFreq, params: Params | None = None
-) -> float | None:
-    """The lead overlap of two articles, None where the gate does not apply (a lead not
-    known, or two languages: their words cannot be compared)."""
+def _pair_leads(
+    a: ArticleFeatures, b: ArticleFeatures, docfreq: DocFreq, params: Params | None
+) -> tuple[dict[str, float], dict[str, float]] | None:
+    """The two lead weights, None where the gate does not apply (a lead not known, or two
+    languages: their words cannot be compared)."""
     prior = (params or Params()).lead_prior_docs
     la, lb = lead_weights(a, docfreq, prior), lead_weights(b, docfreq, prior)
     if la is None or lb is None or (a.language or UND) != (b.language or UND):
         return None
-    return lead_overlap(la, lb)
+    return la, lb
 
 
-def _lead_matrix(weights: list[dict[str, float] | None], langs: list[str | None]) -> np.ndarray:
+def pair_lead(
+    a: ArticleFeatures, b: ArticleFeatures, docfreq: DocFreq, params: Params | None = None
+) -> float | None:
+    """The lead overlap of two articles, None where the gate does not apply."""
+    leads = _pair_leads(a, b, docfreq, params)
+    return None if leads is None else lead_overlap(*leads)
+
+
+def pair_echo(
+    a: ArticleFeatures, b: ArticleFeatures, docfreq: DocFreq, params: Params | None = None
+) -> float | None:
+    """How much of each other's lead two articles echo throughout (the smaller of the two
+    ``lead_echo``), None where the gate does not apply."""
+    leads = _pair_leads(a, b, docfreq, params)
+    return None if leads is None else min(lead_echo(a, leads[1]), lead_echo(b, leads[0]))
+
+
+def _lead_matrix(
+    weights: list[dict[str, float] | None],
+    langs: list[str | None],
+    arts: list[ArticleFeatures | None] | None = None,
+    echo_min: float = 0.0,
+) -> np.ndarray:
     """(n, n) lead overlaps; inf where either lead is unknown or the languages differ
-    (``UND`` is a language here, as in the words space: unknown compares with unknown)."""
-    x, _ = _sparse_rows([w or {} for w in weights])
+    (``UND`` is a language here, as in the words space: unknown compares with unknown).
+    With ``arts`` and ``echo_min``: 0 where the two do not echo each other's lead
+    throughout their texts (``echo``)."""
+    x, vocab = _sparse_rows([w or {} for w in weights])
     ones = x.copy()
     ones.data[:] = 1.0
     out = (x @ ones.T).toarray()
+    if arts is not None and echo_min > 0:
+        out[_echo(x, vocab, arts) < echo_min] = 0.0
     unknown = np.array([w is None for w in weights])
     out[unknown[:, None] | unknown[None, :] | _languages_differ(langs)] = np.inf
     return out
+
+
+def _echo(x: Any, vocab: dict[str, int], arts: list[ArticleFeatures | None]) -> np.ndarray:
+    """(n, n) ``lead_echo`` of every pair: ``x`` holds the lead weights (rows) over
+    ``vocab``; inf where an article is not known (a frozen story)."""
+    from scipy import sparse
+
+    rows, cols, vals = [], [], []
+    for k, a in enumerate(arts):
+        if a is None:
+            continue
+        for t in a.words:
+            col = vocab.get(t)
+            if col is not None:
+                rows.append(k)
+                cols.append(col)
+                vals.append(passage_share(a.words, a.spread, t))
+    f = sparse.csr_matrix((vals, (rows, cols)), shape=x.shape)
+    e = (f @ x.T).toarray()
+    e = np.minimum(e, e.T)
+    unknown = np.array([a is None for a in arts])
+    e[unknown[:, None] | unknown[None, :]] = np.inf
+    return e
+
+
+def lead_echo(a: ArticleFeatures, b_lead: Mapping[str, float]) -> float:
+    """How much of b's lead a echoes throughout: the summed rarity of b's lead words, each
+    times the share of a's passages that hold it (features.passage_share)."""
+    return sum(w * passage_share(a.words, a.spread, t) for t, w in b_lead.items())
 
 
 def _sparse_rows(rows: Sequence[Mapping[str, float]]) -> tuple[Any, dict[str, int]]:
@@ -908,6 +981,8 @@ def assign_batch(
                 for aid in singles
             ],
             [None] * len(frozen) + [index.articles[aid].language or UND for aid in singles],
+            [None] * len(frozen) + [index.articles[aid] for aid in singles],
+            p.echo_min,
         )
         if p.lead_min > 0
         else None,
@@ -1144,9 +1219,9 @@ def pair_score(
         den += p.weights[s]
     if not a.entities and not b.entities:
         den += p.weights[NAMES] * p.nameless_weight  # neither names anything
-    lead = pair_lead(a, b, docfreq, p)
-    if p.lead_min > 0 and lead is not None:
-        apart = apart or lead < p.lead_min
+    lead, echo = pair_lead(a, b, docfreq, p), pair_echo(a, b, docfreq, p)
+    if p.lead_min > 0 and lead is not None and echo is not None:
+        apart = apart or lead < p.lead_min or echo < p.echo_min
     time = 1.0
     if a.published is not None and b.published is not None:
         assert a.latest is not None and b.latest is not None
