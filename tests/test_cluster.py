@@ -276,6 +276,49 @@ def test_two_languages_join_on_several_names_never_on_one() -> None:
     assert story_labels(one)["de2"] == story_labels(one)["other"]  # what the rule prevents
 
 
+def test_numbers_that_differ_across_two_languages_are_no_evidence_against() -> None:
+    """A German and an English report of one event share their names but none of their
+    numbers (the German writes "half a billion", the English "500 million" and a date the
+    German leaves out): across two languages that is no evidence against, so the names
+    carry the link. Counted as a zero (False), the numbers pull the pair under the
+    threshold."""
+    texts = {
+        "en": (
+            "en",
+            "Siemens will cut 2,700 jobs, chief executive Joe Kaeser said on Thursday. "
+            "Siemens expects to save 500 million euros by 2023, Kaeser told reporters, and "
+            "unions in Erlangen and Munich called a protest.",
+        ),
+        "de": (
+            "de",
+            "Siemens streicht Stellen, sagte Konzernchef Joe Kaeser. Der 1847 gegründete "
+            "Konzern will eine halbe Milliarde Euro einsparen, so Kaeser. Die IG Metall in "
+            "Nürnberg und Berlin kündigte Widerstand an.",
+        ),
+    }
+    filler = _lang_arts(
+        {f"f{k}": ("en", f"Local team number {k} won its match against rivals.") for k in range(8)}
+    )
+    en, de = _lang_arts(texts)
+    assert en.numbers and de.numbers and not set(en.numbers) & set(de.numbers)
+    df = DocFreq()
+    for art in [*filler, en, de]:
+        df.add(art)
+    together = {}
+    for neutral in (True, False):
+        params = replace(Params(), numbers_neutral_across=neutral)
+        score, per, _ = pair_score(en, de, df, params)
+        index = StoryIndex(params)
+        assign_batch([*filler, en, de], index)
+        labels = story_labels(index)
+        together[neutral] = (score >= params.threshold, labels["en"] == labels["de"])
+        assert ("numbers" in per) is not neutral
+    assert together == {True: (True, True), False: (False, False)}
+    # within one language, numbers that differ still count against
+    en2 = replace(de, language="en")
+    assert "numbers" in pair_score(en, en2, df)[1]
+
+
 def test_one_shared_name_of_few_is_not_a_perfect_match() -> None:
     """Two reports that each name one or two things and share one (a holiday island)
     are not alike on names the way two reports sharing all their many names are."""

@@ -99,6 +99,11 @@ class Params:
     # names carry the link alone: they count only when at least this many distinct
     # names are shared (one shared name, a country or a club, links unrelated reports).
     cross_language_names: int = 2
+    # Between two stories that share no language, numbers that do not match are no
+    # evidence against (as the words space, missing rather than zero): two languages
+    # write numbers differently (digit grouping, numbers in words, the order of a date),
+    # so a report and its translation often share none. Shared numbers still count.
+    numbers_neutral_across: bool = True
     # A story known by one or two names must not look like a perfect match on them: its
     # names vector carries this many unshared pseudo-names of the rarest weight, so a
     # shared name counts in proportion to how many names each side has.
@@ -508,6 +513,9 @@ def _scores(
     veto = np.zeros(num.shape, dtype=bool)
     per_space = []
     content = np.zeros_like(num)  # the best of words and names: what numbers may back
+    apart_langs = None  # (rows x n) clusters that share no language
+    if c.lang is not None and p.numbers_neutral_across:
+        apart_langs = (c.lang[rows] @ c.lang.T) == 0
     for s, (w, floor) in enumerate(zip(p.weights, p.veto_floor, strict=True)):
         if s == WORDS and c.lang is not None:
             same = c.lang[rows] @ c.lang.T  # same-language cross pairs
@@ -522,6 +530,8 @@ def _scores(
             pres = (c.present[s, rows][:, None] > 0) & (c.present[s][None, :] > 0)
         if p.saturation > 0:  # one space far above 1 cannot outvote the others
             per = np.minimum(per, p.saturation)
+        if s == NUMBERS and apart_langs is not None:
+            pres = pres & ~(apart_langs & (per <= 0.0))
         if s == NUMBERS and p.numbers_cap > 0:
             # Numbers back what the text says; alone (scores, years, counts) they link
             # unrelated reports.
@@ -1191,13 +1201,16 @@ def pair_score(
     num = den = 0.0
     content = 0.0
     apart = False  # both name something, and nothing the same (Params.names_apart)
+    two_languages = (a.language or UND) != (b.language or UND)
     for s, space in enumerate(SPACES):
-        if s == WORDS and (a.language or UND) != (b.language or UND):
+        if s == WORDS and two_languages:
             continue  # content words of two languages are not comparable
         va, vb = index.vector(a, space), index.vector(b, space)
         if not va or not vb:
             continue
         cos = sum(v * vb.get(t, 0.0) for t, v in va.items())
+        if space == "numbers" and two_languages and p.numbers_neutral_across and cos <= 0.0:
+            continue  # no shared number across two languages: no evidence either way
         if (
             space == "entities"
             and a.language not in (None, UND)
