@@ -56,7 +56,10 @@ def archive(n: int, log=print) -> Path:
 
     It is built for today's date: an archive from an earlier day is rebuilt so that its
     newest articles stay next to the batch."""
-    path = CACHE / f"archive-{n}-g{synthetic.GENERATOR_VERSION}-{date.today():%Y%m%d}.duckdb"
+    # The text scheme is part of the key: an archive of an older scheme would make the
+    # warm-up batch reindex it all, and the benchmark would measure that.
+    key = f"g{synthetic.GENERATOR_VERSION}-s{synthetic.SCHEME_VERSION}-{date.today():%Y%m%d}"
+    path = CACHE / f"archive-{n}-{key}.duckdb"
     if not path.exists():
         for old in CACHE.glob(f"archive-{n}-*.duckdb*"):
             old.unlink()
