@@ -131,7 +131,7 @@ class Params:
     # least this many of the others (an article at the end of a chain has one). 0: the
     # best pair is enough.
     lead_mates: int = 2
-    # A roundup (ten things in tech today, a deals list, a market digest) opens with one
+    # A roundup (a daily deals list, a week's transport news, a debate preview) opens with one
     # item and moves on; a report of an event names its who and what throughout. Two
     # articles link only when each echoes the other's lead across its passages at least
     # this much: the summed rarity of the lead's words, each times the share of the
