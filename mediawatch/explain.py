@@ -252,8 +252,16 @@ def _story_section(data: explain_db.PairData) -> Section:
             "guide, a recipe, a product page: no event in time), and such a page joins a "
             "story only as a copy or rewrite of one of its articles"
         )
+    langs = (fa.language or "und", fb.language or "und")
+    across = (
+        f" A ({langs[0]}) and B ({langs[1]}) are in two languages: their content words are "
+        "not compared, and their numbers count only where they share some (numbers are "
+        "written differently from one language to another)."
+        if langs[0] != langs[1]
+        else ""
+    )
     note = (
-        f"{verdict}. Stories are decided on whole stories (average over all members; in a "
+        f"{verdict}.{across} Stories are decided on whole stories (average over all members; in a "
         "story of four or more, each article's title and first sentences must pass with at "
         "least two of the others'), so a stored decision can differ from this pairwise "
         "view."

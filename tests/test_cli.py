@@ -240,6 +240,28 @@ def test_explain_says_when_a_roundup_names_an_event_in_one_item(
     assert story["decision"].startswith("different stories: one of them echoes the other's")
 
 
+def test_explain_says_what_two_languages_compare(prefect_harness, tmp_path: Path, capsys) -> None:
+    """A German and an English report of one event that share names, not numbers: one
+    story, and explain shows only the names (no words, no numbers row) and says why."""
+    from .test_cluster import SIEMENS
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for lang, text in SIEMENS.values():
+        (folder / f"siemens-{lang}.txt").write_text(text + "\n")
+    db = tmp_path / "l.duckdb"
+    rows = _ingest_among_council_votes(folder, db, capsys)
+    reports = [r for r in rows if "Kaeser" in r["text"]]
+    assert {r["language"] for r in reports} == {"de", "en"}
+    assert reports[0]["story_id"] == reports[1]["story_id"]
+    a, b = (r["article_id"] for r in reports)
+    story = run_json(capsys, "explain", str(a), str(b), "--db", str(db))["sections"][1]
+    names = {r["name"] for r in story["rows"]}
+    assert "entities similarity" in names
+    assert not {"words similarity", "numbers similarity"} & names
+    assert "are in two languages: their content words are not compared" in story["decision"]
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_export_formats(db: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"export.{fmt}"

@@ -276,26 +276,30 @@ def test_two_languages_join_on_several_names_never_on_one() -> None:
     assert story_labels(one)["de2"] == story_labels(one)["other"]  # what the rule prevents
 
 
+# A German and an English report of one event: the same names, none of the same numbers.
+SIEMENS = {
+    "en": (
+        "en",
+        "Siemens will cut 2,700 jobs, chief executive Joe Kaeser said on Thursday. "
+        "Siemens expects to save 500 million euros by 2023, Kaeser told reporters, and "
+        "unions in Erlangen and Munich called a protest.",
+    ),
+    "de": (
+        "de",
+        "Siemens streicht Stellen, sagte Konzernchef Joe Kaeser. Der 1847 gegründete "
+        "Konzern will eine halbe Milliarde Euro einsparen, so Kaeser. Die IG Metall in "
+        "Nürnberg und Berlin kündigte Widerstand an.",
+    ),
+}
+
+
 def test_numbers_that_differ_across_two_languages_are_no_evidence_against() -> None:
     """A German and an English report of one event share their names but none of their
     numbers (the German writes "half a billion", the English "500 million" and a date the
     German leaves out): across two languages that is no evidence against, so the names
     carry the link. Counted as a zero (False), the numbers pull the pair under the
     threshold."""
-    texts = {
-        "en": (
-            "en",
-            "Siemens will cut 2,700 jobs, chief executive Joe Kaeser said on Thursday. "
-            "Siemens expects to save 500 million euros by 2023, Kaeser told reporters, and "
-            "unions in Erlangen and Munich called a protest.",
-        ),
-        "de": (
-            "de",
-            "Siemens streicht Stellen, sagte Konzernchef Joe Kaeser. Der 1847 gegründete "
-            "Konzern will eine halbe Milliarde Euro einsparen, so Kaeser. Die IG Metall in "
-            "Nürnberg und Berlin kündigte Widerstand an.",
-        ),
-    }
+    texts = SIEMENS
     filler = _lang_arts(
         {f"f{k}": ("en", f"Local team number {k} won its match against rivals.") for k in range(8)}
     )
