@@ -9,6 +9,7 @@ import duckdb
 
 from mediawatch.cluster.features import NAMELESS_WORDS, names_nothing
 from mediawatch.cluster.stories import (
+    UND,
     ArticleFeatures,
     DocFreq,
     Params,
@@ -252,7 +253,7 @@ def _story_section(data: explain_db.PairData) -> Section:
             "guide, a recipe, a product page: no event in time), and such a page joins a "
             "story only as a copy or rewrite of one of its articles"
         )
-    langs = (fa.language or "und", fb.language or "und")
+    langs = (fa.language or UND, fb.language or UND)
     across = (
         f" A ({langs[0]}) and B ({langs[1]}) are in two languages: their content words are "
         "not compared, and their numbers count only where they share some (numbers are "

@@ -513,12 +513,11 @@ def _scores(
     veto = np.zeros(num.shape, dtype=bool)
     per_space = []
     content = np.zeros_like(num)  # the best of words and names: what numbers may back
-    apart_langs = None  # (rows x n) clusters that share no language
-    if c.lang is not None and p.numbers_neutral_across:
-        apart_langs = (c.lang[rows] @ c.lang.T) == 0
+    # (rows x n) same-language cross pairs: the words space compares only those, and
+    # numbers that do not match count for nothing between clusters with none
+    same = c.lang[rows] @ c.lang.T if c.lang is not None else None
     for s, (w, floor) in enumerate(zip(p.weights, p.veto_floor, strict=True)):
-        if s == WORDS and c.lang is not None:
-            same = c.lang[rows] @ c.lang.T  # same-language cross pairs
+        if s == WORDS and same is not None:
             own = (c.lang * (c.lang - 1)).sum(axis=1)  # same-language ordered within pairs
             cw = np.maximum((c.within[s] + p.prior_coherence * m) / (own + m), 0.02)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -530,8 +529,8 @@ def _scores(
             pres = (c.present[s, rows][:, None] > 0) & (c.present[s][None, :] > 0)
         if p.saturation > 0:  # one space far above 1 cannot outvote the others
             per = np.minimum(per, p.saturation)
-        if s == NUMBERS and apart_langs is not None:
-            pres = pres & ~(apart_langs & (per <= 0.0))
+        if s == NUMBERS and same is not None and p.numbers_neutral_across:
+            pres = pres & ~((same == 0) & (per <= 0.0))
         if s == NUMBERS and p.numbers_cap > 0:
             # Numbers back what the text says; alone (scores, years, counts) they link
             # unrelated reports.
@@ -801,7 +800,8 @@ def _lead_matrix(
 
 def _echo(x: Any, vocab: dict[str, int], arts: list[ArticleFeatures | None]) -> np.ndarray:
     """(n, n) ``lead_echo`` of every pair: ``x`` holds the lead weights (rows) over
-    ``vocab``; inf where an article is not known (a frozen story)."""
+    ``vocab``; a unit that is no article (a frozen story) echoes nothing (``_lead_matrix``
+    sets its pairs to inf)."""
     from scipy import sparse
 
     rows, cols, vals = [], [], []
@@ -816,10 +816,7 @@ def _echo(x: Any, vocab: dict[str, int], arts: list[ArticleFeatures | None]) -> 
                 vals.append(passage_share(a.words, a.spread, t))
     f = sparse.csr_matrix((vals, (rows, cols)), shape=x.shape)
     e = (f @ x.T).toarray()
-    e = np.minimum(e, e.T)
-    unknown = np.array([a is None for a in arts])
-    e[unknown[:, None] | unknown[None, :]] = np.inf
-    return e
+    return np.minimum(e, e.T)
 
 
 def lead_echo(a: ArticleFeatures, b_lead: Mapping[str, float]) -> float:
