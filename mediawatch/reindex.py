@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from mediawatch.cluster.stories import SPACES, ArticleFeatures, DocFreq, Params, StoryIndex, _top
+from mediawatch.cluster.index import top_terms
+from mediawatch.cluster.stories import SPACES, ArticleFeatures, DocFreq, Params, StoryIndex
 from mediawatch.fingerprint import SCHEME_VERSION, fingerprint_batch
 from mediawatch.records import Article
 from mediawatch.text import word_count
@@ -139,8 +140,8 @@ def story_profile(
                 n += 1
                 total.update(vec)
         within.append(max(0.0, math.fsum(v * v for v in total.values()) - n))
-        for term in _top(total, params.top_k[s]):
+        for term in top_terms(total, params.top_k[s]):
             term_rows.append((sid, space, term, total[term]))
         if space in ("words", "entities"):
-            key_rows.extend((f"{space[0]}:{t}", sid) for t in _top(total, params.index_keys))
+            key_rows.extend((f"{space[0]}:{t}", sid) for t in top_terms(total, params.index_keys))
     within_rows.append((sid, *within))

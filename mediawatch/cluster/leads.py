@@ -1,0 +1,114 @@
+"""The lead gate and the lead echo: two reports of one event open alike (their titles and
+first words share rare words), and each names the other's who and what throughout its
+text, where a roundup names an event in one item only (``Params.lead_min``,
+``Params.echo_min``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from mediawatch.cluster.features import passage_share
+from mediawatch.cluster.params import Params
+from mediawatch.cluster.records import UND, ArticleFeatures, DocFreq
+from mediawatch.cluster.similarity import languages_differ, sparse_rows
+
+
+def lead_weights(
+    art: ArticleFeatures, docfreq: DocFreq, prior_docs: int = 0
+) -> dict[str, float] | None:
+    """Each lead term's rarity, log((1 + N) / (1 + df)) / log(1 + N) over N documents
+    (plus ``prior_docs`` without the term): 1 for a term of one document, 0 for a term of
+    every document. None when the article's lead is not known."""
+    if art.lead is None:
+        return None
+    n1 = 1 + docfreq.n_docs + prior_docs
+    top = math.log(n1)
+    df = docfreq.df["words"]
+    return {t: math.log(n1 / (1 + df.get(t, 0))) / top for t in art.lead}
+
+
+def lead_overlap(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """How much two leads share: the summed rarity of their common terms."""
+    small, big = (a, b) if len(a) <= len(b) else (b, a)
+    return sum(w for t, w in small.items() if t in big)
+
+
+def _pair_leads(
+    a: ArticleFeatures, b: ArticleFeatures, docfreq: DocFreq, params: Params | None
+) -> tuple[dict[str, float], dict[str, float]] | None:
+    """The two lead weights, None where the gate does not apply (a lead not known, or two
+    languages: their words cannot be compared)."""
+    prior = (params or Params()).lead_prior_docs
+    la, lb = lead_weights(a, docfreq, prior), lead_weights(b, docfreq, prior)
+    if la is None or lb is None or (a.language or UND) != (b.language or UND):
+        return None
+    return la, lb
+
+
+def pair_lead(
+    a: ArticleFeatures, b: ArticleFeatures, docfreq: DocFreq, params: Params | None = None
+) -> float | None:
+    """The lead overlap of two articles, None where the gate does not apply."""
+    leads = _pair_leads(a, b, docfreq, params)
+    return None if leads is None else lead_overlap(*leads)
+
+
+def pair_echo(
+    a: ArticleFeatures, b: ArticleFeatures, docfreq: DocFreq, params: Params | None = None
+) -> float | None:
+    """How much of each other's lead two articles echo throughout (the smaller of the two
+    ``lead_echo``), None where the gate does not apply."""
+    leads = _pair_leads(a, b, docfreq, params)
+    return None if leads is None else min(lead_echo(a, leads[1]), lead_echo(b, leads[0]))
+
+
+def lead_matrix(
+    weights: list[dict[str, float] | None],
+    langs: list[str | None],
+    arts: list[ArticleFeatures | None] | None = None,
+    echo_min: float = 0.0,
+) -> np.ndarray:
+    """(n, n) lead overlaps; inf where either lead is unknown or the languages differ
+    (``UND`` is a language here, as in the words space: unknown compares with unknown).
+    With ``arts`` and ``echo_min``: 0 where the two do not echo each other's lead
+    throughout their texts (``echo``)."""
+    x, vocab = sparse_rows([w or {} for w in weights])
+    ones = x.copy()
+    ones.data[:] = 1.0
+    out = (x @ ones.T).toarray()
+    if arts is not None and echo_min > 0:
+        out[_echo(x, vocab, arts) < echo_min] = 0.0
+    unknown = np.array([w is None for w in weights])
+    out[unknown[:, None] | unknown[None, :] | languages_differ(langs)] = np.inf
+    return out
+
+
+def _echo(x: Any, vocab: dict[str, int], arts: list[ArticleFeatures | None]) -> np.ndarray:
+    """(n, n) ``lead_echo`` of every pair: ``x`` holds the lead weights (rows) over
+    ``vocab``; a unit that is no article (a frozen story) echoes nothing (``lead_matrix``
+    sets its pairs to inf)."""
+    from scipy import sparse
+
+    rows, cols, vals = [], [], []
+    for k, a in enumerate(arts):
+        if a is None:
+            continue
+        for t in a.words:
+            col = vocab.get(t)
+            if col is not None:
+                rows.append(k)
+                cols.append(col)
+                vals.append(passage_share(a.words, a.spread, t))
+    f = sparse.csr_matrix((vals, (rows, cols)), shape=x.shape)
+    e = (f @ x.T).toarray()
+    return np.minimum(e, e.T)
+
+
+def lead_echo(a: ArticleFeatures, b_lead: Mapping[str, float]) -> float:
+    """How much of b's lead a echoes throughout: the summed rarity of b's lead words, each
+    times the share of a's passages that hold it (features.passage_share)."""
+    return sum(w * passage_share(a.words, a.spread, t) for t, w in b_lead.items())
