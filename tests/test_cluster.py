@@ -22,6 +22,7 @@ from mediawatch.cluster.stories import (
     pair_score,
     story_labels,
 )
+from mediawatch.text.dates import common_quantity
 from mediawatch.times import NO_TIME
 
 TEXTS = {
@@ -888,3 +889,74 @@ def test_a_young_archive_does_not_call_an_events_own_words_common() -> None:
     for art in [*_council_news(), *_council_news(), *_council_news(), kuo, kuo2, deals]:
         big.add(art)
     assert abs(lead_weights(kuo, big, prior)["kuo"] - lead_weights(kuo, big)["kuo"]) < 0.1
+
+
+# A champion's two title defences, four years apart: the same names (but the opponent),
+# the same words, the same single-digit counts; different dates, years and figures.
+DEFENCES = {
+    "a": dict(rival="Maro Okafor", last="Okafor", round="seventh", date="March 9, 2019",
+              crowd="14,200", age="34", record="52-3", kos="46", purse="$12.5 million"),
+    "b": dict(rival="Tomas Reyes", last="Reyes", round="sixth", date="July 22, 2023",
+              crowd="21,500", age="38", record="61-3", kos="53", purse="$17.8 million"),
+}  # fmt: skip
+DEFENCE_TITLES = [
+    "Volk stops {last} in the {round} round to keep his heavyweight belts",
+    "Darius Volk retains world titles against {rival}",
+    "Volk too strong for {last} in Hallenberg",
+    "Champion Volk beats {rival} to defend WBA and IBF crowns",
+    "{last} no match for Volk as the champion keeps his belts",
+    "Volk defends heavyweight titles, {last} stopped in round",
+    "Heavyweight king Volk sees off {rival}",
+]
+DEFENCE_SENTENCES = [
+    "Darius Volk retained his WBA and IBF heavyweight titles on Saturday, stopping {rival} "
+    "in the {round} round in Hallenberg on {date}.",
+    "A crowd of {crowd} watched at the Hallenberg Arena.",
+    "Volk, {age}, improved his record to {record} with {kos} knockouts.",
+    "{last} was knocked down 3 times before the referee waved it off with 2 minutes left in "
+    "the round.",
+    "Volk landed 4 clean right hands in the round and said he felt in control from the 1st bell.",
+    "The champion's purse was reported at {purse}.",
+    "{last} had promised to take the belts home, but the 2 judges' cards had him behind on "
+    "every round.",
+]
+
+
+def _defence(event: str) -> list[ArticleFeatures]:
+    """Seven reports of one defence, each of six of the seven sentences in its own order."""
+    facts = DEFENCES[event]
+    out = []
+    for k, title in enumerate(DEFENCE_TITLES):
+        order = DEFENCE_SENTENCES[k:] + DEFENCE_SENTENCES[:k]
+        body = " ".join(s.format(**facts) for s in order[:6])
+        features = extract_features(title.format(**facts), body)
+        out.append(ArticleFeatures.from_features(f"{event}{k}", features))
+    return out
+
+
+def test_the_veto_holds_two_recurring_events_apart_however_big_the_archive() -> None:
+    """Two stories of six or more articles whose numbers disagree never join; the veto
+    compares their specific numbers (dates, years, figures), not their single-digit
+    counts. Counts are in reports of every event, and the more unrelated documents the
+    archive holds, the rarer they look: with the counts compared (False), a champion's
+    two title defences stay apart in a small archive and become one story in an archive
+    of 400 unrelated pages."""
+    assert common_quantity("n3") and not common_quantity("n52") and not common_quantity("y2019")
+    pages = [
+        ArticleFeatures.from_features(
+            f"p{k}",
+            extract_features(f"Garden note {k}", "Water the roses well; mulch keeps roots cool."),
+        )
+        for k in range(400)
+    ]
+    stories = {}
+    for specific in (True, False):
+        for archive in (0, 400):
+            index = StoryIndex(replace(Params(), veto_specific=specific))
+            for page in pages[:archive]:
+                index.docfreq.add(page)  # counted by the archive, not in the neighbourhood
+            assign_batch(_defence("a") + _defence("b"), index)
+            stories[specific, archive] = partition(story_labels(index))
+    apart = {frozenset(a.article_id for a in _defence(e)) for e in "ab"}
+    assert stories[True, 0] == stories[True, 400] == stories[False, 0] == apart
+    assert len(stories[False, 400]) == 1

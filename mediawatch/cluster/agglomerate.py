@@ -11,12 +11,19 @@ import numpy as np
 
 from mediawatch.cluster.constraints import ApartTags
 from mediawatch.cluster.params import Params
-from mediawatch.cluster.records import NAMES, NUMBERS, WORDS
+from mediawatch.cluster.records import NAMES, NUMBERS, SPACES, WORDS
+
+PROFILE = len(SPACES)  # the layer of specific numbers (Params.veto_specific)
 
 
 @dataclass
 class Clusters:
-    """Agglomeration state over n neighbourhood articles (numpy, per space)."""
+    """Agglomeration state over n neighbourhood articles (numpy, per space).
+
+    ``cross``, ``within`` and ``present`` have a layer per space (``SPACES``) and, with
+    ``Params.veto_specific``, one more (``PROFILE``): the numbers without common
+    quantities, which only the veto compares.
+    """
 
     cross: np.ndarray  # (S, n, n) summed cross-pair cosines between live clusters
     within: np.ndarray  # (S, n) summed ordered within-pair cosines
@@ -73,12 +80,8 @@ def _scores(
             pres = (c.present[s, rows][:, None] > 0) & (c.present[s][None, :] > 0)
         if p.saturation > 0:  # one space far above 1 cannot outvote the others
             per = np.minimum(per, p.saturation)
-        if s == NUMBERS and same is not None and p.numbers_neutral_across:
-            pres = pres & ~((same == 0) & (per <= 0.0))
-        if s == NUMBERS and p.numbers_cap > 0:
-            # Numbers back what the text says; alone (scores, years, counts) they link
-            # unrelated reports.
-            per = np.minimum(per, p.numbers_cap * content)
+        if s == NUMBERS:
+            per, pres = _as_numbers(per, pres, same, content, p)
         else:
             content = np.maximum(content, per * pres)
         # A space only some members of a cluster have weighs by the share that has it.
@@ -89,11 +92,18 @@ def _scores(
         if s == NAMES and p.nameless_weight > 0:
             nameless = (c.present[s, rows][:, None] == 0) & (c.present[s][None, :] == 0)
             den += w * p.nameless_weight * nameless
-        veto |= pres & (per < floor)
+        if s != NUMBERS or c.cross.shape[0] <= PROFILE:
+            veto |= pres & (per < floor)
         if s == NAMES:
             apart = pres & (per <= 0.0) if p.names_apart else np.zeros_like(pres)
         if parts:
             per_space.append(per * pres)
+    if c.cross.shape[0] > PROFILE:  # the veto compares the specific numbers
+        per = c.cross[PROFILE, rows, :] / pairs
+        per = per / np.sqrt(coh[PROFILE, rows][:, None] * coh[PROFILE][None, :])
+        pres = (c.present[PROFILE, rows][:, None] > 0) & (c.present[PROFILE][None, :] > 0)
+        per, pres = _as_numbers(np.minimum(per, p.saturation or np.inf), pres, same, content, p)
+        veto |= pres & (per < p.veto_floor[NUMBERS])
     comb = np.where(den > 0, num / np.maximum(den, 1e-12), 0.0)
     gap = np.fmax(c.first[None, :] - c.last[rows, None], c.first[rows, None] - c.last[None, :])
     gap = np.maximum(gap, 0.0)
@@ -111,6 +121,21 @@ def _scores(
     if not parts:
         return comb, None
     return comb, np.stack([*per_space, time])
+
+
+def _as_numbers(
+    per: np.ndarray, pres: np.ndarray, same: np.ndarray | None, content: np.ndarray, p: Params
+) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers space's rules on a (rows x n) score: between clusters that share no
+    language, no shared number is no evidence (``numbers_neutral_across``); and numbers
+    count at most as much as the better of words and names (``numbers_cap``)."""
+    if same is not None and p.numbers_neutral_across:
+        pres = pres & ~((same == 0) & (per <= 0.0))
+    if p.numbers_cap > 0:
+        # Numbers back what the text says; alone (scores, years, counts) they link
+        # unrelated reports.
+        per = np.minimum(per, p.numbers_cap * content)
+    return per, pres
 
 
 def _join(c: Clusters, i: int, j: int) -> None:

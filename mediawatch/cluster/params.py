@@ -20,6 +20,13 @@ class Params:
     size_penalty: float = 0.0  # extra threshold for small pairs: + penalty / sqrt(n_a * n_b)
     veto_min_size: int = 6  # pairs of clusters at least this big must agree in every space:
     veto_floor: tuple[float, float, float] = (0.0, 0.0, 0.3)  # per-space minimum, else no join
+    # The veto compares what is specific in two stories' numbers: dates, years, figures,
+    # not single-digit counts (mediawatch.text.dates.common_quantity). Counts are in
+    # reports of every event, and the more unrelated documents an archive holds, the
+    # rarer (higher IDF) they look: two reports of a champion's two title defences, or of
+    # two earthquakes, would then agree on them and the veto would no longer hold the two
+    # events apart. False: the veto compares the numbers space as scored.
+    veto_specific: bool = True
     # The numbers space counts at most this many times the better of words and names
     # (0: no cap).
     numbers_cap: float = 1.0

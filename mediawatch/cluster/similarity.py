@@ -43,6 +43,14 @@ def shared_names(a: Vector, b: Vector) -> int:
     return sum(1 for t in small if "_" not in t and t in big)
 
 
+def cosine_matrix(rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+    """(n, n) dot products of sparse term rows (cosines of unit rows), zero diagonal."""
+    x, _ = sparse_rows(rows)
+    out = (x @ x.T).toarray()
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
 def similarities(
     vecs: list[dict[str, Vector]], langs: list[str | None] | None = None, min_names: int = 0
 ) -> np.ndarray:

@@ -27,6 +27,8 @@ neutral), times a time factor that is exactly 1 without dates. No single link: a
 article moves a cluster pair's mean by 1/(n_a * n_b) only. Profile veto: two clusters of at
 least `veto_min_size` articles each whose numbers/dates profiles disagree (normalised score
 below the floor) never join; at that size the profile is reliable, for single articles not.
+The profile leaves single-digit counts out (`Params.veto_specific`): they are in reports of
+every event and look rarer the bigger the archive.
 Lead gate: two clusters join only when some pair of their members (of one language) opens
 alike, their titles and first words sharing rare words (`Params.lead_min`): two reports of
 one event open with the same who and what, two pages on one topic share words further down.
@@ -70,7 +72,8 @@ from mediawatch.cluster.records import (
     StoryState,
     Vector,
 )
-from mediawatch.cluster.similarity import shared_names, similarities
+from mediawatch.cluster.similarity import cosine_matrix, shared_names, similarities
+from mediawatch.text.dates import common_quantity
 
 __all__ = [
     "NAMES",
@@ -98,6 +101,17 @@ __all__ = [
 
 def _days(d: datetime | None) -> float:
     return d.timestamp() / 86400 if d is not None else math.nan
+
+
+def _specific(numbers: Vector, unit: bool) -> Vector:
+    """The numbers without common quantities (``common_quantity``), which the veto
+    compares (``Params.veto_specific``). A single article's is a unit vector again; a
+    frozen story's stays the sum of its members' (not renormalised one by one)."""
+    kept = {t: v for t, v in numbers.items() if not common_quantity(t)}
+    if unit and kept:
+        norm = math.sqrt(sum(v * v for v in kept.values()))
+        kept = {t: v / norm for t, v in kept.items()}
+    return kept
 
 
 def _frozen(story: StoryState, p: Params) -> bool:
@@ -193,12 +207,17 @@ def assign_batch(
     frozen_ids = {st.story_id for st in frozen}
     members = {m for st in cand.values() if st.story_id not in frozen_ids for m in st.members}
     singles = sorted(in_batch | members)
+    profile: list[Vector] = []  # the specific numbers (Params.veto_specific)
     for st in frozen:
         units.append(list(st.members))
         vecs.append(st.centroid)
         size.append(st.size)
-        within.append([st.within[x] for x in SPACES])
-        present.append([st.size if st.centroid[x] else 0 for x in SPACES])
+        profile.append(_specific(st.centroid["numbers"], unit=False))
+        # the cohesion of its members' specific numbers is not stored: their numbers' stands in
+        within.append([st.within[x] for x in SPACES] + [st.within["numbers"]])
+        present.append(
+            [st.size if v else 0 for v in (*(st.centroid[x] for x in SPACES), profile[-1])]
+        )
         first.append(_days(st.first_seen))
         last.append(_days(st.last_seen))
     langs: list[dict[str, int]] = [
@@ -211,8 +230,10 @@ def assign_batch(
         units.append([aid])
         vecs.append(batch_vecs.get(aid) or {x: index.vector(art, x, idf[x]) for x in SPACES})
         size.append(1)
-        within.append([0.0] * len(SPACES))
-        present.append([1 if vecs[-1][x] else 0 for x in SPACES])
+        profile.append(_specific(vecs[-1]["numbers"], unit=True))
+        within.append([0.0] * (len(SPACES) + 1))
+        have = (*(vecs[-1][x] for x in SPACES), profile[-1])
+        present.append([1 if v else 0 for v in have])
         first.append(_days(art.published))
         last.append(_days(art.latest))
         langs.append({art.language or UND: 1})
@@ -224,10 +245,14 @@ def assign_batch(
         for code, cnt in counts.items():
             lang[k, codes.index(code)] = cnt
     one_lang = [next(iter(x)) if len(x) == 1 and UND not in x else None for x in langs]
+    layers = len(SPACES) + 1 if p.veto_specific else len(SPACES)
+    cross = similarities(vecs, one_lang, p.cross_language_names)
+    if p.veto_specific:
+        cross = np.concatenate([cross, cosine_matrix(profile)[None]])
     c = Clusters(
-        cross=similarities(vecs, one_lang, p.cross_language_names),
-        within=np.array(within, dtype=float).T.reshape(len(SPACES), n),
-        present=np.array(present, dtype=float).T.reshape(len(SPACES), n),
+        cross=cross,
+        within=np.array(within, dtype=float).T.reshape(len(SPACES) + 1, n)[:layers],
+        present=np.array(present, dtype=float).T.reshape(len(SPACES) + 1, n)[:layers],
         size=np.array(size, dtype=float),
         first=np.array(first),
         last=np.array(last),
@@ -251,7 +276,9 @@ def assign_batch(
         if p.lead_min > 0
         else None,
     )
-    sims, present0, size0, lang0 = c.cross.copy(), c.present.copy(), c.size.copy(), lang.copy()
+    spaces = len(SPACES)  # the spaces, without the veto's profile
+    sims, present0 = c.cross[:spaces].copy(), c.present[:spaces].copy()
+    size0, lang0 = c.size.copy(), lang.copy()
     unit_index = {aid: k for k in range(n) for aid in units[k]}
     links = [[unit_index[a] for a in group if a in unit_index] for group in must_link]
     links = [g for g in links if len(g) > 1]
@@ -313,7 +340,7 @@ def assign_batch(
 
     unit_of = {units[k][0]: k for k in range(n) if len(units[k]) == 1}
     ids = [story_for[ci] for ci in range(len(clusters))]
-    within_cl = c.within[:, roots]
+    within_cl = c.within[:spaces, roots]
     return _explain(
         index,
         articles,

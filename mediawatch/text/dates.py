@@ -77,6 +77,13 @@ NUMERIC_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$|^(\d{4})-(\d{
 NUMBER_LIKE = frozenset(MONTHS) | WEEKDAYS | frozenset(NUMBER_WORDS)
 
 
+def common_quantity(term: str) -> bool:
+    """Is this numbers term (``number_terms``) a single-digit count ("3 people", "two
+    goals", "2 goals")? Reports of every event have them: they say which event a report
+    is about no more than its function words do."""
+    return len(term) == 2 and term[0] == "n" and term[1].isdigit()
+
+
 def _day(tok: str) -> int | None:
     t = tok.rstrip(".")
     return int(t) if t.isdigit() and len(t) <= 2 and 1 <= int(t) <= 31 else None
