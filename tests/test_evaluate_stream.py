@@ -86,6 +86,28 @@ def write_data(root: Path) -> tuple[Path, Path]:
     return stories, root
 
 
+# Texts of a pairs file (other news, no times): one is the bakery report again, so the
+# labelled bakery article shares a story with it; the others are unrelated.
+PAIRS = [
+    ("en", " ".join(BAKERY), "de", "Der Stadtrat von Lindau beschloss am Dienstag einen neuen "
+     "Radweg entlang des Seeufers, der im kommenden Sommer eröffnet werden soll."),
+    ("es", "El ayuntamiento de Cuenca abrirá una nueva biblioteca municipal en el antiguo "
+     "mercado de abastos, con salas de estudio y un archivo histórico.", "fr", "La "
+     "préfecture de Savoie a fermé le col du Galibier après de fortes chutes de neige."),
+]  # fmt: skip
+
+
+def write_pairs(root: Path) -> None:
+    (root / "pairs").mkdir()
+    rows = [
+        {"pair_id": str(k), "lang1": l1, "lang2": l2, "overall": 4.0, "text1": a, "text2": b}
+        for k, (l1, a, l2, b) in enumerate(PAIRS)
+    ]
+    (root / "pairs" / "semeval8-train-multilingual.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows)
+    )
+
+
 def test_interleave_spreads_each_list_evenly_and_keeps_its_order() -> None:
     # articles 0-3 at 1/8, 3/8, 5/8, 7/8; pages (indices 4 and 5) at 1/4 and 3/4
     assert interleave(4, 2) == [0, 4, 1, 2, 5, 3]
@@ -124,6 +146,7 @@ def test_score_counts_pages_of_other_sites_and_articles_with_pages() -> None:
 
 def test_stream_through_the_pipeline(prefect_harness, tmp_path: Path) -> None:
     stories, data = write_data(tmp_path / "data")
+    write_pairs(data)
     lines: list[str] = []
     report = evaluate(stories, data, label_field="label", n_batches=2, out=lines.append)
     assert (report.articles, report.pages, report.pages_stored) == (4, 3, 3)
@@ -146,6 +169,22 @@ def test_stream_through_the_pipeline(prefect_harness, tmp_path: Path) -> None:
     text = "\n".join(lines)
     assert f"pages in a story with a page of another site: {len(listed)} of 3" in text
     assert "page-bbb2  alpine-times.example" in text
+    # the second mix: the labelled articles among the pairs file's four texts
+    assert report.texts is not None
+    assert (report.texts.texts, report.texts.languages) == (4, 4)
+    assert report.texts.articles_with_texts == ["b1"]
+    assert "ECB+ among 4 unrelated news texts (4 languages, no times" in text
+    assert "ECB+ articles in a story with a text: 1" in text
+
+
+def test_without_the_pairs_file_the_stream_says_so(prefect_harness, tmp_path: Path) -> None:
+    stories, data = write_data(tmp_path / "data")
+    lines: list[str] = []
+    report = evaluate(
+        stories, data, label_field="label", n_batches=2, alone=False, out=lines.append
+    )
+    assert report.texts is None
+    assert "  (the pairs file is not there: no mix with unrelated texts)" in lines
 
 
 def test_cli_says_when_the_pages_are_absent(tmp_path: Path, capsys) -> None:

@@ -11,10 +11,17 @@ event, which is why each one is listed for a person to check. Reported: those pa
 ECB+ articles in a story with a page, and the ECB+ BCubed over the ECB+ articles only
 (the pages can only lower it by joining ECB+ stories), beside the same ECB+ articles
 alone in the same order and batches.
+
+A second mix, when the pairs file is there: the ECB+ articles among ``UNRELATED_TEXTS``
+news texts of the pairs file (ten languages, 2020, given as text without a time). They
+are other news, so they should join no ECB+ story; and since every document counts in the
+archive's frequencies, the ECB+ stories should come out as they do alone however many
+unrelated documents the archive holds.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +44,17 @@ class Page:
 
 
 @dataclass(frozen=True)
+class TextsMix:
+    """The ECB+ articles among unrelated news texts given without a time."""
+
+    texts: int
+    languages: int
+    articles_with_texts: list[str]  # ECB+ ids in a story with a text
+    bcubed: PRF
+    seconds: float
+
+
+@dataclass(frozen=True)
 class StreamReport:
     articles: int
     pages: int
@@ -49,6 +67,7 @@ class StreamReport:
     stories: int = 0
     seconds: float = 0.0
     not_stored: list[str] = field(default_factory=list)
+    texts: TextsMix | None = None  # the second mix (None: no pairs file)
 
     @property
     def cross_site_share(self) -> float:
@@ -101,6 +120,38 @@ def score(
     return cross, with_pages, their_pages, bcubed(pred, gold)
 
 
+UNRELATED_TEXTS = 400
+
+
+def mix_texts(
+    articles: list[Record],
+    labels: dict[str, str],
+    pairs_file: Path,
+    n_batches: int,
+    n_texts: int = UNRELATED_TEXTS,
+    out: Callable[[str], None] = print,
+) -> TextsMix:
+    """The ECB+ articles interleaved with ``n_texts`` texts of the pairs file (a fixed
+    sample), in one fresh database."""
+    from mediawatch.evaluate.pairs import load_pairs
+
+    pool = sorted(load_pairs(pairs_file).texts.values(), key=lambda t: t.id)
+    chosen = random.Random(0).sample(pool, min(n_texts, len(pool)))
+    texts = [Record(f"text-{t.id}", None, t.text) for t in chosen]
+    batches = split(interleave(len(articles), len(texts)), n_batches)
+    with fresh_db() as db:
+        result = ingest_in_batches(articles + texts, batches, db, out)
+    with_text = {result.story[t.id] for t in texts if t.id in result.story}
+    gold = {a.id: labels[a.id] for a in articles if a.id in result.story}
+    return TextsMix(
+        len(texts),
+        len({t.lang for t in chosen}),
+        sorted(a for a in gold if result.story[a] in with_text),
+        bcubed({a: result.story[a] for a in gold}, gold),
+        result.seconds,
+    )
+
+
 def _fmt(p: PRF | None) -> str:
     return "-" if p is None else f"P {p.precision:.4f} R {p.recall:.4f} F1 {p.f1:.4f}"
 
@@ -141,6 +192,11 @@ def evaluate(
             )
         alone_prf = bcubed({a.id: only.story[a.id] for a in articles}, labels)
         seconds += only.seconds
+    texts = None
+    pairs_file = data / "pairs" / "semeval8-train-multilingual.jsonl"
+    if pairs_file.is_file():
+        texts = mix_texts(articles, labels, pairs_file, n_batches, out=out)
+        seconds += texts.seconds
     report = StreamReport(
         articles=len(articles),
         pages=len(pages),
@@ -153,6 +209,7 @@ def evaluate(
         stories=len(set(result.story.values())),
         seconds=seconds,
         not_stored=not_stored,
+        texts=texts,
     )
     print_report(report, out)
     return report
@@ -185,4 +242,16 @@ def print_report(r: StreamReport, out: Callable[[str], None]) -> None:
     out(f"  ECB+ BCubed in the stream: {_fmt(r.bcubed)}")
     if r.bcubed_alone is not None:
         out(f"  ECB+ BCubed alone (same order and batches, no pages): {_fmt(r.bcubed_alone)}")
+    if r.texts is not None:
+        t = r.texts
+        out(
+            f"  ECB+ among {t.texts} unrelated news texts ({t.languages} languages, no times;"
+            f" the pairs file), same batches:"
+        )
+        out(f"    ECB+ articles in a story with a text: {len(t.articles_with_texts)}")
+        if t.articles_with_texts:
+            out(f"    {' '.join(t.articles_with_texts[:40])}")
+        out(f"    ECB+ BCubed among the texts: {_fmt(t.bcubed)}")
+    else:
+        out("  (the pairs file is not there: no mix with unrelated texts)")
     out(f"  pipeline time: {r.seconds:.0f} s in all")
