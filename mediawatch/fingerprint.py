@@ -44,8 +44,9 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # the "Add ..." of numbered steps) gets a name of its own (no story on words alone).
 # 9: story terms keep the lead, the content words of the title and the first 60 words
 # (mediawatch.cluster.stories gates links on it). 10: story terms keep the spread of each
-# word over the text's passages (features.Features.spread: the lead echo).
-SCHEME_VERSION = 10
+# word over the text's passages (features.Features.spread: the lead echo). 11: in a text
+# that is mostly a list ("- " items), the passages are its lines (features.LIST_ITEMS).
+SCHEME_VERSION = 11
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)

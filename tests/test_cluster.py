@@ -854,6 +854,52 @@ def test_a_roundup_that_names_an_event_in_one_item_is_not_its_story() -> None:
     assert together == {Params().echo_min: (True, False), 0.0: (True, True)}
 
 
+# A morning digest as extraction writes a list ("- " items): the bridge is its first item,
+# one of twelve; the others are other news of the city.
+DIGEST_TITLE = "Ten things you need to know this morning"
+DIGEST_ITEMS = [
+    "The Harbour Bridge is closed after engineers found a crack in a girder.",
+    "Bus fares in the western suburbs rise by twenty cents from Monday, the council confirmed.",
+    "The night market on Quay Street returns on Friday with forty food stalls and live music.",
+    "Minister Aroha Keane opened the new maternity wing at Eastgate Hospital on Monday.",
+    "The city library extends its weekend opening hours and adds a reading room for students.",
+    "A new playground opens in Kowhai Park after two years of fundraising by local parents.",
+    "Drivers should expect detours on the waterfront while crews resurface the road at night.",
+    "The regional rugby final sold out within an hour; fans can watch it in the square.",
+    "Forecasters expect a dry, sunny weekend with light winds across the coast.",
+    "The zoo welcomed twin red panda cubs, its first births of the species in a decade.",
+    "A jazz festival brings thirty bands to the old wool store over the long weekend.",
+    "Volunteers planted two thousand native trees along the river on Sunday.",
+]
+
+
+def test_a_digest_in_list_form_counts_its_items_as_passages() -> None:
+    """A digest opens with the bridge closure (its lead passes the gate with a report's)
+    and is short: in passages of ECHO_WINDOW tokens it names the bridge in one of two,
+    which echoes the report's lead enough to join it. Written as a list, its passages are
+    its lines, and the bridge is in one of thirteen: it stays out of the story."""
+    news = _council_news()
+    reports = _bridge_pages()[:2]
+    together = {}
+    for marker in ("- ", ""):
+        digest = extract_features(DIGEST_TITLE, "\n".join(marker + x for x in DIGEST_ITEMS))
+        assert digest.spread[""] == (len(DIGEST_ITEMS) + 1 if marker else 2)
+        art = ArticleFeatures.from_features("digest", digest, None, "en")
+        df = DocFreq()
+        for a in [*news, *reports, art]:
+            df.add(a)
+        assert pair_lead(reports[0], art, df) >= Params().lead_min
+        index = StoryIndex()
+        assign_batch([*news, *reports, art], index)
+        labels = story_labels(index)
+        assert labels["bridge"] == labels["bridge2"]
+        together[marker] = labels["bridge"] == labels["digest"]
+    assert together == {"- ": False, "": True}
+    # most of a text in items, or no list: a few bullets in a report change nothing
+    report = BRIDGE["bridge"][1] + "\n- Inspections upstream.\n- Detours signposted."
+    assert extract_features("Bridge shut", report + "\n" + DETOURS).spread[""] == 2
+
+
 def test_an_article_stored_without_a_lead_is_not_gated() -> None:
     """Terms stored by an older release have no lead: such pairs are scored as before
     (``mediawatch reindex`` gives them one)."""

@@ -80,17 +80,24 @@ class Features:
     # The content words (as in ``words``) of the title and the first LEAD_WORDS words:
     # what the article says it is about (mediawatch.cluster.stories gates links on them).
     lead: frozenset[str] = frozenset()
-    # In how many passages (ECHO_WINDOW tokens each) of the text each content word occurs:
-    # a report of an event names it throughout, a roundup, a deals list or a guide in one
-    # passage. Compact: "" holds the number of passages, and only words in two or more
-    # passages are listed (every other word of ``words`` is in one). Empty for a text of
-    # one passage. See ``passage_share``.
+    # In how many passages (ECHO_WINDOW tokens each; in a list, its lines: LIST_ITEMS) of
+    # the text each content word occurs: a report of an event names it throughout, a
+    # roundup, a deals list or a guide in one passage. Compact: "" holds the number of
+    # passages, and only words in two or more passages are listed (every other word of
+    # ``words`` is in one). Empty for a text of one passage. See ``passage_share``.
     spread: dict[str, float] = field(default_factory=dict)
 
 
 # The passage length of Features.spread, in tokens (title included): a paragraph or two,
 # an item of a roundup; a last passage shorter than a third of this joins the one before.
 ECHO_WINDOW = 80
+
+# A text that is mostly a list (at least this many items, "- " lines as extraction writes
+# them, or "* " and "• ", holding half of its words or more) is a digest or a deals list:
+# its passages are its lines (items and headings), not windows, so the items about one
+# story count as that many passages of many, however short they are.
+LIST_ITEMS = 5
+LIST_ITEM_RE = re.compile(r"\s*[-*•]\s")
 
 # How many words of the text (after the title) are its lead: a news report says who did
 # what, where, in its first sentences.
@@ -353,7 +360,11 @@ def extract_features(
     stem_of = _stemmer_for(language)
     numeric: list[int] = []  # lines with a digit or a number-like word
     lead: set[str] = set()
-    where: dict[str, set[int]] = {}  # the windows a word occurs in
+    where: dict[str, set[int]] = {}  # the passages a word occurs in
+    items = [li for li, ln in enumerate(body, start=1) if LIST_ITEM_RE.match(ln)]
+    listed = len(items) >= LIST_ITEMS and 2 * sum(len(lines[li]) for li in items) >= sum(
+        map(len, lines[1:])
+    )
     pos = 0  # tokens before this line, title included
     seen = 0  # tokens of the text before this line
     for li, (toks, w) in enumerate(zip(lines, weights, strict=True)):
@@ -374,7 +385,7 @@ def extract_features(
             ):
                 k = stem_of(n)
                 words[k] += w
-                where.setdefault(k, set()).add((pos + i) // ECHO_WINDOW)
+                where.setdefault(k, set()).add(li if listed else (pos + i) // ECHO_WINDOW)
                 if i < room:
                     lead.add(k)
         pos += len(toks)
@@ -416,13 +427,23 @@ def extract_features(
         for k, c in number_terms([(t, n) for t, n, _, _ in toks]).items():
             numbers[k] += c * w
     return Features(
-        dict(words), dict(entities), dict(numbers), frozenset(lead), _spread(where, pos)
+        dict(words),
+        dict(entities),
+        dict(numbers),
+        frozenset(lead),
+        _spread(where, len(lines) if listed else _windows(pos)),
     )
 
 
-def _spread(where: dict[str, set[int]], tokens: int) -> dict[str, float]:
-    """Features.spread from the passages each word occurs in, over ``tokens`` tokens."""
-    n = tokens // ECHO_WINDOW + (tokens % ECHO_WINDOW >= ECHO_WINDOW / 3)
+def _windows(tokens: int) -> int:
+    """Passages of ECHO_WINDOW tokens in a text of ``tokens``: a short last one joins the
+    one before."""
+    return tokens // ECHO_WINDOW + (tokens % ECHO_WINDOW >= ECHO_WINDOW / 3)
+
+
+def _spread(where: dict[str, set[int]], n: int) -> dict[str, float]:
+    """Features.spread from the passages (0 to n - 1; a later one counts as the last) each
+    word occurs in."""
     if n < 2:
         return {}
     out: dict[str, float] = {"": float(n)}
