@@ -20,9 +20,9 @@ PROFILE = len(SPACES)  # the layer of specific numbers (Params.veto_specific)
 class Clusters:
     """Agglomeration state over n neighbourhood articles (numpy, per space).
 
-    ``cross``, ``within`` and ``present`` have a layer per space (``SPACES``) and, with
-    ``Params.veto_specific``, one more (``PROFILE``): the numbers without common
-    quantities, which only the veto compares.
+    ``cross``, ``within`` and ``present`` have a layer per space (``SPACES``) and one more
+    (``PROFILE``): the numbers without common quantities, which only the veto compares
+    (``Params.veto_specific``).
     """
 
     cross: np.ndarray  # (S, n, n) summed cross-pair cosines between live clusters
@@ -76,8 +76,7 @@ def _scores(
                 per = per / np.sqrt(cw[rows][:, None] * cw[None, :])
             pres = (c.present[s, rows][:, None] > 0) & (c.present[s][None, :] > 0) & (same > 0)
         else:
-            per = c.cross[s, rows, :] / pairs / np.sqrt(coh[s, rows][:, None] * coh[s][None, :])
-            pres = (c.present[s, rows][:, None] > 0) & (c.present[s][None, :] > 0)
+            per, pres = _average_link(c, s, rows, coh, pairs)
         if p.saturation > 0:  # one space far above 1 cannot outvote the others
             per = np.minimum(per, p.saturation)
         if s == NUMBERS:
@@ -92,16 +91,14 @@ def _scores(
         if s == NAMES and p.nameless_weight > 0:
             nameless = (c.present[s, rows][:, None] == 0) & (c.present[s][None, :] == 0)
             den += w * p.nameless_weight * nameless
-        if s != NUMBERS or c.cross.shape[0] <= PROFILE:
+        if s != NUMBERS or not p.veto_specific:
             veto |= pres & (per < floor)
         if s == NAMES:
             apart = pres & (per <= 0.0) if p.names_apart else np.zeros_like(pres)
         if parts:
             per_space.append(per * pres)
-    if c.cross.shape[0] > PROFILE:  # the veto compares the specific numbers
-        per = c.cross[PROFILE, rows, :] / pairs
-        per = per / np.sqrt(coh[PROFILE, rows][:, None] * coh[PROFILE][None, :])
-        pres = (c.present[PROFILE, rows][:, None] > 0) & (c.present[PROFILE][None, :] > 0)
+    if p.veto_specific:  # the veto compares the specific numbers
+        per, pres = _average_link(c, PROFILE, rows, coh, pairs)
         per, pres = _as_numbers(np.minimum(per, p.saturation or np.inf), pres, same, content, p)
         veto |= pres & (per < p.veto_floor[NUMBERS])
     comb = np.where(den > 0, num / np.maximum(den, 1e-12), 0.0)
@@ -121,6 +118,16 @@ def _scores(
     if not parts:
         return comb, None
     return comb, np.stack([*per_space, time])
+
+
+def _average_link(
+    c: Clusters, layer: int, rows: np.ndarray | slice, coh: np.ndarray, pairs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One layer's mean cross-pair cosine over both clusters' coherence, and where both
+    clusters have the layer at all."""
+    per = c.cross[layer, rows, :] / pairs / np.sqrt(coh[layer, rows][:, None] * coh[layer][None, :])
+    pres = (c.present[layer, rows][:, None] > 0) & (c.present[layer][None, :] > 0)
+    return per, pres
 
 
 def _as_numbers(

@@ -54,7 +54,7 @@ from datetime import datetime
 
 import numpy as np
 
-from mediawatch.cluster.agglomerate import Clusters, agglomerate
+from mediawatch.cluster.agglomerate import PROFILE, Clusters, agglomerate
 from mediawatch.cluster.constraints import Apart, ApartTags
 from mediawatch.cluster.index import StoryIndex, top_terms
 from mediawatch.cluster.leads import lead_echo, lead_matrix, lead_weights, pair_echo, pair_lead
@@ -245,14 +245,11 @@ def assign_batch(
         for code, cnt in counts.items():
             lang[k, codes.index(code)] = cnt
     one_lang = [next(iter(x)) if len(x) == 1 and UND not in x else None for x in langs]
-    layers = len(SPACES) + 1 if p.veto_specific else len(SPACES)
     cross = similarities(vecs, one_lang, p.cross_language_names)
-    if p.veto_specific:
-        cross = np.concatenate([cross, cosine_matrix(profile)[None]])
     c = Clusters(
-        cross=cross,
-        within=np.array(within, dtype=float).T.reshape(len(SPACES) + 1, n)[:layers],
-        present=np.array(present, dtype=float).T.reshape(len(SPACES) + 1, n)[:layers],
+        cross=np.concatenate([cross, cosine_matrix(profile)[None]]),
+        within=np.array(within, dtype=float).T.reshape(PROFILE + 1, n),
+        present=np.array(present, dtype=float).T.reshape(PROFILE + 1, n),
         size=np.array(size, dtype=float),
         first=np.array(first),
         last=np.array(last),
@@ -276,8 +273,7 @@ def assign_batch(
         if p.lead_min > 0
         else None,
     )
-    spaces = len(SPACES)  # the spaces, without the veto's profile
-    sims, present0 = c.cross[:spaces].copy(), c.present[:spaces].copy()
+    sims, present0 = c.cross[:PROFILE].copy(), c.present[:PROFILE].copy()  # not the profile
     size0, lang0 = c.size.copy(), lang.copy()
     unit_index = {aid: k for k in range(n) for aid in units[k]}
     links = [[unit_index[a] for a in group if a in unit_index] for group in must_link]
@@ -340,7 +336,7 @@ def assign_batch(
 
     unit_of = {units[k][0]: k for k in range(n) if len(units[k]) == 1}
     ids = [story_for[ci] for ci in range(len(clusters))]
-    within_cl = c.within[:spaces, roots]
+    within_cl = c.within[:PROFILE, roots]
     return _explain(
         index,
         articles,

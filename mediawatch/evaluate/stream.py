@@ -165,6 +165,7 @@ def evaluate(
     out: Callable[[str], None] = print,
 ) -> StreamReport:
     from mediawatch.evaluate.extraction import load_pages
+    from mediawatch.evaluate.pairs import default_file
 
     articles, labels = load_labelled(stories_file, label_field)
     raw, truth = load_pages(data)
@@ -193,7 +194,7 @@ def evaluate(
         alone_prf = bcubed({a.id: only.story[a.id] for a in articles}, labels)
         seconds += only.seconds
     texts = None
-    pairs_file = data / "pairs" / "semeval8-train-multilingual.jsonl"
+    pairs_file = default_file(data)
     if pairs_file.is_file():
         texts = mix_texts(articles, labels, pairs_file, n_batches, out=out)
         seconds += texts.seconds
