@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 
 from mediawatch.cluster.features import NAMELESS_WORDS, names_nothing
+from mediawatch.cluster.leads import same_site
 from mediawatch.cluster.stories import (
     UND,
     ArticleFeatures,
@@ -160,10 +161,20 @@ def _story_section(data: explain_db.PairData) -> Section:
     params = Params()
     docfreq = DocFreq(n_docs=data.n_docs, df=data.df)
     fa = ArticleFeatures.from_terms(
-        "a", data.terms_a, data.published_a, data.language_a, data.precision_a
+        "a",
+        data.terms_a,
+        data.published_a,
+        data.language_a,
+        data.precision_a,
+        data.site_a,
     )
     fb = ArticleFeatures.from_terms(
-        "b", data.terms_b, data.published_b, data.language_b, data.precision_b
+        "b",
+        data.terms_b,
+        data.published_b,
+        data.language_b,
+        data.precision_b,
+        data.site_b,
     )
     score, per, time = pair_score(fa, fb, docfreq, params)
     lead = pair_lead(fa, fb, docfreq, params)
@@ -196,7 +207,14 @@ def _story_section(data: explain_db.PairData) -> Section:
                 lead,
                 params.lead_min,
                 "what the titles and first sentences share: each shared term's rarity summed "
-                "(1 = a term of one article); two articles link at or above",
+                "(1 = a term of one article)"
+                + (
+                    f", divided by {params.same_site_lead:g} for two pages of one site "
+                    "(what they share is also the site's beat and house style)"
+                    if same_site(fa, fb) and params.same_site_lead != 1.0
+                    else ""
+                )
+                + "; two articles link at or above",
             )
         )
     if echo is not None and params.lead_min > 0 and params.echo_min > 0:

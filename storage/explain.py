@@ -8,6 +8,7 @@ from datetime import datetime
 
 import duckdb
 
+from mediawatch.ingest.urls import site_of
 from mediawatch.match.storymates import StoryCheck
 from storage.dedup import furniture, story_checks_of
 from storage.lineage import story_precision
@@ -36,6 +37,8 @@ class PairData:
     via_story: bool = False  # a group membership of the pair was reached as story-mates
     precision_a: str | None = None  # of the publication times (mediawatch.times)
     precision_b: str | None = None
+    site_a: str | None = None  # where each was published (mediawatch.ingest.urls.site_of)
+    site_b: str | None = None
 
 
 def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData:
@@ -43,15 +46,16 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         r[0]: r[1:]
         for r in conn.execute(
             f"""SELECT a.article_id, a.text, a.published_at, t.terms, sm.reason, a.language,
-                      a.date, {story_precision("a")}
+                      a.date, {story_precision("a")}, a.url,
+                      a.canonical_url
                FROM articles a LEFT JOIN article_terms t USING (article_id)
                LEFT JOIN story_members sm USING (article_id)
                WHERE a.article_id IN (?, ?)""",
             [id_a, id_b],
         ).fetchall()
     }
-    (text_a, pub_a, terms_a, reason_a, lang_a, date_a, prec_a) = rows[id_a]
-    (text_b, pub_b, terms_b, reason_b, lang_b, date_b, prec_b) = rows[id_b]
+    (text_a, pub_a, terms_a, reason_a, lang_a, date_a, prec_a, url_a, canon_a) = rows[id_a]
+    (text_b, pub_b, terms_b, reason_b, lang_b, date_b, prec_b, url_b, canon_b) = rows[id_b]
     shared = dict(
         conn.execute(
             """SELECT x.kind, count(*) FROM lsh_bands x
@@ -97,4 +101,6 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         via_story,
         prec_a,
         prec_b,
+        site_of(url_a, canon_a),
+        site_of(url_b, canon_b),
     )

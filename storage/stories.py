@@ -24,6 +24,7 @@ from mediawatch.cluster.stories import (
     StoryIndex,
     StoryState,
 )
+from mediawatch.ingest.urls import site_of
 from storage.bulk import insert_rows
 from storage.lineage import story_precision
 
@@ -168,15 +169,16 @@ def _load_features(conn: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str,
     if not ids:
         return {}
     rows = conn.execute(
-        f"""SELECT t.article_id, t.terms, a.published_at, a.language, {story_precision("a")}
+        f"""SELECT t.article_id, t.terms, a.published_at, a.language, {story_precision("a")},
+                  a.url, a.canonical_url
            FROM article_terms t JOIN articles a USING (article_id)
            WHERE t.article_id IN (SELECT unnest(?))""",
         [[int(i) for i in ids]],
     ).fetchall()
     out = {}
-    for aid, terms, published, language, precision in rows:
+    for aid, terms, published, language, precision, url, canonical in rows:
         out[str(aid)] = ArticleFeatures.from_terms(
-            str(aid), json.loads(terms), published, language, precision
+            str(aid), json.loads(terms), published, language, precision, site_of(url, canonical)
         )
     return out
 

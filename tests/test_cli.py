@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import subprocess
@@ -238,6 +239,44 @@ def test_explain_says_when_a_roundup_names_an_event_in_one_item(
     assert scores["lead echo"]["value"] < Params().echo_min
     assert scores["combined"]["value"] == 0.0
     assert story["decision"].startswith("different stories: one of them echoes the other's")
+
+
+def _moon_page(title: str, body: str, canonical: str) -> str:
+    paragraphs = "".join(f"<p>{html.escape(x)}</p>" for x in body.split("\n"))
+    return (
+        f'<html><head><title>{html.escape(title)}</title><link rel="canonical" '
+        f'href="{canonical}"></head><body><article><h1>{html.escape(title)}</h1>'
+        f"{paragraphs}</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize("one_site", [True, False])
+def test_two_saved_pages_of_one_site_need_more_in_their_openings(
+    prefect_harness, tmp_path: Path, capsys, one_site: bool
+) -> None:
+    """Two pages saved from the web (their site is that of their canonical address) on two
+    moons open alike: from one site they are two stories, and explain says the site's
+    pages need more; from two sites they are one story."""
+    from mediawatch.cluster.stories import Params
+
+    from .test_cluster import MOONS
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for key in ("europa", "titan"):
+        host = "space.example" if one_site or key == "europa" else "planets.example"
+        page = _moon_page(*MOONS[key], f"https://{host}/2019/11/{key}")
+        (folder / f"{key}.html").write_text(page)
+    db = tmp_path / "p.duckdb"
+    rows = _ingest_among_council_votes(folder, db, capsys)
+    pages = [r for r in rows if not r["title"].startswith("Council")]
+    assert len(pages) == 2
+    assert (pages[0]["story_id"] == pages[1]["story_id"]) is not one_site
+    a, b = (r["article_id"] for r in pages)
+    story = run_json(capsys, "explain", str(a), str(b), "--db", str(db))["sections"][1]
+    lead = {r["name"]: r for r in story["rows"]}["lead overlap"]
+    assert (lead["value"] < Params().lead_min) is one_site
+    assert ("for two pages of one site" in lead["meaning"]) is one_site
 
 
 def test_explain_says_what_two_languages_compare(prefect_harness, tmp_path: Path, capsys) -> None:

@@ -1006,3 +1006,90 @@ def test_the_veto_holds_two_recurring_events_apart_however_big_the_archive() -> 
     apart = {frozenset(a.article_id for a in _defence(e)) for e in "ab"}
     assert stories[True, 0] == stories[True, 400] == stories[False, 0] == apart
     assert len(stories[False, 400]) == 1
+
+
+# Two pages of one space-news site on two moons, and a second report of the first.
+MOONS: dict[str, tuple[str, str]] = {
+    "europa": (
+        "Scientists find water vapour above Jupiter's moon Europa",
+        "NASA scientists say they have found water vapour above the surface of Europa, an icy"
+        " moon of Jupiter.\n"
+        "The team used the Keck Observatory in Hawaii to watch the moon on seventeen nights "
+        "and saw the vapour once, in April 2016.\n"
+        "The amount would fill an Olympic swimming pool within minutes, said Lucas Paganini, "
+        "who led the study in Nature Astronomy.\n"
+        "Europa is thought to hide a salty ocean beneath its icy crust, and plumes could let "
+        "a spacecraft sample that ocean without drilling.\n"
+        "NASA plans to launch the Europa Clipper mission in the 2020s to fly past the moon "
+        "dozens of times.",
+    ),
+    "titan": (
+        "Scientists publish the first global map of Saturn's moon Titan",
+        "NASA scientists have published the first global map of Titan, the largest moon of "
+        "Saturn.\n"
+        "The map draws on radar images taken by the Cassini spacecraft during more than a "
+        "hundred flybys between 2004 and 2017.\n"
+        "It shows dunes of organic grains near the equator and lakes of liquid methane near "
+        "the poles, said Rosaly Lopes, a planetary geologist at the Jet Propulsion "
+        "Laboratory.\n"
+        "Titan is the only world besides Earth known to have liquid on its surface, in "
+        "rivers, lakes and seas of methane and ethane.\n"
+        "Titan is thought to hide a salty ocean beneath its icy crust, as Europa is.\n"
+        "NASA plans to launch the Dragonfly drone to Titan in 2026 to study its chemistry.\n"
+        "The map appears this week in the journal Nature Astronomy.",
+    ),
+    "europa2": (
+        "Europa's water vapour plume seen from Hawaii's Keck Observatory",
+        "The water vapour over Europa was spotted by the Keck Observatory in Hawaii on one of"
+        " seventeen nights, Lucas Paganini said.\n"
+        "Paganini's team measured enough vapour above the icy moon of Jupiter to fill an "
+        "Olympic swimming pool within minutes.\n"
+        "The finding in Nature Astronomy supports earlier signs of plumes seen by the Hubble "
+        "telescope.\n"
+        "The Europa Clipper mission will look for the plumes when it reaches Jupiter.",
+    ),
+}
+
+
+def _moons(sites: dict[str, str | None]) -> list[ArticleFeatures]:
+    return [
+        ArticleFeatures.from_features(k, extract_features(*MOONS[k]), None, "en", site=site)
+        for k, site in sites.items()
+    ]
+
+
+def test_two_pages_of_one_site_need_more_in_their_openings() -> None:
+    """Two pages of a space-news site on two moons open alike ("NASA scientists ... moon"):
+    from two sites that is enough for one story, from one site it is the site's beat
+    (``Params.same_site_lead``). A second report of one event from the same site opens with
+    the event's own words and joins as before."""
+    news = _council_news()
+    joined = {}
+    for case, sites in {
+        "two sites": {"europa": "a.example", "titan": "b.example"},
+        "one site": {"europa": "a.example", "titan": "a.example"},
+        "sites unknown": {"europa": None, "titan": None},
+    }.items():
+        europa, titan = _moons(sites)
+        df = DocFreq()
+        for a in [*news, europa, titan]:
+            df.add(a)
+        lead = pair_lead(europa, titan, df)
+        assert lead is not None
+        assert (lead < Params().lead_min) == (case == "one site")
+        index = StoryIndex()
+        assign_batch([*news, europa, titan], index)
+        labels = story_labels(index)
+        joined[case] = labels["europa"] == labels["titan"]
+    assert joined == {"two sites": True, "one site": False, "sites unknown": True}
+    # without the rule the one site's two pages join
+    europa, titan = _moons({"europa": "a.example", "titan": "a.example"})
+    index = StoryIndex(replace(Params(), same_site_lead=1.0))
+    assign_batch([*news, europa, titan], index)
+    assert story_labels(index)["europa"] == story_labels(index)["titan"]
+    # a follow-up from the same site shares the event's own words: one story
+    arts = _moons({"europa": "a.example", "titan": "a.example", "europa2": "a.example"})
+    index = StoryIndex()
+    assign_batch([*news, *arts], index)
+    labels = story_labels(index)
+    assert labels["europa"] == labels["europa2"] != labels["titan"]

@@ -52,9 +52,18 @@ def _pair_leads(
 def pair_lead(
     a: ArticleFeatures, b: ArticleFeatures, docfreq: DocFreq, params: Params | None = None
 ) -> float | None:
-    """The lead overlap of two articles, None where the gate does not apply."""
+    """The lead overlap of two articles, None where the gate does not apply; two pages of
+    one site count ``Params.same_site_lead`` times less."""
     leads = _pair_leads(a, b, docfreq, params)
-    return None if leads is None else lead_overlap(*leads)
+    if leads is None:
+        return None
+    overlap = lead_overlap(*leads)
+    return overlap / (params or Params()).same_site_lead if same_site(a, b) else overlap
+
+
+def same_site(a: ArticleFeatures | None, b: ArticleFeatures | None) -> bool:
+    """Both are known to come from one site."""
+    return a is not None and b is not None and a.site is not None and a.site == b.site
 
 
 def pair_echo(
@@ -71,15 +80,25 @@ def lead_matrix(
     langs: list[str | None],
     arts: list[ArticleFeatures | None] | None = None,
     echo_min: float = 0.0,
+    same_site_lead: float = 1.0,
 ) -> np.ndarray:
     """(n, n) lead overlaps; inf where either lead is unknown or the languages differ
     (``UND`` is a language here, as in the words space: unknown compares with unknown).
     With ``arts`` and ``echo_min``: 0 where the two do not echo each other's lead
-    throughout their texts (``echo``)."""
+    throughout their texts (``echo``); two pages of one site count ``same_site_lead``
+    times less."""
     x, vocab = sparse_rows([w or {} for w in weights])
     ones = x.copy()
     ones.data[:] = 1.0
     out = (x @ ones.T).toarray()
+    if arts is not None and same_site_lead != 1.0:
+        sites: dict[str, list[int]] = {}
+        for k, a in enumerate(arts):
+            if a is not None and a.site is not None:
+                sites.setdefault(a.site, []).append(k)
+        for ks in sites.values():
+            if len(ks) > 1:
+                out[np.ix_(ks, ks)] /= same_site_lead
     if arts is not None and echo_min > 0:
         out[_echo(x, vocab, arts) < echo_min] = 0.0
     unknown = np.array([w is None for w in weights])

@@ -84,6 +84,11 @@ class Params:
     # term: a young archive (one event's first reports) has not seen enough to call the
     # event's own words common. Against hundreds of documents it changes little.
     lead_prior_docs: int = 100
+    # Two pages of one site share more than their event: the site's beat (space news,
+    # Apple deals, gardening), its house style and whatever furniture survives
+    # extraction. Their leads must share this many times lead_min (two reports of one
+    # event mostly share far more: the event's own rare words). 1: no difference.
+    same_site_lead: float = 2.0
     # A chain of pairwise links (A opens like B, B like C) is a topic, not an event: in a
     # story of four or more articles, each article's lead must pass lead_min with at
     # least this many of the others (an article at the end of a chain has one). 0: the

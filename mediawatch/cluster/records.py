@@ -56,6 +56,9 @@ class ArticleFeatures:
     # features.Features.spread: in how many of the text's passages each word occurs; empty
     # for a text of one passage (or one stored by an older release): every word throughout.
     spread: dict[str, float] = field(default_factory=dict)
+    # The site it was published on (mediawatch.ingest.urls.host_of); None: not known (a
+    # text without a web address). Two pages of one site share its beat and house style.
+    site: str | None = None
 
     @classmethod
     def from_features(
@@ -65,6 +68,7 @@ class ArticleFeatures:
         published: datetime | None = None,
         language: str | None = None,
         precision: str | None = None,
+        site: str | None = None,
     ) -> ArticleFeatures:
         return cls(
             article_id,
@@ -76,6 +80,7 @@ class ArticleFeatures:
             precision,
             features.lead,
             features.spread,
+            site,
         )
 
     @classmethod
@@ -86,6 +91,7 @@ class ArticleFeatures:
         published: datetime | None = None,
         language: str | None = None,
         precision: str | None = None,
+        site: str | None = None,
     ) -> ArticleFeatures:
         """From stored story terms (``{"words": ..., "entities": ..., "numbers": ...}``)."""
         return cls(
@@ -98,6 +104,7 @@ class ArticleFeatures:
             precision,
             frozenset(terms["lead"]) if "lead" in terms else None,
             terms.get("spread", {}),
+            site,
         )
 
     def counts(self, space: str) -> dict[str, float]:

@@ -269,6 +269,7 @@ def assign_batch(
             [None] * len(frozen) + [index.articles[aid].language or UND for aid in singles],
             [None] * len(frozen) + [index.articles[aid] for aid in singles],
             p.echo_min,
+            p.same_site_lead,
         )
         if p.lead_min > 0
         else None,

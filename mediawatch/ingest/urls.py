@@ -87,3 +87,10 @@ def host_of(url: str) -> str | None:
         return None
     host = (urlsplit(url).hostname or "").lower()
     return host.removeprefix("www.") or None
+
+
+def site_of(url: str | None, canonical: str | None = None) -> str | None:
+    """The site an article was published on: the host of its address, else of the address
+    the page gives for itself (a saved page ingested from a folder); None for a text
+    without a web address."""
+    return host_of(url or "") or host_of(canonical or "")

@@ -15,7 +15,7 @@ from mediawatch.config import Settings
 from mediawatch.extract.html import SiteBoilerplate, line_hash
 from mediawatch.fingerprint import fingerprint_batch, line_keys
 from mediawatch.gcpause import gc_paused
-from mediawatch.ingest.urls import host_of, url_key
+from mediawatch.ingest.urls import host_of, site_of, url_key
 from mediawatch.match.batch import MatchOutcome, NewArticle, fingerprint_from_keys, match_batch
 from mediawatch.match.revise import reverify
 from mediawatch.match.storymates import (
@@ -222,6 +222,7 @@ def _store_fresh(
             story_precision(
                 f.article.published_at, f.article.published_precision, f.article.extractor
             ),
+            site_of(f.article.url, f.article.canonical_url),
         )
         for i, f in zip(ids, fresh, strict=True)
     ]
