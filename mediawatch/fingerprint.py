@@ -46,7 +46,8 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # (mediawatch.cluster.stories gates links on it). 10: story terms keep the spread of each
 # word over the text's passages (features.Features.spread: the lead echo). 11: in a text
 # that is mostly a list ("- " items), the passages are its lines (features.LIST_ITEMS).
-SCHEME_VERSION = 11
+# 12: prices are no numbers terms (mediawatch.text.dates.price_terms).
+SCHEME_VERSION = 12
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)

@@ -176,7 +176,7 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
     reindexed (mediawatch.reindex) before their next write."""
     from mediawatch.fingerprint import SCHEME_VERSION
 
-    assert SCHEME_VERSION == 11  # the values below are scheme 11's (as 10's: no list here)
+    assert SCHEME_VERSION == 12  # the values below are scheme 12's (as 10's: no list, no price)
 
     def digest(value: object) -> str:
         return hashlib.blake2b(

@@ -379,6 +379,47 @@ def test_a_month_word_without_a_number_is_a_word() -> None:
         assert not any(k[0] in "md" for k in extract_features("", text, language=lang).numbers)
 
 
+@pytest.mark.parametrize(
+    ("lang", "text", "prices", "figures"),
+    [
+        (
+            "en",
+            "AirPods Pro for $235 at Amazon, and the Switch Lite for $199.99.",
+            {"235", "199.99"},
+            set(),
+        ),
+        (
+            "en",
+            "MacBook Pro from $2,399; a $50,000 bail; $156 billion of goods.",
+            {"2399"},
+            {"50000", "156"},
+        ),
+        (
+            "en",
+            "The plane is 250 ft long and weighs 200 pounds more than the $1.5bn prototype.",
+            set(),
+            {"250", "200", "1.5"},
+        ),
+        ("de", "Die Kopfhörer kosten 29,99 € statt 5 Millionen Euro.", {"2999"}, {"5"}),
+        ("fr", "Le casque coûte 1.299 € chez Fnac.", {"1.299"}, set()),
+        (
+            "pl",
+            "Opłata wyniesie 10 zł miesięcznie, a słuchawki kosztują 349 zł.",
+            set(),
+            {"10", "349"},
+        ),
+        ("ja", "価格は¥5999で、予算は¥5億だ。", {"5999"}, {"5"}),
+    ],
+)
+def test_a_price_is_no_events_figure(lang: str, text: str, prices: set, figures: set) -> None:
+    """An amount with a currency sign and no scale word is what a thing costs (on every
+    deals page): not a numbers term. Sums with a scale word, big round sums, amounts in
+    currency words and other numbers are."""
+    numbers = extract_features("", text, language=lang).numbers
+    assert not {"n" + p for p in prices} & set(numbers), numbers
+    assert {"n" + f for f in figures} <= set(numbers), numbers
+
+
 # --------------------------------------------------------------------------- duplicates
 
 

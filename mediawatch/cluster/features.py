@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import regex
 
-from mediawatch.text.dates import MONTHS, NUMBER_LIKE, WEEKDAYS, number_terms
+from mediawatch.text.dates import MONTHS, NUMBER_LIKE, WEEKDAYS, number_terms, price_terms
 from mediawatch.text.lexicon import ENGLISH_STOPWORDS, FURNITURE, stopwords
 from mediawatch.text.lexicon import stem as snowball
 from mediawatch.text.names import NOUN_CAPITALISING, name_key
@@ -422,10 +422,14 @@ def extract_features(
         entities = Counter({nameless_key(text): 1.0})
 
     numbers: Counter[str] = Counter()
+    raw = [title, *body]
     for li in numeric:  # most lines have no number and no month
         toks, w = lines[li], weights[li]
-        for k, c in number_terms([(t, n) for t, n, _, _ in toks]).items():
-            numbers[k] += c * w
+        found = number_terms([(t, n) for t, n, _, _ in toks])
+        found.subtract(price_terms(raw[li]))  # a price is no event's figure
+        for k, c in found.items():
+            if c > 0:
+                numbers[k] += c * w
     return Features(
         dict(words),
         dict(entities),

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from mediawatch.text.normalise import normalise
+from mediawatch.text.normalise import fold, normalise
 
 _MONTH_LISTS: dict[str, list[str]] = {
     "en": ["jan january", "feb february", "mar march", "apr april", "may", "jun june",
@@ -82,6 +82,39 @@ def common_quantity(term: str) -> bool:
     goals", "2 goals")? Reports of every event have them: they say which event a report
     is about no more than its function words do."""
     return len(term) == 2 and term[0] == "n" and term[1].isdigit()
+
+
+# A price: an amount written with a currency sign and no scale word ("$49.99", "€1,299",
+# "29,99 €", "£235 at Amazon"). What a thing costs is on every shopping page and in every
+# deals list, and says which event a report is about no more than a count does. An amount
+# with a scale word ("$156 billion", "5 Millionen Euro") is an event's figure, and so is a
+# big round sum ("a $50,000 bail"): PRICE_CEILING and up, without cents. Currency words
+# and codes are left alone: "5 ft" are feet, "200 pounds" a weight, and "a fee of 10 zł a
+# month" may be what the report is about.
+_CURRENCY_BEFORE = r"(?:US|A|C|NZ|HK|R|S)?\$|[€£¥₹₩₽₺₪]"
+_CURRENCY_AFTER = r"[€£$₽₺₪]"
+_AMOUNT = r"(\d+(?:[.,]\d+)*)(?![.,]?\d)"  # the whole number, never a prefix of it
+_SCALE = (
+    r"\s*(?:(?:million|billion|trillion|bn|mn|m|k|mio|mrd|millionen|milliarden|millones|"
+    r"milliards?|millions?|miliardi|milioni|milhões|bilhões|mln|mld|млн|млрд|тыс|crore|"
+    r"lakh)\b|[万亿億])"
+)
+PRICE_RE = re.compile(
+    rf"(?:{_CURRENCY_BEFORE})\s?{_AMOUNT}(?!{_SCALE})|{_AMOUNT}\s?(?:{_CURRENCY_AFTER})",
+    re.IGNORECASE,
+)
+PRICE_CEILING = 10_000
+_CENTS_RE = re.compile(r"[.,]\d\d$")
+
+
+def price_terms(line: str) -> Counter[str]:
+    """The ``n`` terms (as ``number_terms`` writes them) of the prices in a line."""
+    out: Counter[str] = Counter()
+    for m in PRICE_RE.finditer(line):
+        amount = fold(m.group(1) or m.group(2))
+        if _CENTS_RE.search(amount) or int(re.sub(r"\D", "", amount)) < PRICE_CEILING:
+            out["n" + amount.replace(",", "").rstrip(".")] += 1
+    return out
 
 
 def _day(tok: str) -> int | None:
