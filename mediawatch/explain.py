@@ -206,8 +206,9 @@ def _story_section(data: explain_db.PairData) -> Section:
                 "lead overlap",
                 lead,
                 params.lead_min,
-                "what the titles and first sentences share: each shared term's rarity summed "
-                "(1 = a term of one article)"
+                "what the titles and first sentences share: each shared term's rarity in the "
+                "archive, less how common the word is in its language, summed (1 = a term of "
+                "one article, rare in its language)"
                 + (
                     f", divided by {params.same_site_lead:g} for two pages of one site "
                     "(what they share is also the site's beat and house style)"

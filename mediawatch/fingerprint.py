@@ -46,8 +46,9 @@ __all__ = ["content_words", "normalise", "sentences", "tokens"]
 # (mediawatch.cluster.stories gates links on it). 10: story terms keep the spread of each
 # word over the text's passages (features.Features.spread: the lead echo). 11: in a text
 # that is mostly a list ("- " items), the passages are its lines (features.LIST_ITEMS).
-# 12: prices are no numbers terms (mediawatch.text.dates.price_terms).
-SCHEME_VERSION = 12
+# 12: prices are no numbers terms (mediawatch.text.dates.price_terms). 13: story terms
+# keep how common each lead word is in its language (features.Features.common).
+SCHEME_VERSION = 13
 MINHASH_SCHEME = "affine32"  # datasketch's scheme that mediawatch.minhash reproduces
 MINHASH_SEED = 1
 SHINGLE_K = 3  # word shingles for near-copies (robust to a few word edits)
@@ -253,6 +254,8 @@ def fingerprint_batch(articles: Sequence[Article], for_verify: bool = False) -> 
         }
         if feats.spread:
             terms["spread"] = feats.spread
+        if feats.common:
+            terms["common"] = feats.common
         search = dict(index_terms(article.given_title, article.text, tk, article.language)[0])
         lines = tuple(line_keys(article.text))  # here, in the workers, not in the store
         given = verify_tokens(article.text, article.language, sts) if for_verify else None

@@ -189,6 +189,8 @@ def features_json(a: ArticleFeatures) -> str:
         terms["lead"] = dict.fromkeys(sorted(a.lead), 1.0)
     if a.spread:
         terms["spread"] = a.spread
+    if a.common:
+        terms["common"] = a.common
     return json.dumps(terms, separators=(",", ":"))
 
 

@@ -1093,3 +1093,85 @@ def test_two_pages_of_one_site_need_more_in_their_openings() -> None:
     assign_batch([*news, *arts], index)
     labels = story_labels(index)
     assert labels["europa"] == labels["europa2"] != labels["titan"]
+
+
+# Twenty business briefs: "company", "staff" and "office" are in all of them.
+FIRMS = [
+    "Acme",
+    "Bolton",
+    "Calder",
+    "Denholm",
+    "Elland",
+    "Farsley",
+    "Garforth",
+    "Horsforth",
+    "Ilkley",
+    "Keighley",
+    "Lofthouse",
+    "Morley",
+    "Normanton",
+    "Otley",
+    "Pudsey",
+    "Rothwell",
+    "Shipley",
+    "Tadcaster",
+    "Wetherby",
+    "Yeadon",
+]
+NORTHWIND = {
+    "layoffs": (
+        "Northwind to lay off two hundred workers this week",
+        "Northwind will lay off two hundred workers at its head office this week, the company "
+        "said, as it looks for savings after a difficult year.\n"
+        "Those affected will be told on Thursday, and most of the cuts fall on the sales and "
+        "marketing teams.\n"
+        "Unions called the layoffs a betrayal and said they would ballot members on strikes.",
+    ),
+    "inquiry": (
+        "Attorney general investigates Northwind's former owners",
+        "The state attorney general is investigating Northwind's former owners over the failed "
+        "flotation, the company said at its office, confirming a report by a financial "
+        "newspaper.\n"
+        "Investigators have asked for emails and board minutes, and want to know whether "
+        "shareholders were misled about losses.\n"
+        "The company said its staff and its office were not the subject of the inquiry.",
+    ),
+}
+
+
+def test_words_common_in_the_language_weigh_little_in_the_lead() -> None:
+    """Two reports of two events at one company open with its name and with words of
+    every business page ("company", "office"). In an archive of business briefs those
+    are not rare, but not as common as they are in the language at large: discounted by
+    how common they are in English (mediawatch.text.frequency), the two leads share too
+    little; judged by the archive alone, they would join."""
+    briefs = [
+        ArticleFeatures.from_features(
+            f"b{k}",
+            extract_features(
+                f"{firm} reports its results",
+                f"{firm} Holdings reported its results on Monday, and the company thanked its "
+                f"staff at the office in {firm}.",
+            ),
+            None,
+            "en",
+        )
+        for k, firm in enumerate(FIRMS)
+    ]
+    reports = [
+        ArticleFeatures.from_features(k, extract_features(*v), None, "en")
+        for k, v in NORTHWIND.items()
+    ]
+    assert reports[0].common["company"] > 0.5 and "northwind" not in reports[0].common
+    archive_only = [replace(r, common={}) for r in reports]
+    df = DocFreq()
+    for a in [*briefs, *reports]:
+        df.add(a)
+    assert pair_lead(*reports, df) < Params().lead_min <= pair_lead(*archive_only, df)
+    together = {}
+    for case, arts in {"language": reports, "archive": archive_only}.items():
+        index = StoryIndex()
+        assign_batch([*briefs, *arts], index)
+        labels = story_labels(index)
+        together[case] = labels["layoffs"] == labels["inquiry"]
+    assert together == {"language": False, "archive": True}

@@ -176,7 +176,7 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
     reindexed (mediawatch.reindex) before their next write."""
     from mediawatch.fingerprint import SCHEME_VERSION
 
-    assert SCHEME_VERSION == 12  # the values below are scheme 12's (as 10's: no list, no price)
+    assert SCHEME_VERSION == 13  # the values below are scheme 13's (as 10's: no list, no price)
 
     def digest(value: object) -> str:
         return hashlib.blake2b(
@@ -193,6 +193,7 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
             digest([f.words, f.entities, f.numbers]),
             digest(sorted(f.lead)),
             digest(f.spread),
+            digest({k: round(v, 6) for k, v in f.common.items()}),  # wordfreq's data
         )
     assert seen == {
         "000_16416721b22052af.txt": (
@@ -201,6 +202,7 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
             "703b1e05d3091cdc",
             "5916c86b1fb6b20e",
             "031852ae7fd45a94",
+            "50e8ce327e7d59cb",
         ),
         "001_1a12cbee7aca723b.txt": (
             "58e089e4a9c27ee6d05a52da5ee3da80",
@@ -208,6 +210,7 @@ def test_stored_fingerprints_do_not_change_silently() -> None:
             "3769f40c47bf268d",
             "ca1ea9c8b438c91d",
             "06b7a46ac532cd96",
+            "9ea375f24f117869",
         ),
     }
 

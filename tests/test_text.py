@@ -22,6 +22,7 @@ from mediawatch.text import (
     stopwords,
     tokens,
 )
+from mediawatch.text.frequency import commonness
 from mediawatch.text.language import Language
 from mediawatch.text.names import name_key
 from mediawatch.text.notices import notice_mask
@@ -418,6 +419,28 @@ def test_a_price_is_no_events_figure(lang: str, text: str, prices: set, figures:
     numbers = extract_features("", text, language=lang).numbers
     assert not {"n" + p for p in prices} & set(numbers), numbers
     assert {"n" + f for f in figures} <= set(numbers), numbers
+
+
+@pytest.mark.parametrize(
+    ("lang", "common", "rare"),
+    [
+        ("en", "company", "tariff"),
+        ("de", "Unternehmen", "Zölle"),
+        ("fr", "entreprise", "douane"),
+        ("es", "gobierno", "arancel"),
+        ("ru", "компания", "пошлины"),
+        ("ar", "شركة", "تعريفات"),
+        ("zh", "公司", "关税"),
+        ("ja", "会社", "関税"),
+    ],
+)
+def test_how_common_a_word_is_in_its_language(lang: str, common: str, rare: str) -> None:
+    """A word of every newspaper is common (towards 1), a word of a few events is not (0),
+    in every language with a list; keyed as words are normalised (Arabic letter
+    variants folded). A language without a list, or none, knows no common word."""
+    assert commonness(normalise(common), lang) > 0.4
+    assert commonness(normalise(rare), lang) < 0.2
+    assert commonness(normalise(common), None) == commonness(normalise(common), "und") == 0.0
 
 
 # --------------------------------------------------------------------------- duplicates

@@ -19,6 +19,7 @@ from functools import lru_cache
 import regex
 
 from mediawatch.text.dates import MONTHS, NUMBER_LIKE, WEEKDAYS, number_terms, price_terms
+from mediawatch.text.frequency import commonness
 from mediawatch.text.lexicon import ENGLISH_STOPWORDS, FURNITURE, stopwords
 from mediawatch.text.lexicon import stem as snowball
 from mediawatch.text.names import NOUN_CAPITALISING, name_key
@@ -86,6 +87,9 @@ class Features:
     # passages, and only words in two or more passages are listed (every other word of
     # ``words`` is in one). Empty for a text of one passage. See ``passage_share``.
     spread: dict[str, float] = field(default_factory=dict)
+    # How common each lead word is in its language at large (mediawatch.text.frequency
+    # .commonness, the most common of its forms in the lead), only those above 0.
+    common: dict[str, float] = field(default_factory=dict)
 
 
 # The passage length of Features.spread, in tokens (title included): a paragraph or two,
@@ -360,6 +364,7 @@ def extract_features(
     stem_of = _stemmer_for(language)
     numeric: list[int] = []  # lines with a digit or a number-like word
     lead: set[str] = set()
+    common: dict[str, float] = {}  # how common each lead word is in the language at large
     where: dict[str, set[int]] = {}  # the passages a word occurs in
     items = [li for li, ln in enumerate(body, start=1) if LIST_ITEM_RE.match(ln)]
     listed = len(items) >= LIST_ITEMS and 2 * sum(len(lines[li]) for li in items) >= sum(
@@ -388,6 +393,8 @@ def extract_features(
                 where.setdefault(k, set()).add(li if listed else (pos + i) // ECHO_WINDOW)
                 if i < room:
                     lead.add(k)
+                    if (c := commonness(n, language)) > common.get(k, 0.0):
+                        common[k] = c
         pos += len(toks)
         if has_number:
             numeric.append(li)
@@ -436,6 +443,7 @@ def extract_features(
         dict(numbers),
         frozenset(lead),
         _spread(where, len(lines) if listed else _windows(pos)),
+        common,
     )
 
 

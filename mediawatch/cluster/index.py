@@ -161,6 +161,11 @@ class StoryIndex:
                 (a.article_id, "spread", t, f)
                 for a in self.articles.values()
                 for t, f in a.spread.items()
+            ]
+            + [
+                (a.article_id, "common", t, f)
+                for a in self.articles.values()
+                for t, f in a.common.items()
             ],
             "term_df": [(sp, t, n) for sp in SPACES for t, n in self.docfreq.df[sp].items()],
             "meta": [("n_docs", self.docfreq.n_docs), ("next_story_id", self.next_id)],

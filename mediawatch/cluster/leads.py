@@ -22,19 +22,27 @@ def lead_weights(
 ) -> dict[str, float] | None:
     """Each lead term's rarity, log((1 + N) / (1 + df)) / log(1 + N) over N documents
     (plus ``prior_docs`` without the term): 1 for a term of one document, 0 for a term of
-    every document. None when the article's lead is not known."""
+    every document; times 1 - how common the word is in its language at large
+    (``ArticleFeatures.common``): an archive that holds one article on trade cannot tell
+    by its own counts that "trade" is in every newspaper. None when the lead is not known."""
     if art.lead is None:
         return None
     n1 = 1 + docfreq.n_docs + prior_docs
     top = math.log(n1)
     df = docfreq.df["words"]
-    return {t: math.log(n1 / (1 + df.get(t, 0))) / top for t in art.lead}
+    common = art.common
+    return {
+        t: (1.0 - common.get(t, 0.0)) * math.log(n1 / (1 + df.get(t, 0))) / top for t in art.lead
+    }
 
 
 def lead_overlap(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    """How much two leads share: the summed rarity of their common terms."""
+    """How much two leads share: the summed rarity of their common terms, the lower of
+    the two sums (by each lead's own weights: a word's forms in the two may differ in how
+    common they are)."""
     small, big = (a, b) if len(a) <= len(b) else (b, a)
-    return sum(w for t, w in small.items() if t in big)
+    shared = [t for t in small if t in big]
+    return min(sum(small[t] for t in shared), sum(big[t] for t in shared))
 
 
 def _pair_leads(
@@ -91,6 +99,7 @@ def lead_matrix(
     ones = x.copy()
     ones.data[:] = 1.0
     out = (x @ ones.T).toarray()
+    out = np.minimum(out, out.T)  # as lead_overlap: the lower of the two sums
     if arts is not None and same_site_lead != 1.0:
         sites: dict[str, list[int]] = {}
         for k, a in enumerate(arts):

@@ -77,9 +77,11 @@ class Params:
     # Two reports of one event say so in their titles and first sentences; two pages on
     # one topic share vocabulary further down. Two articles (of one language) link only
     # when their leads (features.LEAD_WORDS) share this much: the sum over shared lead
-    # terms of their rarity, idf / log(1 + documents) (1 for a term of one document). Two
-    # clusters join when some cross pair of members does. 0: no lead gate.
-    lead_min: float = 1.5
+    # terms of their rarity, idf / log(1 + documents) (1 for a term of one document),
+    # each times 1 - how common the word is in its language at large (0 for "tariff",
+    # 0.5 for "trade", 1 for "said": mediawatch.text.frequency). Two clusters join when
+    # some cross pair of members does. 0: no lead gate.
+    lead_min: float = 1.2
     # Rarity is judged as if the archive held this many more documents, none with the
     # term: a young archive (one event's first reports) has not seen enough to call the
     # event's own words common. Against hundreds of documents it changes little.

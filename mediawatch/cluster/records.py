@@ -59,6 +59,9 @@ class ArticleFeatures:
     # The site it was published on (mediawatch.ingest.urls.host_of); None: not known (a
     # text without a web address). Two pages of one site share its beat and house style.
     site: str | None = None
+    # features.Features.common: how common each lead word is in its language at large;
+    # empty for one stored by an older release (every lead word judged by the archive).
+    common: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_features(
@@ -81,6 +84,7 @@ class ArticleFeatures:
             features.lead,
             features.spread,
             site,
+            features.common,
         )
 
     @classmethod
@@ -105,6 +109,7 @@ class ArticleFeatures:
             frozenset(terms["lead"]) if "lead" in terms else None,
             terms.get("spread", {}),
             site,
+            terms.get("common", {}),
         )
 
     def counts(self, space: str) -> dict[str, float]:

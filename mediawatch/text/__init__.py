@@ -17,8 +17,11 @@ story features, search, diff and explain:
   Putin meet (``names.py``);
 - ``places``: countries and major cities by their English names in every language,
   from CLDR (Babel), so Türkei, 土耳其 and Turkey meet (``places.py``);
-- ``dates``: numbers, years and dates, month names in the languages handled
+- ``dates``: numbers, years and dates, month names in the languages handled; prices
   (``dates.py``);
+- ``frequency``: how common a word is in its language at large (wordfreq's lists, 40+
+  languages), so that "trade" or "company" is not taken for an event's own word where
+  an archive is young (``frequency.py``);
 - ``notices``: cookie and consent notices, page furniture in any language that
   neither verification nor stories count as content (``notices.py``).
 

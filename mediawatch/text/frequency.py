@@ -1,0 +1,61 @@
+"""How common a word is in its language at large, not only in the archive at hand.
+
+An archive's own counts say how rare a word is among the articles seen so far. A young
+archive, or one that happens to hold a single article on trade, cannot tell "trade",
+"company" or "president" (common in any newspaper) from "tariff", "layoffs" or "plague"
+(words of a few events): by its counts all are rare. The word frequencies of wordfreq
+(Speer et al., many sources per language; data CC BY-SA 4.0, inside its wheel) say how
+common each word is in general use, on the Zipf scale: log10 of its uses per billion
+words, 7 for "the", 5 for "trade" or "president", 3.5 for "tariff", under 3 for "duvet".
+
+``commonness`` turns that into a share from 0 (as rare as COMMON_FROM or rarer) to 1
+(VERY_COMMON or more); the story clusterer discounts a lead word's rarity by it.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+from mediawatch.text.normalise import normalise
+
+COMMON_FROM = 4.0  # Zipf: about ten uses per million words ("moon", "keyboard", "guess")
+VERY_COMMON = 6.0  # Zipf: a thousand per million ("year", "people", "said")
+
+# mediawatch language codes whose wordfreq list goes by another name.
+_ALIASES = {"no": "nb", "hr": "sh", "sr": "sh", "bs": "sh", "tl": "fil"}
+
+
+@cache
+def _table(language: str) -> dict[str, float]:
+    """The language's common words (Zipf COMMON_FROM and up), empty for a language
+    without a list. Loaded once per process: the whole list is big, the common part
+    small (a few thousand words)."""
+    from wordfreq import available_languages, get_frequency_dict
+
+    code = _ALIASES.get(language, language)
+    if code not in available_languages("best"):
+        return {}
+    floor = 10 ** (COMMON_FROM - 9)
+    out: dict[str, float] = {}
+    for w, f in get_frequency_dict(code, "best").items():
+        if f >= floor:  # keyed as mediawatch normalises words (Arabic letter variants ...)
+            key = normalise(w)
+            out[key] = max(out.get(key, 0.0), math.log10(f) + 9)
+    return out
+
+
+def zipf(word: str, language: str | None) -> float:
+    """The word's Zipf frequency in the language, 0 for a word under COMMON_FROM or a
+    language without a list (``word``: normalised, as ``mediawatch.text.normalise``)."""
+    if not language:
+        return 0.0
+    return _table(language).get(word, 0.0)
+
+
+def commonness(word: str, language: str | None) -> float:
+    """0 for a word no more common than COMMON_FROM, 1 from VERY_COMMON, linear between."""
+    z = zipf(word, language)
+    if z <= COMMON_FROM:
+        return 0.0
+    return min(1.0, (z - COMMON_FROM) / (VERY_COMMON - COMMON_FROM))
