@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import subprocess
@@ -241,15 +240,6 @@ def test_explain_says_when_a_roundup_names_an_event_in_one_item(
     assert story["decision"].startswith("different stories: one of them echoes the other's")
 
 
-def _moon_page(title: str, body: str, canonical: str) -> str:
-    paragraphs = "".join(f"<p>{html.escape(x)}</p>" for x in body.split("\n"))
-    return (
-        f'<html><head><title>{html.escape(title)}</title><link rel="canonical" '
-        f'href="{canonical}"></head><body><article><h1>{html.escape(title)}</h1>'
-        f"{paragraphs}</article></body></html>"
-    )
-
-
 @pytest.mark.parametrize("one_site", [True, False])
 def test_two_saved_pages_of_one_site_need_more_in_their_openings(
     prefect_harness, tmp_path: Path, capsys, one_site: bool
@@ -265,7 +255,9 @@ def test_two_saved_pages_of_one_site_need_more_in_their_openings(
     folder.mkdir()
     for key in ("europa", "titan"):
         host = "space.example" if one_site or key == "europa" else "planets.example"
-        page = _moon_page(*MOONS[key], f"https://{host}/2019/11/{key}")
+        title, body = MOONS[key]
+        canonical = f'<link rel="canonical" href="https://{host}/2019/11/{key}">'
+        page = _guide_page(title, body.replace("\n", " "), canonical)
         (folder / f"{key}.html").write_text(page)
     db = tmp_path / "p.duckdb"
     rows = _ingest_among_council_votes(folder, db, capsys)
