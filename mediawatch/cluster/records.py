@@ -56,7 +56,7 @@ class ArticleFeatures:
     # features.Features.spread: in how many of the text's passages each word occurs; empty
     # for a text of one passage (or one stored by an older release): every word throughout.
     spread: dict[str, float] = field(default_factory=dict)
-    # The site it was published on (mediawatch.ingest.urls.host_of); None: not known (a
+    # The site it was published on (mediawatch.ingest.urls.site_of); None: not known (a
     # text without a web address). Two pages of one site share its beat and house style.
     site: str | None = None
     # features.Features.common: how common each lead word is in its language at large;

@@ -105,15 +105,23 @@ PRICE_RE = re.compile(
 )
 PRICE_CEILING = 10_000
 _CENTS_RE = re.compile(r"[.,]\d\d$")
+_SIGN_RE = re.compile(r"[$€£¥₹₩₽₺₪]")  # every currency sign of PRICE_RE
+
+
+def _number_key(number: str) -> str:
+    """The ``n`` term of a number as written (digits folded): "1,299" is n1299."""
+    return "n" + number.replace(",", "").rstrip(".")
 
 
 def price_terms(line: str) -> Counter[str]:
     """The ``n`` terms (as ``number_terms`` writes them) of the prices in a line."""
     out: Counter[str] = Counter()
+    if not _SIGN_RE.search(line):  # most lines with a number have no price
+        return out
     for m in PRICE_RE.finditer(line):
         amount = fold(m.group(1) or m.group(2))
         if _CENTS_RE.search(amount) or int(re.sub(r"\D", "", amount)) < PRICE_CEILING:
-            out["n" + amount.replace(",", "").rstrip(".")] += 1
+            out[_number_key(amount)] += 1
     return out
 
 
@@ -157,7 +165,7 @@ def number_terms(toks: Sequence[tuple[str, str]]) -> Counter[str]:
             if v.isdigit() and len(v) == 4 and 1900 <= int(v) <= 2099:
                 out[f"y{v}"] += 1
             elif "/" not in v:
-                out[f"n{v.rstrip('.')}"] += 1
+                out[_number_key(v)] += 1
             continue
         if lw not in NUMBER_LIKE:  # most words: nothing to count
             continue
