@@ -9,9 +9,17 @@ from pathlib import Path
 import pytest
 
 from mediawatch.cli import main
-from mediawatch.evaluate import shown
+from mediawatch.evaluate import DataMissing, shown
 from mediawatch.evaluate.runner import Record
-from mediawatch.evaluate.stream import evaluate, interleave, score
+from mediawatch.evaluate.stream import (
+    EVENTS_FILE,
+    Page,
+    different_events,
+    evaluate,
+    interleave,
+    load_events,
+    score,
+)
 
 QUAKE = [
     "A strong earthquake shook the coastal town of Marlow Bay early on Sunday morning.",
@@ -144,6 +152,59 @@ def test_score_counts_pages_of_other_sites_and_articles_with_pages() -> None:
     assert (prf.precision, prf.recall) == pytest.approx((2 / 3, 2 / 3))
 
 
+def test_pages_of_one_labelled_event_are_no_error_and_an_intruder_makes_all_its_story_wrong(
+    tmp_path: Path,
+) -> None:
+    labels = tmp_path / "events.toml"
+    labels.write_text(
+        '[[event]]\nname = "Night trains return"\npages = ["aaa1", "bbb2"]\n'
+        '[[event]]\nname = "Sweet peas"\npages = ["ccc3"]\n'
+    )
+    events = load_events(labels)
+    assert events == {
+        "page-aaa1": "Night trains return",
+        "page-bbb2": "Night trains return",
+        "page-ccc3": "Sweet peas",
+    }
+    one = [Page("page-aaa1", "rail.example", None, 1), Page("page-bbb2", "alps.example", None, 1)]
+    assert different_events(one, events) == []
+    assert different_events(one, {}) == one  # not labelled: each page is its own event
+    # a page of another event (or of none) in the story: every page of it shares a story
+    # with another site's page of a different event
+    for intruder in ("page-ccc3", "page-ddd4"):
+        story = [*one, Page(intruder, "garden.example", None, 1)]
+        assert different_events(story, events) == story
+    # two pages of one site and another event's page elsewhere: only its story counts
+    two = [
+        Page("page-ccc3", "garden.example", None, 2),
+        Page("page-eee5", "garden.example", None, 2),
+        Page("page-fff6", "flowers.example", None, 2),
+    ]
+    assert [p.id for p in different_events(one + two, events)] == [p.id for p in two]
+
+
+def test_hand_labels_that_contradict_themselves_are_named(tmp_path: Path) -> None:
+    labels = tmp_path / "events.toml"
+    labels.write_text(
+        '[[event]]\nname = "A"\npages = ["aaa1"]\n[[event]]\nname = "B"\npages = ["aaa1"]\n'
+    )
+    with pytest.raises(DataMissing, match="page aaa1 is in two events \\('A', 'B'\\)"):
+        load_events(labels)
+    labels.write_text("[[event]\nname = 1")
+    with pytest.raises(DataMissing, match="not readable as TOML"):
+        load_events(labels)
+    labels.write_text('[[event]]\nname = "A"\n')
+    with pytest.raises(DataMissing, match="event 1 needs a name and a list of pages"):
+        load_events(labels)
+
+
+def test_the_shipped_hand_labels_name_each_page_once() -> None:
+    events = load_events(EVENTS_FILE)
+    assert len(events) >= 40 and len(set(events.values())) >= 20
+    assert all(len(rid) == len("page-") + 12 for rid in events)
+    assert all(int(rid.removeprefix("page-"), 16) >= 0 for rid in events)  # hex digits
+
+
 def test_stream_through_the_pipeline(prefect_harness, tmp_path: Path) -> None:
     stories, data = write_data(tmp_path / "data")
     write_pairs(data)
@@ -161,6 +222,9 @@ def test_stream_through_the_pipeline(prefect_harness, tmp_path: Path) -> None:
     )
     assert listed["page-bbb2"].host == "alpine-times.example"
     assert report.cross_site_share == len(listed) / 3
+    # the shipped hand labels do not know these pages: each is an event of its own
+    assert {p.id for p in report.different} == set(listed)
+    assert report.events_file == "stream_events.toml"
     assert "t1" in report.articles_with_pages
     assert {"page-aaa1", "page-bbb2"} <= {p.id for p in report.pages_with_articles}
     # labelled stories {q1, q2}, {b1}, {t1}: the two quake reports are one story
@@ -179,12 +243,27 @@ def test_stream_through_the_pipeline(prefect_harness, tmp_path: Path) -> None:
 
 def test_without_the_pairs_file_the_stream_says_so(prefect_harness, tmp_path: Path) -> None:
     stories, data = write_data(tmp_path / "data")
+    labels = tmp_path / "events.toml"
+    labels.write_text('[[event]]\nname = "Night trains return"\npages = ["aaa1", "bbb2"]\n')
     lines: list[str] = []
     report = evaluate(
-        stories, data, label_field="label", n_batches=2, alone=False, out=lines.append
+        stories,
+        data,
+        label_field="label",
+        n_batches=2,
+        alone=False,
+        out=lines.append,
+        events_file=labels,
     )
     assert report.texts is None
     assert "  (the pairs file is not there: no mix with unrelated texts)" in lines
+    # the wire story's two pages are one event by these labels: no error, and marked so
+    assert {"page-aaa1", "page-bbb2"} <= {p.id for p in report.cross_site}
+    assert report.different == []
+    text = "\n".join(lines)
+    assert "of a different event (the hand labels of events.toml;" in text
+    assert "): 0 of 3 (0.0%)" in text
+    assert "[Night trains return]" in text
 
 
 def test_cli_says_when_the_pages_are_absent(tmp_path: Path, capsys) -> None:

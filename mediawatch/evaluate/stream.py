@@ -6,8 +6,10 @@ in ``batches`` batches into one fresh database. The pages go in as HTML with the
 URLs, so extraction, site identity (the URL's host) and per-site boilerplate work as for
 a desk's own pages; the articles keep one synthetic outlet each, as in ``evaluate
 stories``. The pages are unrelated to each other (126 sites, all topics), so a page in a
-story with a page of another site is almost always an error; a few may truly share an
-event, which is why each one is listed for a person to check. Reported: those pages, the
+story with a page of another site is almost always an error; a few truly share an
+event, which is why each one is listed for a person to check. Those checks are kept in
+``stream_events.toml`` (which pages report one event), so the report also counts the pages
+in a story with another site's page of a different event. Reported: those pages, the
 ECB+ articles in a story with a page, and the ECB+ BCubed over the ECB+ articles only
 (the pages can only lower it by joining ECB+ stories), beside the same ECB+ articles
 alone in the same order and batches.
@@ -22,15 +24,18 @@ unrelated documents the archive holds.
 from __future__ import annotations
 
 import random
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mediawatch.evaluate import shown
+from mediawatch.evaluate import DataMissing, shown
 from mediawatch.evaluate.metrics import PRF, bcubed
 from mediawatch.evaluate.runner import Record, fresh_db, ingest_in_batches, split
 from mediawatch.evaluate.stories import load_labelled
 from mediawatch.ingest.urls import host_of
+
+EVENTS_FILE = Path(__file__).with_name("stream_events.toml")
 
 
 @dataclass(frozen=True)
@@ -68,10 +73,56 @@ class StreamReport:
     seconds: float = 0.0
     not_stored: list[str] = field(default_factory=list)
     texts: TextsMix | None = None  # the second mix (None: no pairs file)
+    # Pages in a story with another site's page of a different event (by ``events``)
+    different: list[Page] = field(default_factory=list)
+    events: dict[str, str] = field(default_factory=dict)  # page id -> its labelled event
+    events_file: str = ""
 
     @property
     def cross_site_share(self) -> float:
         return len(self.cross_site) / self.pages if self.pages else 0.0
+
+    @property
+    def different_share(self) -> float:
+        return len(self.different) / self.pages if self.pages else 0.0
+
+
+def load_events(path: Path) -> dict[str, str]:
+    """The hand labels: page id ("page-" and 12 hex digits) -> the name of its event.
+    A file that cannot be read, or lists a page under two events, is named (DataMissing:
+    the command says so and evaluates nothing)."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DataMissing(f"{path}: not readable as TOML ({exc})") from None
+    events: dict[str, str] = {}
+    for k, ev in enumerate(doc.get("event", []), start=1):
+        name, pages = (ev.get("name"), ev.get("pages")) if isinstance(ev, dict) else (None, None)
+        if not isinstance(name, str) or not isinstance(pages, list):
+            raise DataMissing(f"{path}: event {k} needs a name and a list of pages")
+        for key in pages:
+            rid = f"page-{key}"
+            if rid in events:
+                raise DataMissing(
+                    f"{path}: page {key} is in two events ({events[rid]!r}, {name!r})"
+                )
+            events[rid] = name
+    return events
+
+
+def different_events(cross: list[Page], events: dict[str, str]) -> list[Page]:
+    """The pages of ``cross`` whose story holds a page of another site that ``events``
+    does not put in their event (an unlisted page is an event of its own)."""
+    by_story: dict[int, list[Page]] = {}
+    for p in cross:
+        by_story.setdefault(p.story, []).append(p)
+    out = []
+    for members in by_story.values():
+        for p in members:
+            own = events.get(p.id)
+            if any(q.host != p.host and (own is None or events.get(q.id) != own) for q in members):
+                out.append(p)
+    return out
 
 
 def page_records(pages: dict[str, bytes], truth: dict[str, dict[str, str]]) -> list[Record]:
@@ -163,10 +214,13 @@ def evaluate(
     n_batches: int = 4,
     alone: bool = True,
     out: Callable[[str], None] = print,
+    events_file: Path | None = EVENTS_FILE,
 ) -> StreamReport:
+    """``events_file``: which pages report one event (``load_events``); None: none do."""
     from mediawatch.evaluate.extraction import load_pages
     from mediawatch.evaluate.pairs import default_file
 
+    events = load_events(events_file) if events_file is not None else {}
     articles, labels = load_labelled(stories_file, label_field)
     raw, truth = load_pages(data)
     pages = page_records(raw, truth)
@@ -211,18 +265,25 @@ def evaluate(
         seconds=seconds,
         not_stored=not_stored,
         texts=texts,
+        different=different_events(cross, events),
+        events=events,
+        events_file=events_file.name if events_file is not None else "",
     )
     print_report(report, out)
     return report
 
 
-def _pages_by_story(pages: list[Page], out: Callable[[str], None]) -> None:
+def _pages_by_story(
+    pages: list[Page], out: Callable[[str], None], marks: dict[str, str] | None = None
+) -> None:
+    """One line a page, under its story; ``marks``: a note after a page's title."""
     last = None
     for p in pages:
         if p.story != last:
             out(f"    story {p.story}:")
             last = p.story
-        out(f"      {p.id}  {shown(p.host, 30):30}  {shown(p.title)}")
+        mark = f"  [{marks[p.id]}]" if marks and p.id in marks else ""
+        out(f"      {p.id}  {shown(p.host, 30):30}  {shown(p.title)}{mark}")
 
 
 def print_report(r: StreamReport, out: Callable[[str], None]) -> None:
@@ -232,9 +293,21 @@ def print_report(r: StreamReport, out: Callable[[str], None]) -> None:
     n_stories = len({p.story for p in r.cross_site})
     out(
         f"  pages in a story with a page of another site: {len(r.cross_site)} of {r.pages} "
-        f"({r.cross_site_share:.1%}), in {n_stories} stories (check each by hand):"
+        f"({r.cross_site_share:.1%}), in {n_stories} stories (marked with their event by the "
+        "hand labels, or as a different event):"
     )
-    _pages_by_story(r.cross_site, out)
+    wrong = {p.id for p in r.different}
+    marks = {
+        p.id: "DIFFERENT EVENT" if p.id in wrong else shown(r.events.get(p.id), 40)
+        for p in r.cross_site
+    }
+    _pages_by_story(r.cross_site, out, marks)
+    labels = f"the hand labels of {r.events_file}" if r.events_file else "no hand labels"
+    out(
+        f"  pages in a story with another site's page of a different event ({labels}; "
+        f"a page not labelled is an event of its own): {len(r.different)} of {r.pages} "
+        f"({r.different_share:.1%})"
+    )
     out(f"  ECB+ articles in a story with a page: {len(r.articles_with_pages)}")
     if r.articles_with_pages:
         out(f"    {' '.join(r.articles_with_pages[:40])}")
