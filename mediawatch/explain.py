@@ -7,8 +7,8 @@ from typing import Any
 
 import duckdb
 
-from mediawatch.cluster.features import NAMELESS_WORDS, names_nothing
-from mediawatch.cluster.leads import same_site
+from mediawatch.cluster.features import NAMELESS_WORDS, lead_forms, names_nothing
+from mediawatch.cluster.leads import same_site, shared_lead
 from mediawatch.cluster.stories import (
     UND,
     ArticleFeatures,
@@ -218,6 +218,9 @@ def _story_section(data: explain_db.PairData) -> Section:
                 + "; two articles link at or above",
             )
         )
+        rows.append(
+            ScoreRow("lead words shared", None, None, _shared_words(data, fa, fb, docfreq, params))
+        )
     if echo is not None and params.lead_min > 0 and params.echo_min > 0:
         rows.append(
             ScoreRow(
@@ -287,6 +290,37 @@ def _story_section(data: explain_db.PairData) -> Section:
         "view."
     )
     return Section("Story similarity (as two single articles)", rows, note)
+
+
+SHARED_SHOWN = 8  # lead words listed by explain, the heaviest first
+
+
+def _shared_words(
+    data: explain_db.PairData,
+    fa: ArticleFeatures,
+    fb: ArticleFeatures,
+    docfreq: DocFreq,
+    params: Params,
+) -> str:
+    """The words the lead overlap sums, as the first text writes them, with their weight."""
+    shared = shared_lead(fa, fb, docfreq, params)
+    if not shared:
+        return "none: the titles and first sentences share no content word"
+    forms = {
+        **lead_forms(data.title_b or "", data.text_b or "", fb.language),
+        **lead_forms(data.title_a or "", data.text_a or "", fa.language),
+    }
+    shown = [f"{forms.get(t, t)} {w:.2f}" for t, w in shared[:SHARED_SHOWN]]
+    more = len(shared) - SHARED_SHOWN
+    return (
+        ", ".join(shown)
+        + (f" and {more} more" if more > 0 else "")
+        + (
+            " (each word's rarity in the archive less how common it is in its language: the "
+            "lead overlap adds them up"
+            + (", then divides for two pages of one site)" if same_site(fa, fb) else ")")
+        )
+    )
 
 
 def _stored(

@@ -39,6 +39,8 @@ class PairData:
     precision_b: str | None = None
     site_a: str | None = None  # where each was published (mediawatch.ingest.urls.site_of)
     site_b: str | None = None
+    title_a: str | None = None
+    title_b: str | None = None
 
 
 def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData:
@@ -47,15 +49,15 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         for r in conn.execute(
             f"""SELECT a.article_id, a.text, a.published_at, t.terms, sm.reason, a.language,
                       a.date, {story_precision("a")}, a.url,
-                      a.canonical_url
+                      a.canonical_url, a.title
                FROM articles a LEFT JOIN article_terms t USING (article_id)
                LEFT JOIN story_members sm USING (article_id)
                WHERE a.article_id IN (?, ?)""",
             [id_a, id_b],
         ).fetchall()
     }
-    (text_a, pub_a, terms_a, reason_a, lang_a, date_a, prec_a, url_a, canon_a) = rows[id_a]
-    (text_b, pub_b, terms_b, reason_b, lang_b, date_b, prec_b, url_b, canon_b) = rows[id_b]
+    (text_a, pub_a, terms_a, reason_a, lang_a, date_a, prec_a, url_a, canon_a, title_a) = rows[id_a]
+    (text_b, pub_b, terms_b, reason_b, lang_b, date_b, prec_b, url_b, canon_b, title_b) = rows[id_b]
     shared = dict(
         conn.execute(
             """SELECT x.kind, count(*) FROM lsh_bands x
@@ -103,4 +105,6 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         prec_b,
         site_of(url_a, canon_a),
         site_of(url_b, canon_b),
+        title_a,
+        title_b,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -234,6 +235,14 @@ def test_explain_says_when_a_roundup_names_an_event_in_one_item(
     story = run_json(capsys, "explain", str(a), str(b), "--db", str(db))["sections"][1]
     scores = {r["name"]: r for r in story["rows"]}
     assert scores["lead overlap"]["value"] >= Params().lead_min
+    # the words the overlap adds up, as the report writes them (not their stems), weighed
+    shared = scores["lead words shared"]
+    assert shared["value"] is None
+    assert re.search(r"(^|, )Harbour \d\.\d\d", shared["meaning"])
+    assert re.search(r", Bridge \d\.\d\d|^Bridge \d\.\d\d", shared["meaning"])
+    weights = [float(w) for w in re.findall(r" (\d\.\d\d)(?:,| and| \()", shared["meaning"])]
+    assert weights == sorted(weights, reverse=True)  # the heaviest first
+    assert sum(weights) == pytest.approx(scores["lead overlap"]["value"], abs=0.03)
     assert scores["lead echo"]["threshold"] == Params().echo_min
     assert scores["lead echo"]["value"] < Params().echo_min
     assert scores["combined"]["value"] == 0.0
@@ -269,6 +278,8 @@ def test_two_saved_pages_of_one_site_need_more_in_their_openings(
     lead = {r["name"]: r for r in story["rows"]}["lead overlap"]
     assert (lead["value"] < Params().lead_min) is one_site
     assert ("for two pages of one site" in lead["meaning"]) is one_site
+    shared = {r["name"]: r for r in story["rows"]}["lead words shared"]["meaning"]
+    assert ("then divides for two pages of one site" in shared) is one_site
 
 
 def test_explain_says_what_two_languages_compare(prefect_harness, tmp_path: Path, capsys) -> None:

@@ -9,7 +9,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from mediawatch.cluster.features import extract_features, names_nothing, passage_share, stem
+from mediawatch.cluster.features import (
+    extract_features,
+    lead_forms,
+    names_nothing,
+    passage_share,
+    stem,
+)
 from mediawatch.cluster.stories import (
     ArticleFeatures,
     DocFreq,
@@ -68,6 +74,20 @@ def test_features_names_numbers_and_stems() -> None:
     assert "quake" not in f.entities  # lowercase word, no name
     assert {"y2008", "d5-5", "m5"} <= set(f.numbers)
     assert stem("sentenced") == stem("sentences") == stem("sentence")
+
+
+def test_the_lead_words_as_written() -> None:
+    """explain shows the words two leads share as the text writes them: each lead term
+    (a stem, as in Features.lead) maps to its first form in the title and first words."""
+    title = "Beijing's tariff demands may expand the trade deal"
+    text = title + "\nNegotiators in Beijing said tariffs " + "were discussed at length " * 20
+    text += "\nA final line about Zanzibar."
+    feats = extract_features(title, text)
+    forms = lead_forms(title, text, "en")
+    assert set(feats.lead) <= set(forms)
+    assert forms[stem("beijing")] == "Beijing" and forms[stem("tariffs")] == "tariff"
+    assert forms[stem("negotiators")] == "Negotiators"
+    assert stem("zanzibar") not in forms and stem("zanzibar") not in feats.lead  # past the lead
 
 
 def test_sentence_initial_word_is_not_a_name_unless_it_repeats_capitalised() -> None:

@@ -447,6 +447,29 @@ def extract_features(
     )
 
 
+def lead_forms(title: str, text: str, language: str | None) -> dict[str, str]:
+    """Each lead term (as in ``Features.lead``) and its first form as written in the title
+    and the first LEAD_WORDS words: to show a person which words link two articles
+    ("Beijing", not the stem "beij")."""
+    body = [ln for ln in strip_notices(text)[0].splitlines() if ln.strip()]
+    if body and title and body[0].strip() == title.strip():
+        body = body[1:]
+    stem_of = _stemmer_for(language)
+    forms: dict[str, str] = {}
+    seen = 0
+    for li, line in enumerate([title, *body]):
+        toks = _tokenise_line(line, language) if line else []
+        room = len(toks) if li == 0 else LEAD_WORDS - seen
+        if room <= 0:
+            break
+        if li > 0:
+            seen += len(toks)
+        for t, n, _, _ in toks[:room]:
+            if t[0].isalpha():  # "Beijing's" is shown as "Beijing"
+                forms.setdefault(stem_of(n), t.removesuffix("'s").removesuffix("'"))
+    return forms
+
+
 def _windows(tokens: int) -> int:
     """Passages of ECHO_WINDOW tokens in a text of ``tokens``: a short last one joins the
     one before."""

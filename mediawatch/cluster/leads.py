@@ -69,6 +69,20 @@ def pair_lead(
     return overlap / (params or Params()).same_site_lead if same_site(a, b) else overlap
 
 
+def shared_lead(
+    a: ArticleFeatures, b: ArticleFeatures, docfreq: DocFreq, params: Params | None = None
+) -> list[tuple[str, float]]:
+    """The lead terms two articles share, each with the lower of its two weights (what
+    ``pair_lead`` sums, before the same-site division), the heaviest first; empty where
+    the gate does not apply."""
+    leads = _pair_leads(a, b, docfreq, params)
+    if leads is None:
+        return []
+    la, lb = leads
+    shared = [(t, min(la[t], lb[t])) for t in la if t in lb]
+    return sorted(shared, key=lambda tw: (-tw[1], tw[0]))
+
+
 def same_site(a: ArticleFeatures | None, b: ArticleFeatures | None) -> bool:
     """Both are known to come from one site."""
     return a is not None and b is not None and a.site is not None and a.site == b.site
