@@ -94,10 +94,11 @@ def write_data(root: Path) -> tuple[Path, Path]:
     return stories, root
 
 
-# Texts of a pairs file (other news, no times): one is the bakery report again, so the
-# labelled bakery article shares a story with it; the others are unrelated.
+# Texts of a pairs file (other news, no times): one is the night-train report again, so
+# the labelled article and the two pages that carry it share a story with it; the others
+# are unrelated.
 PAIRS = [
-    ("en", " ".join(BAKERY), "de", "Der Stadtrat von Lindau beschloss am Dienstag einen neuen "
+    ("en", " ".join(SYNDICATED), "de", "Der Stadtrat von Lindau beschloss am Dienstag einen neuen "
      "Radweg entlang des Seeufers, der im kommenden Sommer eröffnet werden soll."),
     ("es", "El ayuntamiento de Cuenca abrirá una nueva biblioteca municipal en el antiguo "
      "mercado de abastos, con salas de estudio y un archivo histórico.", "fr", "La "
@@ -236,9 +237,17 @@ def test_stream_through_the_pipeline(prefect_harness, tmp_path: Path) -> None:
     # the second mix: the labelled articles among the pairs file's four texts
     assert report.texts is not None
     assert (report.texts.texts, report.texts.languages) == (4, 4)
-    assert report.texts.articles_with_texts == ["b1"]
+    assert report.texts.articles_with_texts == ["t1"]
     assert "ECB+ among 4 unrelated news texts (4 languages, no times" in text
     assert "ECB+ articles in a story with a text: 1" in text
+    # the third mix: the pages among the same texts; the two that carry the night-train
+    # report share a story with its text, the gardening page does not
+    mix = report.pages_texts
+    assert mix is not None and (mix.texts, mix.languages) == (4, 4)
+    assert [p.id for p in mix.pages_with_texts] == ["page-aaa1", "page-bbb2"]
+    assert mix.text_languages[mix.pages_with_texts[0].story] == ["en"]
+    assert "pages in a story with a text: 2 of 3 (66.7%; check each by hand)" in text
+    assert "(texts: en):" in text
 
 
 def test_without_the_pairs_file_the_stream_says_so(prefect_harness, tmp_path: Path) -> None:
@@ -255,7 +264,7 @@ def test_without_the_pairs_file_the_stream_says_so(prefect_harness, tmp_path: Pa
         out=lines.append,
         events_file=labels,
     )
-    assert report.texts is None
+    assert report.texts is None and report.pages_texts is None
     assert "  (the pairs file is not there: no mix with unrelated texts)" in lines
     # the wire story's two pages are one event by these labels: no error, and marked so
     assert {"page-aaa1", "page-bbb2"} <= {p.id for p in report.cross_site}

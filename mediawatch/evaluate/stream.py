@@ -19,6 +19,11 @@ news texts of the pairs file (ten languages, 2020, given as text without a time)
 are other news, so they should join no ECB+ story; and since every document counts in the
 archive's frequencies, the ECB+ stories should come out as they do alone however many
 unrelated documents the archive holds.
+
+A third mix, also with the pairs file: the pages among the same texts. The texts are other
+news (2020, ten languages, no time) than the pages (one week of November 2019), so a page
+in a story with a text is almost always an error, across languages too; each one is
+listed for a person to check.
 """
 
 from __future__ import annotations
@@ -60,6 +65,17 @@ class TextsMix:
 
 
 @dataclass(frozen=True)
+class PagesAmongTexts:
+    """The pages among unrelated news texts given without a time."""
+
+    texts: int
+    languages: int
+    pages_with_texts: list[Page]  # pages in a story with a text, by story
+    text_languages: dict[int, list[str]]  # story -> the languages of its texts
+    seconds: float
+
+
+@dataclass(frozen=True)
 class StreamReport:
     articles: int
     pages: int
@@ -77,6 +93,7 @@ class StreamReport:
     different: list[Page] = field(default_factory=list)
     events: dict[str, str] = field(default_factory=dict)  # page id -> its labelled event
     events_file: str = ""
+    pages_texts: PagesAmongTexts | None = None  # the third mix (None: no pairs file)
 
     @property
     def cross_site_share(self) -> float:
@@ -184,10 +201,7 @@ def mix_texts(
 ) -> TextsMix:
     """The ECB+ articles interleaved with ``n_texts`` texts of the pairs file (a fixed
     sample), in one fresh database."""
-    from mediawatch.evaluate.pairs import load_pairs
-
-    pool = sorted(load_pairs(pairs_file).texts.values(), key=lambda t: t.id)
-    chosen = random.Random(0).sample(pool, min(n_texts, len(pool)))
+    chosen = _sample(pairs_file, n_texts)
     texts = [Record(f"text-{t.id}", None, t.text) for t in chosen]
     batches = split(interleave(len(articles), len(texts)), n_batches)
     with fresh_db() as db:
@@ -199,6 +213,48 @@ def mix_texts(
         len({t.lang for t in chosen}),
         sorted(a for a in gold if result.story[a] in with_text),
         bcubed({a: result.story[a] for a in gold}, gold),
+        result.seconds,
+    )
+
+
+def _sample(pairs_file: Path, n_texts: int) -> list:
+    """A fixed sample of the pairs file's texts (the same for every mix)."""
+    from mediawatch.evaluate.pairs import load_pairs
+
+    pool = sorted(load_pairs(pairs_file).texts.values(), key=lambda t: t.id)
+    return random.Random(0).sample(pool, min(n_texts, len(pool)))
+
+
+def pages_among_texts(
+    pages: list[Record],
+    pairs_file: Path,
+    n_batches: int,
+    n_texts: int = UNRELATED_TEXTS,
+    out: Callable[[str], None] = print,
+) -> PagesAmongTexts:
+    """The pages interleaved with ``n_texts`` texts of the pairs file, in one fresh
+    database: which pages share a story with a text."""
+    chosen = _sample(pairs_file, n_texts)
+    texts = [Record(f"text-{t.id}", None, t.text) for t in chosen]
+    language = {f"text-{t.id}": t.lang for t in chosen}
+    batches = split(interleave(len(texts), len(pages)), n_batches)
+    with fresh_db() as db:
+        result = ingest_in_batches(texts + pages, batches, db, out)
+    hosts = {p.id: host_of(p.url or "") or "" for p in pages}
+    langs: dict[int, list[str]] = {}
+    for rid, sid in result.story.items():
+        if rid in language:
+            langs.setdefault(sid, []).append(language[rid])
+    with_texts = [
+        Page(p.id, hosts[p.id], result.title.get(p.id), result.story[p.id])
+        for p in pages
+        if p.id in result.story and result.story[p.id] in langs
+    ]
+    return PagesAmongTexts(
+        len(texts),
+        len(set(language.values())),
+        sorted(with_texts, key=lambda p: (p.story, p.id)),
+        {sid: sorted(langs[sid]) for sid in {p.story for p in with_texts}},
         result.seconds,
     )
 
@@ -247,11 +303,12 @@ def evaluate(
             )
         alone_prf = bcubed({a.id: only.story[a.id] for a in articles}, labels)
         seconds += only.seconds
-    texts = None
+    texts = pages_texts = None
     pairs_file = default_file(data)
     if pairs_file.is_file():
         texts = mix_texts(articles, labels, pairs_file, n_batches, out=out)
-        seconds += texts.seconds
+        pages_texts = pages_among_texts(pages, pairs_file, n_batches, out=out)
+        seconds += texts.seconds + pages_texts.seconds
     report = StreamReport(
         articles=len(articles),
         pages=len(pages),
@@ -268,6 +325,7 @@ def evaluate(
         different=different_events(cross, events),
         events=events,
         events_file=events_file.name if events_file is not None else "",
+        pages_texts=pages_texts,
     )
     print_report(report, out)
     return report
@@ -326,6 +384,20 @@ def print_report(r: StreamReport, out: Callable[[str], None]) -> None:
         if t.articles_with_texts:
             out(f"    {' '.join(t.articles_with_texts[:40])}")
         out(f"    ECB+ BCubed among the texts: {_fmt(t.bcubed)}")
+    if r.pages_texts is not None:
+        m = r.pages_texts
+        out(
+            f"  the pages among the same {m.texts} texts (other news: 2020, no times), "
+            f"same batches: pages in a story with a text: {len(m.pages_with_texts)} of "
+            f"{r.pages} ({len(m.pages_with_texts) / r.pages if r.pages else 0:.1%}; "
+            "check each by hand):"
+        )
+        last = None
+        for p in m.pages_with_texts:
+            if p.story != last:
+                out(f"    story {p.story} (texts: {', '.join(m.text_languages[p.story])}):")
+                last = p.story
+            out(f"      {p.id}  {shown(p.host, 30):30}  {shown(p.title)}")
     else:
         out("  (the pairs file is not there: no mix with unrelated texts)")
     out(f"  pipeline time: {r.seconds:.0f} s in all")
