@@ -88,6 +88,8 @@ def test_the_lead_words_as_written() -> None:
     assert forms[stem("beijing")] == "Beijing" and forms[stem("tariffs")] == "tariff"
     assert forms[stem("negotiators")] == "Negotiators"
     assert stem("zanzibar") not in forms and stem("zanzibar") not in feats.lead  # past the lead
+    # a text without a title: its first words are its lead
+    assert lead_forms("", text, "en")[stem("negotiators")] == "Negotiators"
 
 
 def test_sentence_initial_word_is_not_a_name_unless_it_repeats_capitalised() -> None:

@@ -340,6 +340,15 @@ def _stemmer_for(language: str | None):
     return stem_word
 
 
+def _body_lines(title: str, text: str) -> list[str]:
+    """The text's non-empty lines without cookie and consent notices, and without its
+    first line where that is the title again (it is not counted twice)."""
+    body = [ln for ln in strip_notices(text)[0].splitlines() if ln.strip()]
+    if body and title and body[0].strip() == title.strip():
+        body = body[1:]
+    return body
+
+
 def extract_features(
     title: str, text: str, title_weight: float = 2.0, language: str | None = "en"
 ) -> Features:
@@ -349,9 +358,7 @@ def extract_features(
     ``language``: the article's language (``mediawatch.text.detect_language``). Cookie
     and consent notices are page furniture, not the story (``mediawatch.text.notices``).
     """
-    body = [ln for ln in strip_notices(text)[0].splitlines() if ln.strip()]
-    if body and title and body[0].strip() == title.strip():
-        body = body[1:]
+    body = _body_lines(title, text)
     lines = [
         _tokenise_line(title, language) if title else [],
         *(_tokenise_line(ln, language) for ln in body),
@@ -451,18 +458,15 @@ def lead_forms(title: str, text: str, language: str | None) -> dict[str, str]:
     """Each lead term (as in ``Features.lead``) and its first form as written in the title
     and the first LEAD_WORDS words: to show a person which words link two articles
     ("Beijing", not the stem "beij")."""
-    body = [ln for ln in strip_notices(text)[0].splitlines() if ln.strip()]
-    if body and title and body[0].strip() == title.strip():
-        body = body[1:]
     stem_of = _stemmer_for(language)
     forms: dict[str, str] = {}
     seen = 0
-    for li, line in enumerate([title, *body]):
+    for li, line in enumerate([title, *_body_lines(title, text)]):
         toks = _tokenise_line(line, language) if line else []
         room = len(toks) if li == 0 else LEAD_WORDS - seen
-        if room <= 0:
-            break
         if li > 0:
+            if room <= 0:
+                break
             seen += len(toks)
         for t, n, _, _ in toks[:room]:
             if t[0].isalpha():  # "Beijing's" is shown as "Beijing"

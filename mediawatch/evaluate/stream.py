@@ -332,13 +332,18 @@ def evaluate(
 
 
 def _pages_by_story(
-    pages: list[Page], out: Callable[[str], None], marks: dict[str, str] | None = None
+    pages: list[Page],
+    out: Callable[[str], None],
+    marks: dict[str, str] | None = None,
+    notes: dict[int, str] | None = None,
 ) -> None:
-    """One line a page, under its story; ``marks``: a note after a page's title."""
+    """One line a page, under its story; ``marks``: a note after a page's title;
+    ``notes``: one after a story's number."""
     last = None
     for p in pages:
         if p.story != last:
-            out(f"    story {p.story}:")
+            note = f" ({notes[p.story]})" if notes and p.story in notes else ""
+            out(f"    story {p.story}{note}:")
             last = p.story
         mark = f"  [{marks[p.id]}]" if marks and p.id in marks else ""
         out(f"      {p.id}  {shown(p.host, 30):30}  {shown(p.title)}{mark}")
@@ -384,6 +389,8 @@ def print_report(r: StreamReport, out: Callable[[str], None]) -> None:
         if t.articles_with_texts:
             out(f"    {' '.join(t.articles_with_texts[:40])}")
         out(f"    ECB+ BCubed among the texts: {_fmt(t.bcubed)}")
+    else:
+        out("  (the pairs file is not there: no mix with unrelated texts)")
     if r.pages_texts is not None:
         m = r.pages_texts
         out(
@@ -392,12 +399,6 @@ def print_report(r: StreamReport, out: Callable[[str], None]) -> None:
             f"{r.pages} ({len(m.pages_with_texts) / r.pages if r.pages else 0:.1%}; "
             "check each by hand):"
         )
-        last = None
-        for p in m.pages_with_texts:
-            if p.story != last:
-                out(f"    story {p.story} (texts: {', '.join(m.text_languages[p.story])}):")
-                last = p.story
-            out(f"      {p.id}  {shown(p.host, 30):30}  {shown(p.title)}")
-    else:
-        out("  (the pairs file is not there: no mix with unrelated texts)")
+        notes = {sid: "texts: " + ", ".join(ls) for sid, ls in m.text_languages.items()}
+        _pages_by_story(m.pages_with_texts, out, notes=notes)
     out(f"  pipeline time: {r.seconds:.0f} s in all")
