@@ -284,10 +284,11 @@ def _story_section(data: explain_db.PairData) -> Section:
         else ""
     )
     note = (
-        f"{verdict}.{across} Stories are decided on whole stories (average over all members; in a "
-        "story of four or more, each article's title and first sentences must pass with at "
-        "least two of the others'), so a stored decision can differ from this pairwise "
-        "view."
+        f"{verdict}.{across} Stories are decided on whole stories (average over all members; an "
+        "article joins a story of two or more only if its title and first sentences share "
+        "enough of what the story's articles all open with; in a story of four or more, "
+        "each article's must pass with at least two of the others'), so a stored decision "
+        "can differ from this pairwise view."
     )
     return Section("Story similarity (as two single articles)", rows, note)
 

@@ -16,6 +16,7 @@ from mediawatch.cluster.features import (
     passage_share,
     stem,
 )
+from mediawatch.cluster.leads import LeadTally, cores_hold
 from mediawatch.cluster.stories import (
     ArticleFeatures,
     DocFreq,
@@ -694,8 +695,10 @@ def _chain_pages() -> list[ArticleFeatures]:
 def test_openings_that_link_only_in_a_chain_do_not_make_one_story() -> None:
     """A like B, B like C, C like D: each page's opening shares rare words with its
     neighbour's only. That is a topic, not an event: in a story of four or more each
-    article's lead must pass with at least two of the others (``lead_mates``), so no
-    story holds all four; with the best pair enough (0) they chain into one."""
+    article's lead must pass with at least two of the others (``lead_mates``), and a
+    page joins a story only when it opens like the story's lead core (``lead_core``):
+    either rule alone keeps the four apart; with the best pair enough (both 0) they
+    chain into one."""
     news = _council_news()
     pages = _chain_pages()
     df = DocFreq()
@@ -711,13 +714,15 @@ def test_openings_that_link_only_in_a_chain_do_not_make_one_story() -> None:
     chain = {tuple(sorted(ids[k : k + 2])) for k in range(3)}
     assert passing == chain
     together = {}
-    for mates in (Params().lead_mates, 0):
-        index = StoryIndex(replace(Params(), lead_mates=mates))
+    rules = {"mates": (Params().lead_mates, 0.0), "core": (0, Params().lead_core), "none": (0, 0.0)}
+    for name, (mates, core) in rules.items():
+        index = StoryIndex(replace(Params(), lead_mates=mates, lead_core=core))
         assign_batch(news + pages, index)
         labels = story_labels(index)
-        together[mates] = max(Counter(labels[k] for k in ids).values())
-    assert together[0] == 4
-    assert together[Params().lead_mates] < 4
+        together[name] = max(Counter(labels[k] for k in ids).values())
+    assert together["none"] == 4
+    assert together["mates"] < 4
+    assert together["core"] < 4
 
 
 def test_an_analysts_merge_of_a_chain_still_takes_new_reports() -> None:
@@ -1197,3 +1202,108 @@ def test_words_common_in_the_language_weigh_little_in_the_lead() -> None:
         labels = story_labels(index)
         together[case] = labels["layoffs"] == labels["inquiry"]
     assert together == {"language": False, "archive": True}
+
+
+# Two reports of one event (an airline grounds its jets after an engine fire) and an
+# explainer of the same day on the turbine maker's blade checks. The first report's
+# opening also names the turbine maker and its inspectors, so the explainer opens like
+# that report; what the two reports both open with (the airline, the jets, the fire in
+# Lisbon) the explainer does not name. Further down, the reports share a paragraph on
+# the fleet, and the explainer a sentence of it.
+FLEET = (
+    "Vantor Airlines flies eleven Zephyr 900 jets on routes from Lisbon, Porto and Faro. "
+    "Each Zephyr carries two engines fitted with Korvel Turbines blades, and the blades "
+    "of the whole fleet were last inspected in March by the aviation authority in Lisbon, "
+    "which said the Zephyr 900 had flown since 2016 without a comparable failure."
+)
+FLEET_BLADES = "Korvel Turbines blades are fitted to the Zephyr 900, among other regional jets."
+GROUNDED = {
+    "report": (
+        "Vantor Airlines grounds Zephyr jets after engine fire over Lisbon",
+        "Vantor Airlines grounded its Zephyr 900 jets on Tuesday after an engine caught "
+        "fire over Lisbon, and inspectors will examine every turbine blade that Korvel "
+        "Turbines supplied for the fleet, the carrier said. Travellers booked on the "
+        "affected routes this week can rebook without a fee or ask for a refund, and "
+        "the company chartered two replacement aircraft from a partner in Madrid to "
+        "keep its busiest connections running until the checks end.",
+    ),
+    "report2": (
+        "Zephyr fleet grounded by Vantor Airlines after Lisbon engine fire",
+        "The carrier Vantor Airlines kept its Zephyr 900 jets on the ground on Tuesday, a "
+        "day after an engine caught fire on a departure from Lisbon with 140 passengers "
+        "on board, none of them hurt. The crew shut the burning engine down and turned "
+        "back, landing safely twenty minutes later, while firefighters met the plane on "
+        "the runway; passengers described smoke in the cabin and a loud bang shortly "
+        "after take-off, and several praised the calm of the cabin staff.",
+    ),
+    "explainer": (
+        "How inspectors check a turbine blade for cracks",
+        "Korvel Turbines ships each turbine blade with a serial number, and inspectors "
+        "look for hairline cracks with ultrasound and dye that glows under ultraviolet "
+        "light, a check that takes about forty minutes a blade. Technicians log every "
+        "finding in a database shared with regulators, and a blade with a crack deeper "
+        "than a tenth of a millimetre is scrapped rather than repaired, which is why "
+        "workshops keep spares on their shelves and why the process rarely delays "
+        "anybody's travel plans.",
+    ),
+}
+
+
+def _grounded() -> list[ArticleFeatures]:
+    rest = {k: FLEET if k != "explainer" else FLEET_BLADES for k in GROUNDED}
+    return [
+        ArticleFeatures.from_features(k, extract_features(t, o + "\n" + rest[k]), None, "en")
+        for k, (t, o) in GROUNDED.items()
+    ]
+
+
+def test_a_neighbour_that_opens_like_one_report_not_like_the_story_stays_apart() -> None:
+    """The explainer opens like the first report (the turbine maker, its blades, the
+    inspectors), not like the second: in a story of two, the pair's best link would let
+    it in. A story's lead core is what its reports both open with; the explainer shares
+    too little of it (``lead_core``), so it stays out while the two reports join, in one
+    batch or ingested after them. Without the core rule (0) it joins them."""
+    news = _council_news()
+    pages = _grounded()
+    df = DocFreq()
+    for art in news + pages:
+        df.add(art)
+    report, report2, explainer = pages
+    gate = Params().lead_min
+    assert pair_lead(report, report2, df) >= gate
+    assert pair_lead(report, explainer, df) >= gate > pair_lead(report2, explainer, df)
+    together = {}
+    for core in (Params().lead_core, 0.0):
+        for batches in ([[*news, *pages]], [[*news, report, report2], [explainer]]):
+            index = StoryIndex(replace(Params(), lead_core=core))
+            for batch in batches:
+                assign_batch(batch, index)
+            labels = story_labels(index)
+            together[core, len(batches)] = {k for k in GROUNDED if labels[k] == labels["report"]}
+    core = Params().lead_core
+    assert together[core, 1] == together[core, 2] == {"report", "report2"}
+    assert together[0.0, 1] == together[0.0, 2] == set(GROUNDED)
+
+
+def test_a_lead_tally_and_its_core() -> None:
+    """One article's core is its whole lead; from two articles of a language on, the
+    terms at least two open with, at their mean weight; a forced group counts as one
+    article with all its openings; two clusters of different languages are not tested."""
+    tally = LeadTally("en", {"vantor": 0.9, "zephyr": 0.8, "fire": 0.2})
+    assert tally.core("en") == {"vantor": 0.9, "zephyr": 0.8, "fire": 0.2}
+    tally.add(LeadTally("en", {"vantor": 0.7, "turbin": 0.9}))
+    assert tally.core("en") == pytest.approx({"vantor": 0.8})
+    assert tally.core("fr") == {}
+    tally.add(LeadTally("fr", {"vantor": 0.9}))
+    assert tally.articles == {"en": 2, "fr": 1}
+    neighbour = LeadTally("en", {"turbin": 0.9, "zephyr": 0.8})
+    assert not cores_hold(tally, neighbour, 0.6)  # shares nothing of the core
+    assert cores_hold(tally, LeadTally("en", {"vantor": 0.9}), 0.6)
+    assert cores_hold(tally, LeadTally("de", {"turbin": 0.9}), 0.6)  # no shared language
+    assert cores_hold(None, neighbour, 0.6)  # a frozen story: not known
+    tally.as_one()
+    assert tally.articles == {"en": 1, "fr": 1}
+    assert tally.core("en") == pytest.approx(
+        {"vantor": 0.8, "zephyr": 0.8, "fire": 0.2, "turbin": 0.9}
+    )
+    assert cores_hold(tally, neighbour, 0.6)

@@ -1,6 +1,6 @@
 """Agglomeration of a neighbourhood, best pair first: normalised average-link per space,
-combined and gated (time, names, the lead gate and its mates), until no pair reaches the
-threshold. Cluster sums are additive, so a join is exact and cheap."""
+combined and gated (time, names, the lead gate, its mates and the lead cores), until no
+pair reaches the threshold. Cluster sums are additive, so a join is exact and cheap."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediawatch.cluster.constraints import ApartTags
+from mediawatch.cluster.leads import LeadTally, cores_hold
 from mediawatch.cluster.params import Params
 from mediawatch.cluster.records import NAMES, NUMBERS, SPACES, WORDS
 
@@ -44,6 +45,9 @@ class Clusters:
     lead: np.ndarray | None = None
     # (n,) every member a web page that states no publication time (Params.dateless_apart)
     dateless: np.ndarray | None = None
+    # per cluster, its articles' leads (Params.lead_core); None for a unit whose lead is
+    # not known (a frozen story, an article stored by an older release)
+    tally: list[LeadTally | None] | None = None
 
 
 def _scores(
@@ -168,6 +172,13 @@ def _join(c: Clusters, i: int, j: int) -> None:
     if c.lead is not None:
         c.lead[i, :] = np.maximum(c.lead[i, :], c.lead[j, :])
         c.lead[:, i] = c.lead[i, :]
+    if c.tally is not None:
+        a, b = c.tally[i], c.tally[j]
+        if a is not None and b is not None:
+            a.add(b)
+        else:
+            c.tally[i] = None  # a core partly unknown: no core test for this cluster
+        c.tally[j] = None
 
 
 def agglomerate(
@@ -192,8 +203,13 @@ def agglomerate(
                 apart.join(live[0], j)
             for u in c.members[live[0]]:
                 root[u] = live[0]
+    forced = [k for k, m in enumerate(c.members) if len(m) > 1]
     if passes is not None:
-        _lead_groups(passes[0], [m for m in c.members if len(m) > 1])
+        _lead_groups(passes[0], [c.members[k] for k in forced])
+    if c.tally is not None:
+        for k in forced:
+            if (t := c.tally[k]) is not None:
+                t.as_one()
     sc, _ = _scores(c, slice(None), p, parts=False)
     np.fill_diagonal(sc, -np.inf)
     sc[~c.alive, :] = -np.inf
@@ -206,7 +222,9 @@ def agglomerate(
         i, j = divmod(flat, n)
         if sc[i, j] < p.threshold:
             break
-        if passes is not None and not _leads_hold(c, passes, i, j, p.lead_mates):
+        if (passes is not None and not _leads_hold(c, passes, i, j, p.lead_mates)) or (
+            c.tally is not None and not cores_hold(c.tally[i], c.tally[j], p.lead_core * p.lead_min)
+        ):
             sc[i, j] = sc[j, i] = -np.inf  # until i or j changes (its row is recomputed)
             continue
         _, parts = _scores(c, np.array([i]), p)

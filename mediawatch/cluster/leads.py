@@ -154,3 +154,57 @@ def lead_echo(a: ArticleFeatures, b_lead: Mapping[str, float]) -> float:
     """How much of b's lead a echoes throughout: the summed rarity of b's lead words, each
     times the share of a's passages that hold it (features.passage_share)."""
     return sum(w * passage_share(a.words, a.spread, t) for t, w in b_lead.items())
+
+
+class LeadTally:
+    """The leads of a cluster's articles, per language: how many articles, and per lead
+    term how many open with it and their summed weight (``lead_weights``). Tallies add
+    up when clusters join, so a cluster's lead core is exact at every step."""
+
+    __slots__ = ("articles", "terms")
+
+    def __init__(self, language: str, weights: Mapping[str, float]) -> None:
+        self.articles: dict[str, int] = {language: 1}
+        self.terms: dict[str, dict[str, list[float]]] = {
+            language: {t: [1.0, w] for t, w in weights.items()}
+        }
+
+    def add(self, other: LeadTally) -> None:
+        """Fold another cluster's tally into this one."""
+        for language, n in other.articles.items():
+            self.articles[language] = self.articles.get(language, 0) + n
+            mine = self.terms.setdefault(language, {})
+            for t, (k, w) in other.terms[language].items():
+                if t in mine:
+                    mine[t][0] += k
+                    mine[t][1] += w
+                else:
+                    mine[t] = [k, w]
+
+    def as_one(self) -> None:
+        """Count a forced group (a duplicate group, an analyst's merge) as one article
+        with all its openings: what an analyst put together never narrows its core."""
+        for language, terms in self.terms.items():
+            self.articles[language] = 1
+            for v in terms.values():
+                v[1] /= v[0]
+                v[0] = 1.0
+
+    def core(self, language: str) -> dict[str, float]:
+        """The lead terms of ``language`` that at least two of its articles open with (all
+        of one article's), each with its mean weight."""
+        need = 2.0 if self.articles.get(language, 0) >= 2 else 1.0
+        return {t: w / k for t, (k, w) in self.terms.get(language, {}).items() if k >= need}
+
+
+def cores_hold(a: LeadTally | None, b: LeadTally | None, need: float) -> bool:
+    """Do two clusters open alike as stories (``Params.lead_core``)? In every language both
+    have articles of, where one has two or more: the two lead cores share at least
+    ``need`` (``lead_overlap``). None (a frozen story, a lead not known) passes."""
+    if a is None or b is None or need <= 0:
+        return True
+    for language, n_a in a.articles.items():
+        n_b = b.articles.get(language, 0)
+        if n_b and max(n_a, n_b) >= 2 and lead_overlap(a.core(language), b.core(language)) < need:
+            return False
+    return True

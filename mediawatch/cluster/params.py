@@ -96,6 +96,14 @@ class Params:
     # least this many of the others (an article at the end of a chain has one). 0: the
     # best pair is enough.
     lead_mates: int = 2
+    # What a story's reports all open with is its event: the lead terms that at least two
+    # of its articles (of one language) share, its lead core. An article joins a story of
+    # two or more articles of its language only when its lead shares this many times
+    # lead_min with that core (two stories: their two cores), as two articles' leads
+    # must share lead_min: a topic neighbour of the same day (an explainer of tariffs by
+    # a report of trade talks, a rumour about another model by a launch) opens like one
+    # of the reports, not like what they have in common. 0: the best pair is enough.
+    lead_core: float = 0.5
     # A roundup (a daily deals list, a week's transport news, a debate preview) opens with one
     # item and moves on; a report of an event names its who and what throughout. Two
     # articles link only when each echoes the other's lead across its passages at least

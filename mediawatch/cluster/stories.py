@@ -33,7 +33,10 @@ Lead gate: two clusters join only when some pair of their members (of one langua
 alike, their titles and first words sharing rare words (`Params.lead_min`): two reports of
 one event open with the same who and what, two pages on one topic share words further down.
 In a story of four or more, each article must open alike with at least two of the
-others (`Params.lead_mates`): pages that open alike only in a chain are a topic.
+others (`Params.lead_mates`): pages that open alike only in a chain are a topic. And an
+article joins a story of two or more only when it opens like the story's lead core, the
+lead words its articles share (`Params.lead_core`): a topic neighbour of the same day opens
+like one report, not like the event they all report.
 A web page that states no publication time anywhere is as far from everything in time as
 two articles can be (`Params.dateless_apart`): it joins a story only through its duplicate
 group. Text given without a time is neutral.
@@ -57,7 +60,14 @@ import numpy as np
 from mediawatch.cluster.agglomerate import PROFILE, Clusters, agglomerate
 from mediawatch.cluster.constraints import Apart, ApartTags
 from mediawatch.cluster.index import StoryIndex, top_terms
-from mediawatch.cluster.leads import lead_echo, lead_matrix, lead_weights, pair_echo, pair_lead
+from mediawatch.cluster.leads import (
+    LeadTally,
+    lead_echo,
+    lead_matrix,
+    lead_weights,
+    pair_echo,
+    pair_lead,
+)
 from mediawatch.cluster.params import Params
 from mediawatch.cluster.records import (
     NAMES,
@@ -246,6 +256,13 @@ def assign_batch(
             lang[k, codes.index(code)] = cnt
     one_lang = [next(iter(x)) if len(x) == 1 and UND not in x else None for x in langs]
     cross = similarities(vecs, one_lang, p.cross_language_names)
+    weights = (
+        [None] * len(frozen)
+        + [lead_weights(index.articles[aid], index.docfreq, p.lead_prior_docs) for aid in singles]
+        if p.lead_min > 0
+        else []
+    )
+    unit_langs = [None] * len(frozen) + [index.articles[aid].language or UND for aid in singles]
     c = Clusters(
         cross=np.concatenate([cross, cosine_matrix(profile)[None]]),
         within=np.array(within, dtype=float).T.reshape(PROFILE + 1, n),
@@ -261,17 +278,19 @@ def assign_batch(
             [False] * len(frozen) + [index.articles[aid].dateless for aid in singles], dtype=bool
         ),
         lead=lead_matrix(
-            [None] * len(frozen)
-            + [
-                lead_weights(index.articles[aid], index.docfreq, p.lead_prior_docs)
-                for aid in singles
-            ],
-            [None] * len(frozen) + [index.articles[aid].language or UND for aid in singles],
+            weights,
+            unit_langs,
             [None] * len(frozen) + [index.articles[aid] for aid in singles],
             p.echo_min,
             p.same_site_lead,
         )
         if p.lead_min > 0
+        else None,
+        tally=[
+            None if w is None or lang is None else LeadTally(lang, w)
+            for w, lang in zip(weights, unit_langs, strict=True)
+        ]
+        if p.lead_min > 0 and p.lead_core > 0
         else None,
     )
     sims, present0 = c.cross[:PROFILE].copy(), c.present[:PROFILE].copy()  # not the profile
