@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from mediawatch.cluster.features import NAMELESS_WORDS, lead_forms, names_nothing
-from mediawatch.cluster.leads import same_site, shared_lead
+from mediawatch.cluster.leads import LeadTally, lead_overlap, lead_weights, same_site, shared_lead
 from mediawatch.cluster.stories import (
     UND,
     ArticleFeatures,
@@ -221,6 +221,8 @@ def _story_section(data: explain_db.PairData) -> Section:
         rows.append(
             ScoreRow("lead words shared", None, None, _shared_words(data, fa, fb, docfreq, params))
         )
+    cores = _core_rows(data, fa, fb, docfreq, params)
+    rows += cores
     if echo is not None and params.lead_min > 0 and params.echo_min > 0:
         rows.append(
             ScoreRow(
@@ -241,6 +243,13 @@ def _story_section(data: explain_db.PairData) -> Section:
         )
     )
     verdict = "same story as a pair" if score >= params.threshold else "not enough for a pair"
+    short = [r.name.removeprefix("lead core of ") for r in cores if r.value < r.threshold]
+    if score >= params.threshold and short:
+        verdict += (
+            f", but not with {' or '.join(short)} as stored: an article's title and first "
+            "sentences must share enough of what a story's articles open with (its lead "
+            "core), or a topic neighbour would join through its one best link"
+        )
     apart = params.names_apart and per.get("entities") == 0.0
     blank = [x for x, f in (("A", fa), ("B", fb)) if names_nothing(f.entities)]
     if apart and blank:
@@ -294,6 +303,48 @@ def _story_section(data: explain_db.PairData) -> Section:
 
 
 SHARED_SHOWN = 8  # lead words listed by explain, the heaviest first
+
+
+def _core_rows(
+    data: explain_db.PairData,
+    fa: ArticleFeatures,
+    fb: ArticleFeatures,
+    docfreq: DocFreq,
+    params: Params,
+) -> list[ScoreRow]:
+    """Each article's lead against the lead core of the other's story as stored now
+    (without it), where that story has two or more articles of its language."""
+    if params.lead_min <= 0 or params.lead_core <= 0:
+        return []
+    rows = []
+    for name, art, other, mates in (("A", fa, "B", data.mates_b), ("B", fb, "A", data.mates_a)):
+        mine = lead_weights(art, docfreq, params.lead_prior_docs)
+        language = art.language or UND
+        tally = None
+        for lang, terms in mates:
+            mate = ArticleFeatures.from_terms("m", terms)
+            w = lead_weights(mate, docfreq, params.lead_prior_docs)
+            if mine is None or w is None or (lang or UND) != language:
+                continue
+            if tally is None:
+                tally = LeadTally(language, w)
+            else:
+                tally.add(LeadTally(language, w))
+        if tally is None or mine is None or tally.articles[language] < 2:
+            continue
+        n = tally.articles[language]
+        rows.append(
+            ScoreRow(
+                f"lead core of {other}'s story",
+                lead_overlap(tally.core(language), mine),
+                params.lead_core * params.lead_min,
+                f"what {name}'s title and first sentences share with what the {n} articles "
+                f"of {other}'s story in {name}'s language (without {name}) open with, the "
+                "lead words two or more of them share (as the lead overlap); an article "
+                "joins a story of two or more at or above",
+            )
+        )
+    return rows
 
 
 def _shared_words(

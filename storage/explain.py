@@ -41,6 +41,11 @@ class PairData:
     site_b: str | None = None
     title_a: str | None = None
     title_b: str | None = None
+    # (language, stored terms) of the articles of B's story other than A (B among them),
+    # and of A's story other than B: what each would have to open like (Params.lead_core);
+    # empty for a story too big to be reclustered (it joins as one frozen unit)
+    mates_b: list[tuple[str | None, dict]] = field(default_factory=list)
+    mates_a: list[tuple[str | None, dict]] = field(default_factory=list)
 
 
 def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData:
@@ -83,6 +88,7 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         [id_a, id_b],
     ).fetchall()
     via_story = any(json.loads(d).get("scores", {}).get("story_mates") for (d,) in decisions)
+    mates_b, mates_a = (story_leads(conn, of, other) for of, other in ((id_b, id_a), (id_a, id_b)))
     return PairData(
         text_a,
         text_b,
@@ -107,4 +113,23 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         site_of(url_b, canon_b),
         title_a,
         title_b,
+        mates_b,
+        mates_a,
     )
+
+
+def story_leads(
+    conn: duckdb.DuckDBPyConnection, article_id: int, without: int, most: int = 100
+) -> list[tuple[str | None, dict]]:
+    """(language, stored terms) of the members of ``article_id``'s story but ``without``;
+    empty for a story of more than ``most`` articles (the clusterer's recluster_max_size:
+    such a story joins as one frozen unit, whose lead is not tested)."""
+    rows = conn.execute(
+        """SELECT a.language, t.terms FROM story_members m
+           JOIN articles a USING (article_id) JOIN article_terms t USING (article_id)
+           WHERE m.story_id = (SELECT story_id FROM story_members WHERE article_id = ?)
+             AND m.article_id <> ?
+           ORDER BY m.article_id LIMIT ?""",
+        [article_id, without, most + 1],
+    ).fetchall()
+    return [] if len(rows) > most else [(lang, json.loads(terms)) for lang, terms in rows]

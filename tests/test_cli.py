@@ -249,6 +249,47 @@ def test_explain_says_when_a_roundup_names_an_event_in_one_item(
     assert story["decision"].startswith("different stories: one of them echoes the other's")
 
 
+def test_explain_says_when_an_article_does_not_open_like_a_story(
+    prefect_harness, tmp_path: Path, capsys
+) -> None:
+    """Two reports of a grounding and an explainer that opens like one of them: the
+    reports share a story, the explainer does not, and explain shows the explainer's
+    lead against the lead core of the reports' story and says why the pair's own link
+    was not enough."""
+    from mediawatch.cluster.stories import Params
+
+    from .test_cluster import FLEET, FLEET_BLADES, GROUNDED
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for key, (title, opening) in GROUNDED.items():
+        rest = FLEET_BLADES if key == "explainer" else FLEET
+        (folder / f"{key}.txt").write_text(f"{title}\n\n{opening}\n\n{rest}\n")
+    db = tmp_path / "p.duckdb"
+    rows = _ingest_among_council_votes(folder, db, capsys)
+    by_title = {r["title"]: r for r in rows}
+    report, report2, explainer = (by_title[title] for title, _ in GROUNDED.values())
+    assert report["story_id"] == report2["story_id"] != explainer["story_id"]
+    a, b = explainer["article_id"], report["article_id"]
+    story = run_json(capsys, "explain", str(a), str(b), "--db", str(db))["sections"][1]
+    scores = {r["name"]: r for r in story["rows"]}
+    assert scores["lead overlap"]["value"] >= Params().lead_min
+    core = scores["lead core of B's story"]
+    assert core["threshold"] == pytest.approx(Params().lead_core * Params().lead_min)
+    assert core["value"] < core["threshold"]
+    assert "the 2 articles of B's story" in core["meaning"]
+    assert "lead core of A's story" not in scores  # the explainer's story has one article
+    assert story["decision"].startswith("same story as a pair, but not with B's story as stored")
+    from storage.explain import story_leads
+
+    conn = duckdb.connect(str(db), read_only=True)
+    try:
+        assert [lang for lang, _ in story_leads(conn, b, a)] == ["en", "en"]  # the reports
+        assert story_leads(conn, b, a, most=1) == []  # too big to recluster: not tested
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("one_site", [True, False])
 def test_two_saved_pages_of_one_site_need_more_in_their_openings(
     prefect_harness, tmp_path: Path, capsys, one_site: bool
