@@ -395,6 +395,14 @@ def _council_news() -> list[ArticleFeatures]:
     )
 
 
+def _frequencies(articles: list[ArticleFeatures]) -> DocFreq:
+    """The document frequencies of ``articles``: an archive as the clusterer counts it."""
+    df = DocFreq()
+    for art in articles:
+        df.add(art)
+    return df
+
+
 def test_two_pages_that_name_nothing_need_more_than_shared_vocabulary() -> None:
     """Two recipes share kitchen words and quantities, rare in a news archive, and name
     nobody: the names space counts as a zero for them, not as absent, so the shared
@@ -701,9 +709,7 @@ def test_openings_that_link_only_in_a_chain_do_not_make_one_story() -> None:
     chain into one."""
     news = _council_news()
     pages = _chain_pages()
-    df = DocFreq()
-    for art in news + pages:
-        df.add(art)
+    df = _frequencies(news + pages)
     ids = list(CHAIN)
     passing = {
         (a.article_id, b.article_id)
@@ -860,9 +866,7 @@ def test_a_roundup_that_names_an_event_in_one_item_is_not_its_story() -> None:
     throughout and join; without the echo test (0) the roundup joins them."""
     news = _council_news()
     pages = _bridge_pages()
-    df = DocFreq()
-    for art in news + pages:
-        df.add(art)
+    df = _frequencies(news + pages)
     bridge, bridge2, roundup = pages
     assert pair_lead(bridge, roundup, df) >= Params().lead_min  # the openings link
     assert pair_echo(bridge, roundup, df) < Params().echo_min < pair_echo(bridge, bridge2, df)
@@ -1265,9 +1269,7 @@ def test_a_neighbour_that_opens_like_one_report_not_like_the_story_stays_apart()
     batch or ingested after them. Without the core rule (0) it joins them."""
     news = _council_news()
     pages = _grounded()
-    df = DocFreq()
-    for art in news + pages:
-        df.add(art)
+    df = _frequencies(news + pages)
     report, report2, explainer = pages
     gate = Params().lead_min
     assert pair_lead(report, report2, df) >= gate
