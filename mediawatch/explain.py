@@ -95,7 +95,7 @@ def explain_pair(
     a, b = get_article(conn, id_a), get_article(conn, id_b)
     if a is None or b is None:
         return None
-    data = explain_db.pair_data(conn, id_a, id_b)
+    data = explain_db.pair_data(conn, id_a, id_b, Params().recluster_max_size)
     decided = pair_note(conn, id_a, id_b)
     pruned = [art.article_id for art, t in ((a, data.text_a), (b, data.text_b)) if t is None]
     if pruned:

@@ -48,7 +48,9 @@ class PairData:
     mates_a: list[tuple[str | None, dict]] = field(default_factory=list)
 
 
-def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData:
+def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int, story_most: int) -> PairData:
+    """``story_most``: the biggest story whose members' leads are loaded (the clusterer's
+    recluster_max_size)."""
     rows = {
         r[0]: r[1:]
         for r in conn.execute(
@@ -88,7 +90,9 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
         [id_a, id_b],
     ).fetchall()
     via_story = any(json.loads(d).get("scores", {}).get("story_mates") for (d,) in decisions)
-    mates_b, mates_a = (story_leads(conn, of, other) for of, other in ((id_b, id_a), (id_a, id_b)))
+    mates_b, mates_a = (
+        story_leads(conn, of, other, story_most) for of, other in ((id_b, id_a), (id_a, id_b))
+    )
     return PairData(
         text_a,
         text_b,
@@ -119,7 +123,7 @@ def pair_data(conn: duckdb.DuckDBPyConnection, id_a: int, id_b: int) -> PairData
 
 
 def story_leads(
-    conn: duckdb.DuckDBPyConnection, article_id: int, without: int, most: int = 100
+    conn: duckdb.DuckDBPyConnection, article_id: int, without: int, most: int
 ) -> list[tuple[str | None, dict]]:
     """(language, stored terms) of the members of ``article_id``'s story but ``without``;
     empty for a story of more than ``most`` articles (the clusterer's recluster_max_size:

@@ -284,7 +284,7 @@ def test_explain_says_when_an_article_does_not_open_like_a_story(
 
     conn = duckdb.connect(str(db), read_only=True)
     try:
-        assert [lang for lang, _ in story_leads(conn, b, a)] == ["en", "en"]  # the reports
+        assert [lang for lang, _ in story_leads(conn, b, a, 100)] == ["en", "en"]  # reports
         assert story_leads(conn, b, a, most=1) == []  # too big to recluster: not tested
     finally:
         conn.close()
