@@ -320,19 +320,18 @@ def _core_rows(
     for name, art, other, mates in (("A", fa, "B", data.mates_b), ("B", fb, "A", data.mates_a)):
         mine = lead_weights(art, docfreq, params.lead_prior_docs)
         language = art.language or UND
-        tally = None
-        for lang, terms in mates:
-            mate = ArticleFeatures.from_terms("m", terms)
-            w = lead_weights(mate, docfreq, params.lead_prior_docs)
-            if mine is None or w is None or (lang or UND) != language:
-                continue
-            if tally is None:
-                tally = LeadTally(language, w)
-            else:
-                tally.add(LeadTally(language, w))
-        if tally is None or mine is None or tally.articles[language] < 2:
+        leads = [
+            lead_weights(ArticleFeatures.from_terms("m", terms), docfreq, params.lead_prior_docs)
+            for lang, terms in mates
+            if (lang or UND) == language
+        ]
+        leads = [w for w in leads if w is not None]
+        if mine is None or len(leads) < 2:
             continue
-        n = tally.articles[language]
+        tally = LeadTally(language, leads[0])
+        for w in leads[1:]:
+            tally.add(LeadTally(language, w))
+        n = len(leads)
         rows.append(
             ScoreRow(
                 f"lead core of {other}'s story",
